@@ -1,0 +1,79 @@
+package io.jlora.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Causal self-attention with grouped-query heads, rotary positions and the family options: q/k/v
+ * (and o) biases live in the projections; Qwen3's per-head q/k RMSNorm runs before rotary.
+ */
+final class Attention {
+
+    final LinearSlot qProj;
+    final LinearSlot kProj;
+    final LinearSlot vProj;
+    final LinearSlot oProj;
+    final RmsNorm qNorm;
+    final RmsNorm kNorm;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final float scale;
+
+    Attention(ModelConfig c, LinearSlot q, LinearSlot k, LinearSlot v, LinearSlot o, RmsNorm qNorm, RmsNorm kNorm) {
+        this.qProj = q;
+        this.kProj = k;
+        this.vProj = v;
+        this.oProj = o;
+        this.qNorm = qNorm;
+        this.kNorm = kNorm;
+        this.heads = c.heads();
+        this.kvHeads = c.kvHeads();
+        this.headDim = c.headDim();
+        this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+    }
+
+    /**
+     * x: [batch, time, hidden]; cos/sin for these positions; mask: additive [time, keys] or null;
+     * cache: null for a full forward, else it receives this step's k/v and gives back all of them.
+     */
+    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int layer) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        NDArray q = qProj.forward(x).reshape(b, t, heads, headDim);
+        NDArray k = kProj.forward(x).reshape(b, t, kvHeads, headDim);
+        NDArray v = vProj.forward(x).reshape(b, t, kvHeads, headDim);
+        if (qNorm != null) {
+            q = qNorm.forward(q);
+            k = kNorm.forward(k);
+        }
+        q = RotaryEmbedding.apply(q.transpose(0, 2, 1, 3), cos, sin);
+        k = RotaryEmbedding.apply(k.transpose(0, 2, 1, 3), cos, sin);
+        v = v.transpose(0, 2, 1, 3);
+        if (cache != null) {
+            NDList kv = cache.append(layer, k, v);
+            k = kv.get(0);
+            v = kv.get(1);
+        }
+        long s = k.getShape().get(2);
+        // Grouped-query attention without copying k/v per query head: query head h uses kv head
+        // h / group (transformers' repeat_kv order), so view q as [b, kvHeads, group, t, d] and let
+        // matmul broadcast k/v over the group axis.
+        int group = heads / kvHeads;
+        NDArray qg = q.reshape(b, kvHeads, group, t, headDim);
+        NDArray kg = k.expandDims(2);
+        NDArray vg = v.expandDims(2);
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(scale).toType(DataType.FLOAT32, false);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray probs = scores.softmax(-1).toType(q.getDataType(), false);
+        NDArray out = probs.matMul(vg)
+                .reshape(b, heads, t, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(new Shape(b, t, (long) heads * headDim));
+        return oProj.forward(out);
+    }
+}

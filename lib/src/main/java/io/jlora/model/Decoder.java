@@ -1,0 +1,202 @@
+package io.jlora.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import io.jlora.JloraException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The decoder-only transformer of every supported family, in the spirit of nanoGPT: token
+ * embedding, {@code layers} pre-norm blocks (RMSNorm, rotary GQA attention, SwiGLU MLP), a final
+ * RMSNorm and the head (its own matrix or the embedding's, when tied).
+ *
+ * <p>Every projection is a {@link Linear} in a named {@link LinearSlot}; {@link #linears()} lists
+ * them by transformers' module path and {@link #replaceLinear} swaps one (to add an adapter).
+ *
+ * <p>{@link #forward} allocates its results in the manager of the input ids (each op is written
+ * with the per-call array first, so results never land in the weights' manager): open a sub-manager
+ * per step, create the ids there, close it after, and nothing leaks. No op is in place, so the
+ * forward can run under a {@code GradientCollector}; the base weights never require gradients.
+ */
+public final class Decoder {
+
+    private final ModelConfig config;
+    private final NDArray embedTokens;
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final LinearSlot lmHead;
+    private final RotaryEmbedding rotary;
+    private final Map<String, LinearSlot> slots;
+    private final Map<String, NDArray> parameters;
+
+    private Decoder(ModelConfig config, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm,
+            LinearSlot lmHead, Map<String, LinearSlot> slots, Map<String, NDArray> parameters) {
+        this.config = config;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.rotary = new RotaryEmbedding(config.rope(), config.headDim());
+        this.slots = slots;
+        this.parameters = parameters;
+    }
+
+    /** Builds the decoder of {@code c}, taking each weight from {@code w} by its transformers name. */
+    public static Decoder build(ModelConfig c, WeightSource w) {
+        Builder b = new Builder(c, w);
+        NDArray embed = b.param("model.embed_tokens.weight", c.vocabSize(), c.hiddenSize());
+        List<DecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            layers.add(b.layer(i));
+        }
+        RmsNorm norm = new RmsNorm(b.param("model.norm.weight", c.hiddenSize()), c.rmsNormEps());
+        LinearSlot head = c.tieWordEmbeddings()
+                ? b.slot(new DenseLinear("lm_head", embed, null))
+                : b.slot(new DenseLinear("lm_head", b.param("lm_head.weight", c.vocabSize(), c.hiddenSize()), null));
+        return new Decoder(c, embed, Collections.unmodifiableList(layers), norm, head,
+                Collections.unmodifiableMap(b.slots), Collections.unmodifiableMap(b.params));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The floating type of the weights (float32 on CPU, usually float16 on GPU). */
+    public DataType dtype() {
+        return embedTokens.getDataType();
+    }
+
+    public Device device() {
+        return embedTokens.getDevice();
+    }
+
+    /** The manager that owns the base weights. */
+    public NDManager manager() {
+        return embedTokens.getManager();
+    }
+
+    /** Logits [batch, time, vocab] for input ids [batch, time] (int64), every position. */
+    public NDArray forward(NDArray inputIds) {
+        return forward(inputIds, null, false);
+    }
+
+    /**
+     * Logits for {@code inputIds} [batch, time] that follow the {@code cache.length()} tokens in
+     * {@code cache} (which receives theirs), for every new position or only the last one.
+     */
+    public NDArray forward(NDArray inputIds, KvCache cache, boolean lastPositionOnly) {
+        NDManager m = inputIds.getManager();
+        int length = Math.toIntExact(inputIds.getShape().get(1));
+        long start = cache == null ? 0 : cache.length();
+        NDArray x = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDList cosSin = rotary.cosSin(m, start, length, dtype());
+        NDArray mask = CausalMask.of(m, start, length, config.slidingWindow());
+        for (DecoderLayer layer : layers) {
+            x = layer.forward(x, cosSin.get(0), cosSin.get(1), mask, cache);
+        }
+        x = norm.forward(x);
+        if (lastPositionOnly) {
+            x = x.get(":, -1:, :");
+        }
+        return lmHead.forward(x);
+    }
+
+    /** Every projection by module path, in model order (layer by layer, then lm_head). */
+    public Map<String, Linear> linears() {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        slots.forEach((path, slot) -> out.put(path, slot.get()));
+        return out;
+    }
+
+    /** The projection at {@code path}; throws listing a few valid paths when there is none. */
+    public Linear linear(String path) {
+        return slot(path).get();
+    }
+
+    /** Replaces the projection at {@code path} by {@code wrap} applied to the current one. */
+    public Linear replaceLinear(String path, UnaryOperator<Linear> wrap) {
+        LinearSlot slot = slot(path);
+        Linear replacement = wrap.apply(slot.get());
+        slot.set(replacement);
+        return replacement;
+    }
+
+    /**
+     * Base parameters by transformers' name (norms, embedding and the base weights and biases of
+     * every projection; no {@code lm_head.weight} when tied), as save_pretrained would list them.
+     */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    private LinearSlot slot(String path) {
+        LinearSlot slot = slots.get(path);
+        if (slot == null) {
+            throw new JloraException("no linear layer named '" + path + "'; e.g. "
+                    + String.join(", ", new ArrayList<>(slots.keySet()).subList(0, Math.min(3, slots.size()))));
+        }
+        return slot;
+    }
+
+    /** Knows transformers' parameter names; collects slots and parameters while building. */
+    private static final class Builder {
+        final ModelConfig c;
+        final WeightSource w;
+        final Map<String, LinearSlot> slots = new LinkedHashMap<>();
+        final Map<String, NDArray> params = new LinkedHashMap<>();
+
+        Builder(ModelConfig c, WeightSource w) {
+            this.c = c;
+            this.w = w;
+        }
+
+        NDArray param(String name, long... shape) {
+            NDArray a = w.get(name, shape);
+            a.setName(name);
+            params.put(name, a);
+            return a;
+        }
+
+        LinearSlot slot(Linear linear) {
+            LinearSlot s = new LinearSlot(linear);
+            slots.put(linear.path(), s);
+            return s;
+        }
+
+        LinearSlot linear(String path, long out, long in, boolean bias) {
+            NDArray weight = param(path + ".weight", out, in);
+            NDArray b = bias ? param(path + ".bias", out) : null;
+            return slot(new DenseLinear(path, weight, b));
+        }
+
+        DecoderLayer layer(int i) {
+            String p = "model.layers." + i + ".";
+            long hidden = c.hiddenSize();
+            long qOut = (long) c.heads() * c.headDim();
+            long kvOut = (long) c.kvHeads() * c.headDim();
+            RmsNorm inputNorm = new RmsNorm(param(p + "input_layernorm.weight", hidden), c.rmsNormEps());
+            LinearSlot q = linear(p + "self_attn.q_proj", qOut, hidden, c.qkvBias());
+            LinearSlot k = linear(p + "self_attn.k_proj", kvOut, hidden, c.qkvBias());
+            LinearSlot v = linear(p + "self_attn.v_proj", kvOut, hidden, c.qkvBias());
+            LinearSlot o = linear(p + "self_attn.o_proj", hidden, qOut, c.outputBias());
+            RmsNorm qNorm = c.qkNorm() ? new RmsNorm(param(p + "self_attn.q_norm.weight", c.headDim()), c.rmsNormEps()) : null;
+            RmsNorm kNorm = c.qkNorm() ? new RmsNorm(param(p + "self_attn.k_norm.weight", c.headDim()), c.rmsNormEps()) : null;
+            Attention attention = new Attention(c, q, k, v, o, qNorm, kNorm);
+            RmsNorm postNorm = new RmsNorm(param(p + "post_attention_layernorm.weight", hidden), c.rmsNormEps());
+            LinearSlot gate = linear(p + "mlp.gate_proj", c.intermediateSize(), hidden, c.mlpBias());
+            LinearSlot up = linear(p + "mlp.up_proj", c.intermediateSize(), hidden, c.mlpBias());
+            LinearSlot down = linear(p + "mlp.down_proj", hidden, c.intermediateSize(), c.mlpBias());
+            return new DecoderLayer(i, inputNorm, attention, postNorm, new Mlp(gate, up, down));
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.jlora.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** One pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x)). */
+final class DecoderLayer {
+
+    final RmsNorm inputNorm;
+    final Attention attention;
+    final RmsNorm postAttentionNorm;
+    final Mlp mlp;
+    private final int index;
+
+    DecoderLayer(int index, RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, Mlp mlp) {
+        this.index = index;
+        this.inputNorm = inputNorm;
+        this.attention = attention;
+        this.postAttentionNorm = postAttentionNorm;
+        this.mlp = mlp;
+    }
+
+    NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index));
+        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+    }
+}

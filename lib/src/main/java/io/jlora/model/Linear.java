@@ -1,0 +1,31 @@
+package io.jlora.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * One linear projection of the decoder, {@code y = x W^T + b}: q/k/v/o, gate/up/down and the head
+ * all are one. Adapters (LoRA) implement this too and wrap a base {@code Linear}, so the decoder
+ * never needs to know whether a projection is plain, adapted or quantized.
+ */
+public interface Linear {
+
+    /** Module path as transformers names it, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    String path();
+
+    /** The (base) weight, shape [out, in]. */
+    NDArray weight();
+
+    /** The (base) bias, shape [out], or null. */
+    NDArray bias();
+
+    /** x: [..., in] to [..., out]. Must not modify x in place (autograd may need it). */
+    NDArray forward(NDArray x);
+
+    default long inFeatures() {
+        return weight().getShape().get(1);
+    }
+
+    default long outFeatures() {
+        return weight().getShape().get(0);
+    }
+}
