@@ -160,8 +160,17 @@ def test_interrupt_sleep(any_mode_kernel):
 
 
 def test_interrupt_idle_kernel_is_harmless(any_mode_kernel):
+    """Interrupting an idle kernel must not kill it nor be held over to the next cell."""
     km, kc = any_mode_kernel
-    km.interrupt_kernel()
+    if km.kernel_spec.interrupt_mode == "message":
+        msg = kc.session.msg("interrupt_request", content={})
+        kc.control_channel.send(msg)
+        reply = wait_reply(kc, msg["header"]["msg_id"], channel="control")
+        assert reply["content"]["status"] == "ok", reply["content"]
+    else:
+        km.interrupt_kernel()
+        time.sleep(1.0)  # SIGINT has no acknowledgement message; let the kernel take it while idle
+    assert km.is_alive()
     assert execute(kc, "2+2").assert_ok().text == "4"
 
 
