@@ -24,7 +24,7 @@ final class RotaryEmbedding {
         NDArray positions = manager.arange((float) start, (float) (start + length), 1f, DataType.FLOAT32);
         NDArray invFreq = manager.create(inverseFrequencies);
         NDArray freqs = positions.expandDims(1).mul(invFreq.expandDims(0));
-        NDArray emb = freqs.concat(freqs, -1);
+        NDArray emb = freqs.concat(freqs, 1);
         return new NDList(emb.cos().toType(type, false), emb.sin().toType(type, false));
     }
 
@@ -35,7 +35,8 @@ final class RotaryEmbedding {
 
     /** [x1, x2] -> [-x2, x1] over the last axis. */
     static NDArray rotateHalf(NDArray x) {
-        NDList halves = x.split(2, -1);
-        return halves.get(1).neg().concat(halves.get(0), -1);
+        int last = x.getShape().dimension() - 1; // DJL's split wants a non-negative axis
+        NDList halves = x.split(2, last);
+        return halves.get(1).neg().concat(halves.get(0), last);
     }
 }
