@@ -105,6 +105,7 @@ class RawClient:
         got_reply = got_idle = False
         status = None
         deadline = t0 + timeout
+        self.last_marks = marks = {}  # first arrival (s after sending) of each message kind
         while not (got_reply and got_idle):
             left_ms = int((deadline - time.perf_counter()) * 1000)
             if left_ms <= 0:
@@ -113,6 +114,10 @@ class RawClient:
                 msg = self.recv(sock)
                 if not msg or msg["parent_header"].get("msg_id") != msg_id:
                     continue
+                kind = ("shell " if sock is self.shell else "iopub ") + msg["msg_type"]
+                if msg["msg_type"] == "status":
+                    kind += ":" + self.session.unpack(msg["content"])["execution_state"]
+                marks.setdefault(kind, time.perf_counter() - t0)
                 if sock is self.shell and msg["msg_type"] == "execute_reply":
                     got_reply = True
                     status = self.session.unpack(msg["content"])["status"]
@@ -158,8 +163,10 @@ def start_and_time(name, args, ctx):
     return km, client, startups
 
 
-def summarize(name, startups, trips):
+def summarize(name, startups, trips, marks):
     return {
+        "timeline_median_ms": {k: statistics.median(v) * 1000 for k, v in
+                               sorted(marks.items(), key=lambda kv: statistics.median(kv[1]))},
         "kernel": name,
         "startup_s": startups,
         "startup_median_s": statistics.median(startups),
@@ -183,6 +190,7 @@ def run_benchmarks(args, ctx):
             print(f"ERROR: could not start kernel {name!r}: {type(e).__name__}: {e}", file=sys.stderr)
             failed = True
     trips = {role: [] for role in running}
+    marks = {role: {} for role in running}
     try:
         print(f"round trips: {args.warmup} warm-up + {args.n} measured executes of {args.code!r} per kernel",
               file=sys.stderr, flush=True)
@@ -200,6 +208,8 @@ def run_benchmarks(args, ctx):
                 try:
                     for _ in range(min(10, args.n - len(trips[role]))):
                         trips[role].append(client.execute_round_trip(args.code))
+                        for kind, t in client.last_marks.items():
+                            marks[role].setdefault(kind, []).append(t)
                 except Exception as e:
                     print(f"ERROR: kernel {name!r} failed an execute: {type(e).__name__}: {e}", file=sys.stderr)
                     failed = True
@@ -212,7 +222,7 @@ def run_benchmarks(args, ctx):
     results = {}
     for role, (name, _, _) in running.items():
         if role in trips:
-            results[role] = summarize(name, startups[role], trips[role])
+            results[role] = summarize(name, startups[role], trips[role], marks[role])
     return results, failed
 
 
@@ -249,6 +259,11 @@ def main(argv=None):
     if k:
         print(f"start-up runs (s): {', '.join(f'{s:.3f}' for s in k['startup_s'])} ({args.kernel}); "
               + (", ".join(f"{s:.3f}" for s in b["startup_s"]) + f" ({args.baseline})" if b else ""))
+
+    for r in (k, b):
+        if r:
+            print(f"timeline of one execute, {r['kernel']} (median ms after sending): "
+                  + ", ".join(f"{kind} {t:.1f}" for kind, t in r["timeline_median_ms"].items()))
 
     goals_ok = True
     print()
