@@ -123,7 +123,13 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         }
         SafetensorsFile f = open.get(file);
         if (f == null) {
-            f = SafetensorsFile.open(file);
+            try {
+                f = SafetensorsFile.open(file);
+            } catch (ModelFormatException e) {
+                // say which tensor needed the shard, so that a broken index is easy to trace
+                throw new ModelFormatException(file, key, "shard listed in " + source.getFileName()
+                        + " is unusable: " + e.getMessage(), e);
+            }
             open.put(file, f);
         }
         if (!f.contains(key)) {
