@@ -18,7 +18,11 @@ public interface Linear {
     /** The (base) bias, shape [out], or null. */
     NDArray bias();
 
-    /** x: [..., in] to [..., out]. Must not modify x in place (autograd may need it). */
+    /**
+     * x: [..., in] to [..., out]. Must not modify x in place (autograd may need it), and must leave
+     * its results in x's manager: DJL puts an op's result in its first operand's manager, so write
+     * {@code x.op(param)}, never {@code param.op(...)}, or each step leaks into the weights' manager.
+     */
     NDArray forward(NDArray x);
 
     default long inFeatures() {
