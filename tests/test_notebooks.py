@@ -82,3 +82,5 @@ def test_hello_markdown(executed_hello):
     mds = [_text(o["data"]["text/markdown"]) for o in _outputs(executed_hello)
            if o["output_type"] in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})]
     assert any("## Done" in m and "**markdown**" in m and "5 squares" in m for m in mds), mds
+    # the first markdown was replaced in place by updateDisplay (nbclient applies update_display_data)
+    assert not any("Summing up" in m for m in mds), mds
