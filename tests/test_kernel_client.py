@@ -205,6 +205,19 @@ def test_stdin_two_reads(kernel):
     assert "alpha+beta" in res.stdout, res.describe()
 
 
+def test_stdin_without_allow_stdin_does_not_hang(kernel):
+    """Notebook runners (nbclient) send allow_stdin=false: reading System.in must end (EOF or an
+    error), never wait forever for an input_reply nobody will send."""
+    _, kc = kernel
+    res = execute(kc, "new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine()",
+                  allow_stdin=False, timeout=15)
+    assert res.status in ("ok", "error"), res.describe()
+    with pytest.raises(Empty):
+        req = kc.get_stdin_msg(timeout=0.2)
+        pytest.fail(f"kernel sent {req['header']['msg_type']} although allow_stdin was false")
+    assert execute(kc, "5+5").assert_ok().text == "10"
+
+
 # --------------------------------------------------------------------------- displays
 
 
