@@ -69,6 +69,8 @@ class SafetensorsRoundTripTest {
         try (var files = Files.list(tmp)) {
             assertEquals(1, files.count(), "no temporary file left");
         }
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                "not the owner-only mode of temp files");
     }
 
     @Test
