@@ -223,13 +223,13 @@ def test_stdin_without_allow_stdin_does_not_hang(kernel):
 
 def test_display_and_update_display(kernel):
     _, kc = kernel
-    res = execute(kc, 'String did = display(markdown("**v1**"));\ndid').assert_ok()
+    res = execute(kc, 'String did = display(markdown("**v1**"));\nSystem.out.println("id=" + did);').assert_ok()
     assert len(res.displays) == 1, res.describe()
     shown = res.displays[0]
     display_id = shown.get("transient", {}).get("display_id")
     assert isinstance(display_id, str) and display_id, shown
     assert shown["data"].get("text/markdown") == "**v1**"
-    assert display_id in res.text, f"display() returned {res.text!r}, transient display_id is {display_id!r}"
+    assert f"id={display_id}" in res.stdout, f"display() returned {res.stdout!r}, transient display_id is {display_id!r}"
 
     upd = execute(kc, 'updateDisplay(did, markdown("**v2**"));').assert_ok()
     updates = upd.of_type("update_display_data")
