@@ -2,9 +2,8 @@ package io.jlora.io;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.JloraException;
@@ -24,17 +23,16 @@ import java.util.Set;
 /**
  * One safetensors file, read through memory maps one tensor at a time.
  *
- * <p>Each {@link #load} maps only that tensor's bytes, converts them if DJL cannot take them as
- * they are (bfloat16 and friends, see {@link SafetensorsDtype}), copies them into memory that
- * libtorch owns, and releases the map before returning. So a loaded model never holds a second
- * full copy of its weights, a file larger than 2 GB works (no single map spans it), and arrays stay
- * valid after this file is closed or replaced on disk. A tensor larger than one map can hold is
- * loaded in slices of rows and concatenated.
+ * <p>{@link #load} allocates the destination tensor in libtorch's memory and fills it chunk by
+ * chunk (at most 64 MiB mapped at once): each chunk is mapped, converted in Java if DJL cannot take
+ * its type (bfloat16 and friends, see {@link SafetensorsDtype}), copied into place, and unmapped. So
+ * a loaded model never holds a second copy of its weights, files and tensors larger than 2 GB work,
+ * and arrays stay valid after this file is closed or replaced on disk.
  */
 public final class SafetensorsFile implements AutoCloseable {
 
-    /** Largest byte range mapped or allocated at once; below Integer.MAX_VALUE as NIO requires. */
-    static final long DEFAULT_MAX_CHUNK_BYTES = Integer.MAX_VALUE - 1024;
+    /** Largest byte range mapped or widened at once: all the scratch memory loading needs. */
+    static final long DEFAULT_MAX_CHUNK_BYTES = 64L << 20;
 
     private final Path file;
     private final FileChannel channel;
@@ -117,31 +115,27 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(file, key, "dtype " + t.dtype() + " is not supported for loading");
         }
         Shape shape = new Shape(t.shape());
-        if (t.elementCount() == 0) {
+        long n = t.elementCount();
+        if (n == 0) {
             return target.zeros(shape, type);
         }
-        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
-        long rowElements = t.elementCount() / rows;
-        long rowBytes = rowElements * Math.max(t.dtype().bytes(), type.getNumOfBytes());
-        if (rowBytes * rows <= maxChunkBytes) {
-            return loadRows(t, 0, rows, rowElements, shape, target);
-        }
-        if (rowBytes > maxChunkBytes) {
-            throw new ModelFormatException(file, key, "tensor " + shape + " has rows of " + rowBytes
-                    + " bytes, more than one map can hold (" + maxChunkBytes + ")");
-        }
-        long rowsPerChunk = maxChunkBytes / rowBytes;
-        NDList parts = new NDList();
+        long chunkElements = Math.max(1, maxChunkBytes / Math.max(t.dtype().bytes(), type.getNumOfBytes()));
+        // the destination is allocated by libtorch and filled chunk by chunk: no Java buffer ever
+        // holds the whole tensor, and a tensor larger than one map (2 GB) needs no special case
+        NDArray flat = target.create(new Shape(n), type);
+        ByteBuffer widened = t.dtype().isNative() ? null
+                : ByteBuffer.allocateDirect(Math.toIntExact(Math.min(n, chunkElements) * type.getNumOfBytes()))
+                        .order(ByteOrder.nativeOrder());
         try {
-            for (long r = 0; r < rows; r += rowsPerChunk) {
-                long n = Math.min(rowsPerChunk, rows - r);
-                long[] partShape = shape.getShape().clone();
-                partShape[0] = n;
-                parts.add(loadRows(t, r, n, rowElements, new Shape(partShape), target));
+            for (long first = 0; first < n; first += chunkElements) {
+                copyChunk(t, first, Math.min(chunkElements, n - first), flat, widened);
             }
-            return NDArrays.concat(parts, 0);
+            NDArray shaped = flat.reshape(shape);
+            shaped.attach(target);
+            return shaped;
         } finally {
-            parts.close();
+            flat.close(); // the reshaped view keeps the storage alive
+            DirectBuffers.release(widened);
         }
     }
 
@@ -154,45 +148,35 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
-    private NDArray loadRows(TensorInfo t, long firstRow, long rowCount, long rowElements, Shape partShape,
-            NDManager target) {
+    /** Copies elements [first, first+count) of tensor t into the same range of flat. */
+    private void copyChunk(TensorInfo t, long first, long count, NDArray flat, ByteBuffer widened) {
         int inBytes = t.dtype().bytes();
-        long start = header.dataStart() + t.begin() + firstRow * rowElements * inBytes;
-        long length = rowCount * rowElements * inBytes;
+        long start = header.dataStart() + t.begin() + first * inBytes;
+        long length = count * inBytes;
         MappedByteBuffer mapped = null;
-        ByteBuffer widened = null;
         try {
             if (channel.size() < start + length) {
                 // reading a mapped page past the end of a file is a SIGBUS, not an exception
                 throw new ModelFormatException(file, t.key(), "file is shorter than when it was opened");
             }
             mapped = channel.map(FileChannel.MapMode.READ_ONLY, start, length);
-            widened = widen(t.dtype(), mapped);
-            try (NDManager scratch = target.newSubManager(Device.cpu())) {
-                // the view reads the map (or the widened buffer) in place; the copy below is
-                // libtorch's own memory and outlives both buffers
-                NDArray view = scratch.create(widened != null ? widened : mapped, partShape, t.dtype().loadedAs());
-                NDArray owned = target.getDevice().isGpu()
-                        ? view.toDevice(target.getDevice(), true)
-                        : view.duplicate();
-                owned.attach(target);
-                return owned;
+            if (widened != null) {
+                widened.clear();
+                Widening.widen(t.dtype(), mapped, widened);
+            }
+            try (NDManager scratch = flat.getManager().newSubManager(Device.cpu())) {
+                // the view reads the map (or the widened buffer) in place; set() copies it into
+                // libtorch's memory before either buffer is released
+                NDArray view = scratch.create(widened != null ? widened : mapped, new Shape(count), flat.getDataType());
+                if (flat.getDevice().isGpu()) {
+                    view = view.toDevice(flat.getDevice(), false);
+                }
+                flat.set(new NDIndex("{}:{}", first, first + count), view);
             }
         } catch (IOException e) {
             throw new ModelFormatException(file, t.key(), "read failed: " + e.getMessage(), e);
         } finally {
-            DirectBuffers.release(widened);
             DirectBuffers.release(mapped);
-        }
-    }
-
-    private static ByteBuffer widen(SafetensorsDtype dtype, ByteBuffer raw) {
-        switch (dtype) {
-            case BF16: return Widening.bf16ToF32(raw);
-            case I16: return Widening.i16ToI32(raw, false);
-            case U16: return Widening.i16ToI32(raw, true);
-            case U32: return Widening.u32ToI64(raw);
-            default: return null;
         }
     }
 

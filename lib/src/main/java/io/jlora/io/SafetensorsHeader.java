@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -134,10 +135,10 @@ public final class SafetensorsHeader {
         try {
             expected = Math.multiplyExact(info.elementCount(), dtype.bytes());
         } catch (ArithmeticException ex) {
-            throw new ModelFormatException(file, key, "shape " + java.util.Arrays.toString(shape) + " overflows");
+            throw new ModelFormatException(file, key, "shape " + Arrays.toString(shape) + " overflows");
         }
         if (expected != end - begin) {
-            throw new ModelFormatException(file, key, "shape " + java.util.Arrays.toString(shape) + " of " + dtype
+            throw new ModelFormatException(file, key, "shape " + Arrays.toString(shape) + " of " + dtype
                     + " needs " + expected + " bytes but data_offsets give " + (end - begin));
         }
         return info;

@@ -8,54 +8,70 @@ import java.nio.ShortBuffer;
 
 /**
  * Element conversions done in Java for the types DJL's PyTorch engine cannot take (see
- * {@link SafetensorsDtype}). Inputs are little-endian file bytes; outputs are new direct buffers
- * in native order, ready for {@code NDManager.create}.
+ * {@link SafetensorsDtype}). Inputs are little-endian file bytes; outputs go to a direct buffer in
+ * native order, ready for {@code NDManager.create}.
  */
 final class Widening {
 
+    /** Elements per bulk copy: heap-array bulk transfers are several times faster than per-element buffer access. */
+    private static final int CHUNK = 1 << 16;
+
     private Widening() {}
 
-    /** bfloat16 is the upper half of a float32: shifting the bits left by 16 is exact. */
-    static ByteBuffer bf16ToF32(ByteBuffer src) {
-        ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        int n = in.remaining();
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-        IntBuffer o = out.asIntBuffer();
-        for (int i = 0; i < n; i++) {
-            o.put(i, (in.get(i) & 0xFFFF) << 16);
+    /** Widens all of {@code src} (of type {@code dtype}) into {@code dst} from its start. */
+    static void widen(SafetensorsDtype dtype, ByteBuffer src, ByteBuffer dst) {
+        ByteBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = dst.duplicate().order(ByteOrder.nativeOrder());
+        switch (dtype) {
+            case BF16 -> shortsToInts(in.asShortBuffer(), out.asIntBuffer(), true);
+            case I16 -> shortsToInts(in.asShortBuffer(), out.asIntBuffer(), false);
+            case U16 -> unsignedShortsToInts(in.asShortBuffer(), out.asIntBuffer());
+            case U32 -> unsignedIntsToLongs(in.asIntBuffer(), out.asLongBuffer());
+            default -> throw new IllegalArgumentException(dtype + " needs no widening");
         }
-        return out;
     }
 
-    static ByteBuffer i16ToI32(ByteBuffer src, boolean unsigned) {
-        ShortBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        int n = in.remaining();
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-        IntBuffer o = out.asIntBuffer();
-        for (int i = 0; i < n; i++) {
-            short s = in.get(i);
-            o.put(i, unsigned ? s & 0xFFFF : s);
+    /**
+     * bfloat16 is the upper half of a float32, so shifting its bits left by 16 is exact; int16 is
+     * sign-extended.
+     */
+    private static void shortsToInts(ShortBuffer in, IntBuffer out, boolean bf16) {
+        short[] s = new short[Math.min(CHUNK, in.remaining())];
+        int[] w = new int[s.length];
+        while (in.hasRemaining()) {
+            int count = Math.min(s.length, in.remaining());
+            in.get(s, 0, count);
+            if (bf16) {
+                for (int i = 0; i < count; i++) {
+                    w[i] = (s[i] & 0xFFFF) << 16;
+                }
+            } else {
+                for (int i = 0; i < count; i++) {
+                    w[i] = s[i];
+                }
+            }
+            out.put(w, 0, count);
         }
-        return out;
     }
 
-    static ByteBuffer u32ToI64(ByteBuffer src) {
-        IntBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-        int n = in.remaining();
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder());
-        LongBuffer o = out.asLongBuffer();
-        for (int i = 0; i < n; i++) {
-            o.put(i, in.get(i) & 0xFFFFFFFFL);
+    private static void unsignedShortsToInts(ShortBuffer in, IntBuffer out) {
+        while (in.hasRemaining()) {
+            out.put(in.get() & 0xFFFF);
         }
-        return out;
+    }
+
+    private static void unsignedIntsToLongs(IntBuffer in, LongBuffer out) {
+        while (in.hasRemaining()) {
+            out.put(in.get() & 0xFFFFFFFFL);
+        }
     }
 
     /** float32 to bfloat16 with round-to-nearest-even, as torch's {@code .to(torch.bfloat16)}. */
     static short f32ToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) {
             return (short) 0x7FC0;
         }
+        int bits = Float.floatToRawIntBits(f);
         int rounding = 0x7FFF + ((bits >>> 16) & 1);
         return (short) ((bits + rounding) >>> 16);
     }

@@ -40,7 +40,7 @@ public final class CheckpointWeights implements WeightSource {
             throw new ModelFormatException(checkpoint.source(), name, "shape " + Arrays.toString(info.shape())
                     + " does not match config.json, which implies " + Arrays.toString(shape));
         }
-        if (!info.dtype().loadedAs().isFloating()) {
+        if (info.dtype().loadedAs() == null || !info.dtype().loadedAs().isFloating()) {
             throw new ModelFormatException(checkpoint.source(), name, "dtype " + info.dtype() + " is not a float type");
         }
         NDArray loaded = checkpoint.load(name, manager);

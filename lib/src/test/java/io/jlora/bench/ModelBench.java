@@ -103,7 +103,7 @@ public final class ModelBench {
             double f32 = params * 4.0;
             long peak = procStatus("VmHWM");
             long after = procStatus("VmRSS");
-            System.out.printf("load %s: %.2fB parameters, bf16 on disk %.2f GB, as float32 %.2f GB, %.1f s%n", dir,
+            System.out.printf("load %s: %.2fB parameters, %.2f GB on disk, %.2f GB as float32, loaded in %.1f s%n", dir,
                     params / 1e9, dirBytes(dir) / 1e9, f32 / 1e9, seconds);
             System.out.printf("RSS before load %.2f GB, after %.2f GB, peak %.2f GB: peak / float32 size = %.2f (goal < 1.3)%n",
                     rssBefore / 1e9, after / 1e9, peak / 1e9, peak / f32);
