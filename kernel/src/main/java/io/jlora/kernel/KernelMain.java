@@ -1,0 +1,74 @@
+package io.jlora.kernel;
+
+import io.jlora.kernel.protocol.ConnectionInfo;
+import io.jlora.kernel.protocol.KernelSockets;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Starts a kernel for a connection file: {@code java io.jlora.kernel.KernelMain CONNECTION_FILE}.
+ * Jupyter launches it through the kernelspec that {@code bin/jlora install-kernel} writes.
+ */
+public final class KernelMain {
+    private KernelMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: KernelMain CONNECTION_FILE");
+            System.exit(2);
+        }
+        PrintStream console = System.err;
+        quietLibraryLogging();
+
+        ConnectionInfo connection = ConnectionInfo.read(Path.of(args[0]));
+        KernelSockets sockets = new KernelSockets(connection);
+        History history = new History(historyFile());
+        JloraKernel kernel = new JloraKernel(sockets, history);
+
+        // From here on, what any code prints belongs to the running cell; the kernel's own log keeps
+        // the original stderr, which Jupyter shows in its terminal.
+        System.setOut(new PrintStream(kernel.stdoutStream(), false, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(kernel.stderrStream(), false, StandardCharsets.UTF_8));
+        System.setIn(new CellInput(kernel::readInputLine));
+        logTo(console);
+        SignalInterrupts.install(kernel::interrupt);
+        kernel.start();
+        Thread.currentThread().join();
+    }
+
+    /** Library logs (DJL, JeroMQ) stay in the kernel's log, not in cells, and only above INFO. */
+    private static void quietLibraryLogging() {
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.cacheOutputStream", "true");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("jlora.log.level", "warn"));
+        org.slf4j.LoggerFactory.getLogger(KernelMain.class); // binds slf4j-simple to the stderr of now
+    }
+
+    private static void logTo(PrintStream console) {
+        Logger root = Logger.getLogger("");
+        for (var handler : root.getHandlers()) root.removeHandler(handler);
+        var handler = new java.util.logging.StreamHandler(console, new java.util.logging.SimpleFormatter()) {
+            @Override
+            public synchronized void publish(java.util.logging.LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        };
+        handler.setLevel(Level.ALL);
+        root.addHandler(handler);
+        root.setLevel(Level.INFO);
+    }
+
+    private static Path historyFile() {
+        String configured = System.getProperty("jlora.history");
+        if (configured != null) return configured.isEmpty() ? null : Path.of(configured);
+        String dataHome = System.getenv("XDG_DATA_HOME");
+        Path base = dataHome != null && !dataHome.isEmpty() ? Path.of(dataHome) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("jlora").resolve("history.jsonl");
+    }
+}

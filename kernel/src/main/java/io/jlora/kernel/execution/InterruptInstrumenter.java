@@ -1,0 +1,73 @@
+package io.jlora.kernel.execution;
+
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * Rewrites the bytecode JShell produces for a cell so that it polls {@link StopSignal#check()} at the
+ * start of every method and before every jump: any loop or recursion then stops soon after an interrupt.
+ * The inserted call takes and leaves nothing on the stack, so frames and max stack stay valid.
+ */
+final class InterruptInstrumenter {
+    private static final String OWNER = StopSignal.class.getName().replace('.', '/');
+
+    private InterruptInstrumenter() {
+    }
+
+    static byte[] instrument(byte[] classBytes) {
+        ClassReader reader = new ClassReader(classBytes);
+        ClassWriter writer = new ClassWriter(reader, 0);
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+                if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0 || next == null) return next;
+                return new CheckInserter(next, "<init>".equals(name));
+            }
+        }, 0);
+        return writer.toByteArray();
+    }
+
+    private static final class CheckInserter extends MethodVisitor {
+        /** In a constructor nothing may run before super(): only the jumps get checks. */
+        private final boolean constructor;
+
+        CheckInserter(MethodVisitor next, boolean constructor) {
+            super(Opcodes.ASM9, next);
+            this.constructor = constructor;
+        }
+
+        private void check() {
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, OWNER, "check", "()V", false);
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            if (!constructor) check();
+        }
+
+        @Override
+        public void visitJumpInsn(int opcode, Label label) {
+            check();
+            super.visitJumpInsn(opcode, label);
+        }
+
+        @Override
+        public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+            // the key is on the stack; a void static call leaves it there
+            check();
+            super.visitTableSwitchInsn(min, max, dflt, labels);
+        }
+
+        @Override
+        public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+            check();
+            super.visitLookupSwitchInsn(dflt, keys, labels);
+        }
+    }
+}

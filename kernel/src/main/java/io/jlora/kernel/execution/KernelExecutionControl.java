@@ -1,0 +1,86 @@
+package io.jlora.kernel.execution;
+
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * Runs snippets directly in the kernel's JVM, on the thread that calls {@code JShell.eval}, so that
+ * cell code, magics and native libraries (DJL's libtorch) share one process and one set of objects.
+ * Adds three things to JShell's direct engine: stoppable cell code, the value object of the last
+ * expression (for rich display), and the real exception thrown by a cell (for a readable traceback).
+ */
+final class KernelExecutionControl extends DirectExecutionControl {
+    private Object lastValue;
+    private Throwable lastThrowable;
+    private String lastInvokedClass;
+
+    @Override
+    public String invoke(String className, String methodName) throws RunException, EngineTerminationException, InternalException {
+        lastInvokedClass = className;
+        return super.invoke(className, methodName);
+    }
+
+    String lastInvokedClass() {
+        return lastInvokedClass;
+    }
+
+    @Override
+    public void load(ClassBytecodes[] classes) throws ClassInstallException, NotImplementedException, EngineTerminationException {
+        ClassBytecodes[] instrumented = new ClassBytecodes[classes.length];
+        for (int i = 0; i < classes.length; i++) {
+            instrumented[i] = new ClassBytecodes(classes[i].name(), InterruptInstrumenter.instrument(classes[i].bytecodes()));
+        }
+        super.load(instrumented);
+    }
+
+    @Override
+    protected String invoke(Method doitMethod) throws Exception {
+        Object value = doitMethod.invoke(null);
+        lastValue = value;
+        return valueString(value);
+    }
+
+    @Override
+    protected String throwConvertedInvocationException(Throwable cause) throws RunException, InternalException {
+        if (cause instanceof CellInterrupted) throw new StoppedException();
+        lastThrowable = cause;
+        return super.throwConvertedInvocationException(cause);
+    }
+
+    @Override
+    public void stop() {
+        StopSignal.request();
+    }
+
+    void forgetLast() {
+        lastValue = null;
+        lastThrowable = null;
+        lastInvokedClass = null;
+    }
+
+    Object lastValue() {
+        return lastValue;
+    }
+
+    Throwable lastThrowable() {
+        return lastThrowable;
+    }
+
+    /** Hands JShell the one control instance the evaluator also holds. */
+    record Provider(KernelExecutionControl control) implements ExecutionControlProvider {
+        @Override
+        public String name() {
+            return "jlora-direct";
+        }
+
+        @Override
+        public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+            return control;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.jlora.kernel.install;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Writes a Jupyter kernelspec for this kernel where {@code jupyter kernelspec install} would:
+ * {@code --user} under the user's Jupyter data folder, {@code --prefix DIR} under
+ * {@code DIR/share/jupyter/kernels}, otherwise the system-wide {@code /usr/local/share/jupyter/kernels}.
+ */
+public final class KernelSpecInstaller {
+    public enum Location { USER, PREFIX, SYSTEM }
+
+    public enum InterruptMode { MESSAGE, SIGNAL }
+
+    private final String name;
+    private final InterruptMode interruptMode;
+    private final List<String> extraJvmOptions;
+
+    public KernelSpecInstaller(String name, InterruptMode interruptMode, List<String> extraJvmOptions) {
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("--name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
+        }
+        this.name = name;
+        this.interruptMode = interruptMode;
+        this.extraJvmOptions = List.copyOf(extraJvmOptions);
+    }
+
+    public static Path kernelsDir(Location location, Path prefix) {
+        return switch (location) {
+            case PREFIX -> prefix.toAbsolutePath().resolve("share/jupyter/kernels");
+            case USER -> userDataDir().resolve("kernels");
+            case SYSTEM -> Path.of("/usr/local/share/jupyter/kernels");
+        };
+    }
+
+    /** Jupyter's user data folder: $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter. */
+    private static Path userDataDir() {
+        String jupyter = System.getenv("JUPYTER_DATA_DIR");
+        if (jupyter != null && !jupyter.isEmpty()) return Path.of(jupyter);
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local/share");
+        return base.resolve("jupyter");
+    }
+
+    /** Writes the spec (kernel.json and logos) to {@code kernelsDir/NAME}, replacing an older one whole. */
+    public Path install(Path kernelsDir) throws IOException {
+        Path target = kernelsDir.resolve(name);
+        Files.createDirectories(kernelsDir);
+        Path staging = Files.createTempDirectory(kernelsDir, "." + name + "-");
+        try {
+            Files.writeString(staging.resolve("kernel.json"), kernelJson(), StandardCharsets.UTF_8);
+            writeLogo(staging.resolve("logo-32x32.png"), 32);
+            writeLogo(staging.resolve("logo-64x64.png"), 64);
+            if (Files.exists(target)) deleteTree(target);
+            try {
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(staging, target);
+            }
+        } finally {
+            if (Files.exists(staging)) deleteTree(staging);
+        }
+        return target;
+    }
+
+    String kernelJson() {
+        JsonObject spec = new JsonObject();
+        JsonArray argv = new JsonArray();
+        argv(argv);
+        spec.add("argv", argv);
+        spec.addProperty("display_name", "Java (jlora)");
+        spec.addProperty("language", "java");
+        spec.addProperty("interrupt_mode", interruptMode == InterruptMode.SIGNAL ? "signal" : "message");
+        JsonObject env = new JsonObject();
+        spec.add("env", env);
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("debugger", false);
+        spec.add("metadata", metadata);
+        return new GsonBuilder().setPrettyPrinting().create().toJson(spec) + "\n";
+    }
+
+    private void argv(JsonArray argv) {
+        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String option : jvmOptions()) argv.add(option);
+        argv.add("-cp");
+        argv.add(classPath());
+        argv.add("io.jlora.kernel.KernelMain");
+        argv.add("{connection_file}");
+    }
+
+    /** JVM flags the kernel needs on the Java that runs this installer. */
+    List<String> jvmOptions() {
+        List<String> options = new ArrayList<>();
+        if (Runtime.version().feature() >= 22) options.add("--enable-native-access=ALL-UNNAMED");
+        options.add("-Dai.djl.offline=true");
+        options.add("-Djava.awt.headless=true");
+        options.addAll(extraJvmOptions);
+        return options;
+    }
+
+    /** The installer's own class path, absolute, so the kernel finds the same jars from any folder. */
+    private static String classPath() {
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isEmpty()) entries.add(Path.of(entry).toAbsolutePath().normalize().toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static void writeLogo(Path file, int size) throws IOException {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_ARGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(new Color(0xE7, 0x6F, 0x00));
+        g.fillRoundRect(0, 0, size, size, size / 4, size / 4);
+        g.setColor(Color.WHITE);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size / 2));
+        String text = "jL";
+        int width = g.getFontMetrics().stringWidth(text);
+        g.drawString(text, (size - width) / 2, size / 2 + g.getFontMetrics().getAscent() / 3);
+        g.dispose();
+        ImageIO.write(image, "png", file.toFile());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
