@@ -38,7 +38,23 @@ public final class KernelMain {
         logTo(console);
         SignalInterrupts.install(kernel::interrupt);
         kernel.start();
+        exitWithParent();
         Thread.currentThread().join();
+    }
+
+    /**
+     * Jupyter tells its kernels the launcher's pid in JPY_PARENT_PID. When that process dies without
+     * shutting the kernel down (killed, crashed), the kernel goes too, instead of living on orphaned.
+     */
+    private static void exitWithParent() {
+        String parent = System.getenv("JPY_PARENT_PID");
+        if (parent == null || !parent.matches("\\d+") || "1".equals(parent)) return;
+        java.util.Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(parent));
+        if (handle.isEmpty()) return;
+        handle.get().onExit().thenRun(() -> {
+            Logger.getLogger(KernelMain.class.getName()).warning("the Jupyter process " + parent + " is gone; exiting");
+            Runtime.getRuntime().halt(0);
+        });
     }
 
     /** Library logs (DJL, JeroMQ) stay in the kernel's log, not in cells, and only above INFO. */
