@@ -14,6 +14,9 @@ REPEATS=${REPEATS:-5}
 SEQ=${SEQ:-128}
 NEW_TOKENS=${NEW_TOKENS:-32}
 mkdir -p "$BENCH_DIR"
+# OpenMP workers that sleep instead of spinning when idle: on a shared 2-core machine, spinning
+# workers of libtorch (DJL's and Python's alike) wait for descheduled peers and run 3-5x slower
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
 CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"

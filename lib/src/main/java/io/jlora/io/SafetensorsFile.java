@@ -51,7 +51,7 @@ public final class SafetensorsFile implements AutoCloseable {
         return open(file, DEFAULT_MAX_CHUNK_BYTES);
     }
 
-    /** As {@link #open(Path)}, with a smaller slice size (tests use it to exercise slicing). */
+    /** As {@link #open(Path)}, with a smaller chunk size (tests use it to exercise chunking). */
     static SafetensorsFile open(Path file, long maxChunkBytes) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new JloraException("safetensors loading needs a little-endian platform");
