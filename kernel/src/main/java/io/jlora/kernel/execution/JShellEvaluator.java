@@ -45,7 +45,7 @@ public final class JShellEvaluator implements AutoCloseable {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         shell = JShell.builder()
                 .executionEngine(new KernelExecutionControl.Provider(control), java.util.Map.of())
-                .compilerOptions("--class-path", System.getProperty("java.class.path"), "-Xlint:none")
+                .compilerOptions("-Xlint:none")
                 .out(quiet).err(quiet)
                 .build();
         SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
