@@ -15,10 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Our decoder against transformers 5.18 on tiny random Mistral (GQA 4, sliding window), Qwen2
@@ -79,11 +79,11 @@ class ReferenceFamiliesTest {
             double diff = TestFiles.maxAbsDiff(lm.decoder().forward(ids), cases.load("logits", m));
             assertTrue(diff < 1e-4, modelDir + ": max |logits - transformers| = " + diff);
 
-            long[][] rows = new long[(int) ids.getShape().get(0)][];
             long[] flat = ids.toLongArray();
+            int batch = (int) ids.getShape().get(0);
             int length = (int) ids.getShape().get(1);
             List<long[]> seqs = new ArrayList<>();
-            for (int i = 0; i < rows.length; i++) {
+            for (int i = 0; i < batch; i++) {
                 seqs.add(Arrays.copyOfRange(flat, i * length, (i + 1) * length));
             }
             assertEquals(cases.load("loss", m).getFloat(0), lm.score(seqs).loss(), 1e-4, modelDir + " loss");
