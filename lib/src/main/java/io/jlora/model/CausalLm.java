@@ -49,12 +49,20 @@ public final class CausalLm implements AutoCloseable {
      * @param dtype auto, float32 or float16
      */
     public static CausalLm load(Path dir, String device, String dtype) {
+        return load(dir, device, dtype, LinearFactory.DENSE);
+    }
+
+    /**
+     * As {@link #load(Path, String, String)}, each decoder-layer projection made by {@code linears}
+     * as its weight is read (see {@link Decoder#build(ModelConfig, WeightSource, LinearFactory)}).
+     */
+    public static CausalLm load(Path dir, String device, String dtype, LinearFactory linears) {
         ModelConfig config = ModelConfigReader.read(dir);
         Device dev = DeviceChoice.parse(device);
         DataType type = DeviceChoice.dtype(dtype, dev);
         NDManager manager = NDManager.newBaseManager(dev);
         try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
-            Decoder decoder = Decoder.build(config, new CheckpointWeights(checkpoint, manager, type));
+            Decoder decoder = Decoder.build(config, new CheckpointWeights(checkpoint, manager, type), linears);
             HfTokenizer tokenizer = Files.exists(dir.resolve("tokenizer.json")) ? HfTokenizer.load(dir) : null;
             return new CausalLm(dir, manager, config, decoder, tokenizer, eosIds(dir, config));
         } catch (RuntimeException e) {

@@ -53,7 +53,16 @@ public final class Decoder {
 
     /** Builds the decoder of {@code c}, taking each weight from {@code w} by its transformers name. */
     public static Decoder build(ModelConfig c, WeightSource w) {
-        Builder b = new Builder(c, w);
+        return build(c, w, LinearFactory.DENSE);
+    }
+
+    /**
+     * As {@link #build(ModelConfig, WeightSource)}, with each decoder-layer projection made by
+     * {@code linears} as its weight is read (to quantize while loading). The head stays dense.
+     * {@link #parameters()} lists the weights of dense projections only, and the biases of all.
+     */
+    public static Decoder build(ModelConfig c, WeightSource w, LinearFactory linears) {
+        Builder b = new Builder(c, w, linears);
         NDArray embed = b.param("model.embed_tokens.weight", c.vocabSize(), c.hiddenSize());
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
@@ -154,10 +163,12 @@ public final class Decoder {
         final WeightSource w;
         final Map<String, LinearSlot> slots = new LinkedHashMap<>();
         final Map<String, NDArray> params = new LinkedHashMap<>();
+        final LinearFactory linears;
 
-        Builder(ModelConfig c, WeightSource w) {
+        Builder(ModelConfig c, WeightSource w, LinearFactory linears) {
             this.c = c;
             this.w = w;
+            this.linears = linears;
         }
 
         NDArray param(String name, long... shape) {
@@ -174,9 +185,24 @@ public final class Decoder {
         }
 
         LinearSlot linear(String path, long out, long in, boolean bias) {
-            NDArray weight = param(path + ".weight", out, in);
-            NDArray b = bias ? param(path + ".bias", out) : null;
-            return slot(new DenseLinear(path, weight, b));
+            if (linears == LinearFactory.DENSE) {
+                NDArray weight = param(path + ".weight", out, in);
+                NDArray b = bias ? param(path + ".bias", out) : null;
+                return slot(new DenseLinear(path, weight, b));
+            }
+            Linear made = linears.create(path, out, in, bias, w);
+            if (made instanceof DenseLinear) {
+                named(path + ".weight", made.weight());
+            }
+            if (made.bias() != null) {
+                named(path + ".bias", made.bias());
+            }
+            return slot(made);
+        }
+
+        private void named(String name, NDArray a) {
+            a.setName(name);
+            params.put(name, a);
         }
 
         DecoderLayer layer(int i) {
