@@ -62,6 +62,8 @@ public final class KernelMain {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         System.setProperty("org.slf4j.simpleLogger.cacheOutputStream", "true");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("jlora.log.level", "warn"));
+        // DJL probes for CUDA on every start and warns when there is none: not worth a line in a notebook's log
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
         org.slf4j.LoggerFactory.getLogger(KernelMain.class); // binds slf4j-simple to the stderr of now
     }
 

@@ -1,38 +1,45 @@
 package io.jlora.magics.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jlora.JloraException;
+import io.jlora.magics.LoraSession;
+import io.jlora.magics.commands.CommandRunner;
+
+import java.util.Arrays;
 
 /**
- * {@code bin/jlora}: the command line face of jlora. Every command here is also a {@code %lora} magic
- * and a Java helper (docs COMMANDS.md); {@code install-kernel} exists only here.
- * A bad option or value exits with status 2 and a message naming it.
+ * {@code bin/jlora}: runs one command in a fresh session. Exit status 0 on success, 2 for a bad
+ * command line (the message names the option), 1 when the command itself fails (the message says why).
+ * With {@code --json} the last line printed is one JSON object.
  */
-@Command(name = "jlora", mixinStandardHelpOptions = true, version = "jlora 0.1.0",
-        description = "LoRA / QLoRA fine-tuning in Java, and a Jupyter kernel on JShell.",
-        subcommands = {InstallKernelCommand.class, CommandLine.HelpCommand.class})
-public final class JloraCli implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (jlora help lists them)");
+public final class JloraCli {
+    private JloraCli() {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(run(args));
     }
 
-    public static CommandLine commandLine() {
-        return new CommandLine(new JloraCli())
-                .setParameterExceptionHandler((ex, args) -> {
-                    ex.getCommandLine().getErr().println("jlora: " + ex.getMessage());
-                    return 2;
-                })
-                .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-                    cmd.getErr().println("jlora " + cmd.getCommandName() + ": " + ex.getMessage());
-                    return ex instanceof IllegalArgumentException ? 2 : 1;
-                });
+    static int run(String[] args) {
+        try (LoraSession session = new LoraSession()) {
+            CommandRunner.Outcome outcome = new CommandRunner(session, "jlora", false).run(Arrays.asList(args));
+            if (outcome.helpText() != null) {
+                System.out.print(outcome.helpText());
+            } else if (outcome.json()) {
+                System.out.println(new ObjectMapper().writeValueAsString(outcome.result().json()));
+            } else {
+                System.out.println(outcome.result().text());
+            }
+            return 0;
+        } catch (CommandRunner.UsageException e) {
+            System.err.println("jlora: " + e.getMessage());
+            return 2;
+        } catch (JloraException | IllegalArgumentException e) {
+            System.err.println("jlora: " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            System.err.println("jlora: " + e);
+            return 1;
+        }
     }
 }

@@ -1,0 +1,75 @@
+package io.jlora.magics.commands;
+
+import io.jlora.JloraException;
+import io.jlora.magics.CommandResult;
+import io.jlora.magics.LoraSession;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+/**
+ * Parses a command's words and runs it: the one parser behind {@code %lora}, {@code bin/jlora} and
+ * the {@code Lora} helpers, so that names, defaults and errors are the same at every door.
+ */
+public final class CommandRunner {
+    /** A bad command line: unknown option, bad value. The CLI exits with 2; a notebook shows one line. */
+    public static final class UsageException extends JloraException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** What a run gave: a result, or help text when help was asked for. */
+    public record Outcome(CommandResult result, String helpText, boolean json) {
+    }
+
+    private final LoraSession session;
+    private final String programName;
+    private final boolean inNotebook;
+
+    public CommandRunner(LoraSession session, String programName, boolean inNotebook) {
+        this.session = session;
+        this.programName = programName;
+        this.inNotebook = inNotebook;
+    }
+
+    public CommandLine commandLine() {
+        CommandLine line = new CommandLine(new LoraCommands());
+        line.setCommandName(programName);
+        line.setCaseInsensitiveEnumValuesAllowed(true);
+        return line;
+    }
+
+    public Outcome run(List<String> args) throws Exception {
+        CommandLine line = commandLine();
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = line.parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(e.getMessage() + suggestion(e));
+        }
+        StringWriter help = new StringWriter();
+        line.setOut(new PrintWriter(help));
+        if (CommandLine.printHelpIfRequested(parsed)) return new Outcome(null, help.toString(), false);
+        List<CommandLine> chain = parsed.asCommandLineList();
+        CommandLine leaf = chain.get(chain.size() - 1);
+        if (!(leaf.getCommand() instanceof LoraCommand command)) {
+            if (leaf.getCommand() instanceof HelpCommand helpCommand) return new Outcome(null, helpCommand.text(line), false);
+            throw new UsageException("a command is required; '" + programName + " help' lists them");
+        }
+        if (inNotebook && command.cliOnly()) {
+            throw new UsageException("'" + leaf.getCommandName() + "' is a command-line command: run bin/jlora " + leaf.getCommandName());
+        }
+        command.bind(session);
+        return new Outcome(command.execute(), null, command.wantsJson());
+    }
+
+    private static String suggestion(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            return " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+        }
+        return "";
+    }
+}

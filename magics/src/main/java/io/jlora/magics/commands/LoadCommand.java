@@ -1,0 +1,36 @@
+package io.jlora.magics.commands;
+
+import io.jlora.magics.CommandResult;
+import io.jlora.magics.ModelSummary;
+import io.jlora.model.CausalLm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** {@code load --model DIR [--device auto|cpu|gpu[:N]] [--dtype auto|float32|float16]}. */
+@Command(name = "load", description = "Loads a Hugging Face model folder (config.json, *.safetensors, tokenizer.json).")
+public final class LoadCommand extends LoraCommand {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "the model folder")
+    Path model;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}; auto = a GPU when there is one)")
+    String device;
+
+    @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32 or float16 (default: ${DEFAULT-VALUE}: float32 on CPU, float16 on GPU)")
+    String dtype;
+
+    @Option(names = "--quantization", defaultValue = "none", description = "none, int4, int8, nf4 or fp4 (default: ${DEFAULT-VALUE}; int4 = nf4 with double quantization)")
+    String quantization;
+
+    @Override
+    public CommandResult execute() {
+        if (!"none".equals(quantization)) {
+            throw new CommandRunner.UsageException("--quantization " + quantization + " is not available yet (only none)");
+        }
+        long start = System.nanoTime();
+        CausalLm loaded = CausalLm.load(model, device, dtype);
+        session.setModel(loaded);
+        return new ModelSummary(loaded, (System.nanoTime() - start) / 1e9);
+    }
+}

@@ -1,0 +1,80 @@
+package io.jlora.magics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jlora.magics.commands.CommandRunner;
+import io.jlora.model.RandomModels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command surface of COMMANDS.md, through the one runner every door uses. */
+class CommandSurfaceTest {
+    static final Path GOLDEN = Path.of("../lib/src/test/resources/golden/llama-tiny/model");
+    static LoraSession session;
+
+    @BeforeAll
+    static void open() {
+        session = new LoraSession();
+    }
+
+    @AfterAll
+    static void close() {
+        session.close();
+    }
+
+    static CommandResult run(String... words) throws Exception {
+        return new CommandRunner(session, "jlora", false).run(List.of(words)).result();
+    }
+
+    @Test
+    void scoreJsonHasTheContractKeys() throws Exception {
+        JsonNode json = new ObjectMapper().valueToTree(run("score", "--model", GOLDEN.toString(), "--text", "hello world", "--json").json());
+        assertTrue(json.get("loss").isNumber());
+        assertEquals(1, json.get("per_sequence").size());
+        assertTrue(json.get("tokens").asLong() > 0);
+    }
+
+    @Test
+    void generateJsonHasTheContractKeysAndIsRepeatable() throws Exception {
+        var first = run("generate", "--model", GOLDEN.toString(), "--prompt-ids", "[5, 9, 23, 88, 11]", "--max-new-tokens", "6").json();
+        var again = run("generate", "--prompt-ids", "[5, 9, 23, 88, 11]", "--max-new-tokens", "6").json(); // loaded model reused
+        assertEquals(first.get("ids"), again.get("ids"));
+        assertTrue(first.containsKey("text") && first.containsKey("tokens_per_s"));
+    }
+
+    @Test
+    void badOptionsNameTheOption() {
+        var e = assertThrows(CommandRunner.UsageException.class, () -> run("generate", "--prompt", "x", "--max-new-tokens", "many"));
+        assertTrue(e.getMessage().contains("--max-new-tokens"), e.getMessage());
+        e = assertThrows(CommandRunner.UsageException.class, () -> run("generate", "--prompt-ids", "[1,"));
+        assertTrue(e.getMessage().contains("--prompt-ids"), e.getMessage());
+        e = assertThrows(CommandRunner.UsageException.class, () -> run("lod"));
+        assertTrue(e.getMessage().contains("load"), e.getMessage());
+    }
+
+    @Test
+    void installKernelIsRefusedInANotebook() {
+        var e = assertThrows(CommandRunner.UsageException.class,
+                () -> new CommandRunner(session, "%lora", true).run(List.of("install-kernel", "--user")));
+        assertTrue(e.getMessage().contains("command-line"), e.getMessage());
+    }
+
+    @Test
+    void loadsARandomQwen3Model(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("qwen3");
+        RandomModels.write(model, io.jlora.model.Family.QWEN3, 32, 1, 4, 2, 64, 300, 7);
+        ModelSummary summary = (ModelSummary) run("load", "--model", model.toString());
+        assertEquals("qwen3", summary.json().get("family"));
+        assertTrue(Files.isDirectory(model));
+    }
+}

@@ -1,0 +1,30 @@
+package io.jlora.magics;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ShellWordsTest {
+    @Test
+    void splitsLikeAShell() {
+        assertEquals(List.of("generate", "--prompt", "Hello world", "--x", "it's"),
+                ShellWords.split("generate --prompt \"Hello world\"  --x 'it'\\''s'"));
+        assertEquals(List.of("a\"b", "c d"), ShellWords.split("\"a\\\"b\" c\\ d"));
+        assertEquals(List.of(), ShellWords.split("   "));
+        assertEquals(List.of(""), ShellWords.split("''"));
+    }
+
+    @Test
+    void unclosedQuoteIsAnError() {
+        assertThrows(IllegalArgumentException.class, () -> ShellWords.split("--prompt \"oops"));
+    }
+
+    @Test
+    void cellMagicJsonBodyBecomesOptions() {
+        assertEquals(List.of("--lora-r", "8", "--use-rslora", "true"),
+                LoraMagics.optionsFromJson("{\"lora_r\": 8, \"use-rslora\": true}"));
+    }
+}

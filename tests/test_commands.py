@@ -1,0 +1,77 @@
+"""The command surface (docs COMMANDS.md) at its three doors: %lora magics, bin/jlora, Java helpers.
+
+Uses the golden tiny Llama the lib tests ship (lib/src/test/resources/golden/llama-tiny/model).
+"""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kernel_harness import KERNEL_NAME, execute, start_kernel, stop_kernel
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "lib" / "src" / "test" / "resources" / "golden" / "llama-tiny" / "model"
+JLORA = str(ROOT / "bin" / "jlora")
+PROMPT_IDS = "[5, 9, 23, 88, 11]"
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_kernel(KERNEL_NAME)
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+def cli(*args):
+    return subprocess.run([JLORA, *args], capture_output=True, text=True, timeout=300)
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_cli_generate_and_score_print_contract_json():
+    gen = cli("generate", "--model", str(MODEL), "--prompt-ids", PROMPT_IDS, "--max-new-tokens", "6", "--json")
+    assert gen.returncode == 0, gen.stderr
+    out = last_json(gen.stdout)
+    assert set(out) >= {"ids", "text", "tokens_per_s"} and 0 < len(out["ids"]) <= 6
+    score = cli("score", "--model", str(MODEL), "--text", "hello world", "--json")
+    assert score.returncode == 0, score.stderr
+    s = last_json(score.stdout)
+    assert s["loss"] > 0 and len(s["per_sequence"]) == 1 and s["tokens"] > 0
+
+
+def test_cli_bad_option_exits_2_and_names_it():
+    bad = cli("generate", "--model", str(MODEL), "--prompt", "x", "--max-new-tokens", "lots")
+    assert bad.returncode == 2
+    assert "--max-new-tokens" in bad.stderr
+    missing = cli("load", "--model", "/nonexistent/model")
+    assert missing.returncode == 1 and "/nonexistent/model" in missing.stderr
+
+
+def test_magic_and_java_helper_share_one_session(kernel):
+    _, kc = kernel
+    res = execute(kc, f"%lora load --model {MODEL}", timeout=120).assert_ok()
+    assert "text/html" in res.result_data and "llama" in res.result_data["text/plain"]
+    magic = execute(kc, f"%lora generate --prompt-ids '{PROMPT_IDS}' --max-new-tokens 6 --json", timeout=60).assert_ok()
+    ids_by_magic = magic.result_data["application/json"]["ids"]
+    # the Java door, on the model the magic loaded
+    java = execute(kc, f'Lora.run("generate --prompt-ids \'{PROMPT_IDS}\' --max-new-tokens 6").json().get("ids")').assert_ok()
+    assert java.text.replace(" ", "") == json.dumps(ids_by_magic).replace(" ", "")
+    cli_ids = last_json(cli("generate", "--model", str(MODEL), "--prompt-ids", PROMPT_IDS, "--max-new-tokens", "6", "--json").stdout)["ids"]
+    assert cli_ids == ids_by_magic
+
+
+def test_magic_errors_are_one_line(kernel):
+    _, kc = kernel
+    res = execute(kc, "%lora generate --prompt x --top-p 7")
+    assert res.status == "error"
+    assert res.content["ename"] == "MagicError"
+    assert len(res.content["traceback"]) == 1 and "--top-p" in res.content["evalue"]
+
+
+def test_cell_magic_takes_json_options(kernel):
+    _, kc = kernel
+    res = execute(kc, "%%lora score\n" + json.dumps({"model": str(MODEL), "text": "hello world", "json": True}), timeout=60).assert_ok()
+    assert res.result_data["application/json"]["loss"] > 0
