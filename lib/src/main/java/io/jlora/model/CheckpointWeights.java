@@ -51,4 +51,12 @@ public final class CheckpointWeights implements WeightSource {
         loaded.close();
         return converted;
     }
+
+    @Override
+    public NDArray getStored(String name) {
+        if (!checkpoint.contains(name)) {
+            throw new ModelFormatException(checkpoint.source(), name, "tensor missing from the checkpoint");
+        }
+        return checkpoint.load(name, manager);
+    }
 }
