@@ -1,0 +1,72 @@
+package io.jlora.quant;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * The CPU dequantization of packed 4-bit weights, in plain Java: {@code out[i] = code[q_i] *
+ * absmax[i / blockSize]}. Measured faster on the CPU than the same in DJL ops (see
+ * {@link DjlFourBitDequantizer} and bench/quant), because it reads each packed byte once and
+ * writes each float once, where the op version makes several passes over temporaries.
+ *
+ * <p>A 256-entry table gives both values of a byte at once, so there is no nibble arithmetic in
+ * the loop; chunks are copied between the (direct) buffers and small heap arrays, where C2 compiles
+ * the loop without bounds-check or buffer overhead; chunks run in parallel on the common pool.
+ */
+public final class FourBitDequantizer {
+
+    /** Bytes per chunk: 32 KiB in, 256 KiB out, cache-sized. */
+    private static final int CHUNK_BYTES = 1 << 15;
+
+    private FourBitDequantizer() {}
+
+    /**
+     * Writes {@code count} dequantized values to {@code out} (from index 0, absolute writes) from
+     * {@code packed} (from index 0).
+     */
+    public static void dequantize(ByteBuffer packed, float[] absmax, float[] code, int blockSize, long count,
+            FloatBuffer out) {
+        if (count > out.capacity()) {
+            throw new IllegalArgumentException("output holds " + out.capacity() + " values, " + count + " needed");
+        }
+        float[] pairs = pairTable(code);
+        int bytes = Math.toIntExact((count + 1) / 2);
+        int bytesPerBlock = blockSize / 2;
+        int chunkBytes = Math.max(bytesPerBlock, CHUNK_BYTES / bytesPerBlock * bytesPerBlock);
+        int chunks = (bytes + chunkBytes - 1) / chunkBytes;
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            int from = c * chunkBytes;
+            int length = Math.min(chunkBytes, bytes - from);
+            byte[] in = new byte[length];
+            float[] values = new float[2 * length];
+            packed.get(from, in, 0, length);
+            decodeChunk(in, values, pairs, absmax, from / bytesPerBlock, bytesPerBlock);
+            int valueCount = (int) Math.min(2L * length, count - 2L * from);
+            out.put(2 * from, values, 0, valueCount);
+        });
+    }
+
+    /** {@code pairs[2b]} and {@code pairs[2b+1]}: the values of byte b's high and low nibble. */
+    static float[] pairTable(float[] code) {
+        float[] pairs = new float[512];
+        for (int b = 0; b < 256; b++) {
+            pairs[2 * b] = code[b >>> 4];
+            pairs[2 * b + 1] = code[b & 15];
+        }
+        return pairs;
+    }
+
+    private static void decodeChunk(byte[] in, float[] out, float[] pairs, float[] absmax, int firstBlock,
+            int bytesPerBlock) {
+        for (int start = 0, block = firstBlock; start < in.length; start += bytesPerBlock, block++) {
+            float scale = absmax[block];
+            int end = Math.min(in.length, start + bytesPerBlock);
+            for (int i = start; i < end; i++) {
+                int b = (in[i] & 0xFF) << 1;
+                out[2 * i] = pairs[b] * scale;
+                out[2 * i + 1] = pairs[b + 1] * scale;
+            }
+        }
+    }
+}
