@@ -60,22 +60,33 @@ public final class JloraKernel {
     public JloraKernel(KernelSockets sockets, History history) {
         this.sockets = sockets;
         this.history = history;
-        List<MagicProvider> providers = new ArrayList<>();
-        ServiceLoader.load(MagicProvider.class).forEach(providers::add);
-        List<String> imports = new ArrayList<>(List.of(
-                "import java.util.*;", "import java.util.stream.*;", "import java.nio.file.*;",
-                "import static io.jlora.kernel.runtime.Display.*;"));
-        providers.forEach(p -> imports.addAll(p.imports()));
+        List<MagicProvider> providers = magicProviders();
+        List<String> imports = startupImports(providers);
         this.evaluator = cellThread.submit(() -> new JShellEvaluator(imports));
         BuiltinMagics.register(magics, path -> evaluator().addToClasspath(path));
         providers.forEach(p -> p.register(magics));
     }
 
-    public StreamPublisher stdoutStream() {
+    static List<MagicProvider> magicProviders() {
+        List<MagicProvider> providers = new ArrayList<>();
+        ServiceLoader.load(MagicProvider.class).forEach(providers::add);
+        return providers;
+    }
+
+    /** What every cell can use without importing it: common JDK packages, the display helpers, the magics' helpers. */
+    static List<String> startupImports(List<MagicProvider> providers) {
+        List<String> imports = new ArrayList<>(List.of(
+                "import java.util.*;", "import java.util.stream.*;", "import java.nio.file.*;",
+                "import static io.jlora.kernel.runtime.Display.*;"));
+        providers.forEach(p -> imports.addAll(p.imports()));
+        return imports;
+    }
+
+    StreamPublisher stdoutStream() {
         return stdout;
     }
 
-    public StreamPublisher stderrStream() {
+    StreamPublisher stderrStream() {
         return stderr;
     }
 

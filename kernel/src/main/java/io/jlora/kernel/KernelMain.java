@@ -19,8 +19,12 @@ public final class KernelMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
-            System.err.println("usage: KernelMain CONNECTION_FILE");
+            System.err.println("usage: KernelMain CONNECTION_FILE | --warm-up");
             System.exit(2);
+        }
+        if ("--warm-up".equals(args[0])) {
+            warmUp();
+            return;
         }
         PrintStream console = System.err;
         quietLibraryLogging();
@@ -55,6 +59,20 @@ public final class KernelMain {
             Logger.getLogger(KernelMain.class.getName()).warning("the Jupyter process " + parent + " is gone; exiting");
             Runtime.getRuntime().halt(0);
         });
+    }
+
+    /**
+     * Runs what a kernel start runs (JShell, the start-up imports, one cell) and exits. The installer
+     * runs it once with -XX:ArchiveClassesAtExit, so that later starts map those classes from a
+     * class-data-sharing archive instead of loading and verifying them again.
+     */
+    private static void warmUp() {
+        quietLibraryLogging();
+        try (var evaluator = new io.jlora.kernel.execution.JShellEvaluator(JloraKernel.startupImports(JloraKernel.magicProviders()))) {
+            evaluator.eval("int warm = 1 + 1;\nString.valueOf(warm)", 1, "warm-up");
+        }
+        new io.jlora.kernel.MimeBundles().render("warm", null);
+        System.exit(0);
     }
 
     /** Library logs (DJL, JeroMQ) stay in the kernel's log, not in cells, and only above INFO. */

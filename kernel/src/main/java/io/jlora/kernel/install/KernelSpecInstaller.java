@@ -35,14 +35,22 @@ public final class KernelSpecInstaller {
     private final String name;
     private final InterruptMode interruptMode;
     private final List<String> extraJvmOptions;
+    private final boolean classDataArchive;
+    private static final String ARCHIVE = "jlora-classes.jsa";
 
     public KernelSpecInstaller(String name, InterruptMode interruptMode, List<String> extraJvmOptions) {
+        this(name, interruptMode, extraJvmOptions, true);
+    }
+
+    /** @param classDataArchive whether to write a class-data-sharing archive that speeds up kernel starts */
+    public KernelSpecInstaller(String name, InterruptMode interruptMode, List<String> extraJvmOptions, boolean classDataArchive) {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("--name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
         }
         this.name = name;
         this.interruptMode = interruptMode;
         this.extraJvmOptions = List.copyOf(extraJvmOptions);
+        this.classDataArchive = classDataArchive;
     }
 
     public static Path kernelsDir(Location location, Path prefix) {
@@ -68,7 +76,10 @@ public final class KernelSpecInstaller {
         Files.createDirectories(kernelsDir);
         Path staging = Files.createTempDirectory(kernelsDir, "." + name + "-");
         try {
-            Files.writeString(staging.resolve("kernel.json"), kernelJson(), StandardCharsets.UTF_8);
+            // a temporary folder is private (700); a kernelspec must be readable by whoever runs Jupyter
+            Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            boolean archived = classDataArchive && writeClassDataArchive(staging.resolve(ARCHIVE));
+            Files.writeString(staging.resolve("kernel.json"), kernelJson(archived ? target.resolve(ARCHIVE) : null), StandardCharsets.UTF_8);
             writeLogo(staging.resolve("logo-32x32.png"), 32);
             writeLogo(staging.resolve("logo-64x64.png"), 64);
             if (Files.exists(target)) deleteTree(target);
@@ -83,15 +94,17 @@ public final class KernelSpecInstaller {
         return target;
     }
 
-    String kernelJson() {
+    String kernelJson(Path archive) {
         JsonObject spec = new JsonObject();
         JsonArray argv = new JsonArray();
-        argv(argv);
+        argv(argv, archive);
         spec.add("argv", argv);
         spec.addProperty("display_name", "Java (jlora)");
         spec.addProperty("language", "java");
         spec.addProperty("interrupt_mode", interruptMode == InterruptMode.SIGNAL ? "signal" : "message");
         JsonObject env = new JsonObject();
+        // idle OpenMP workers sleep instead of spinning: on shared cores spinning made libtorch ops 3-5x slower
+        env.addProperty("OMP_WAIT_POLICY", "PASSIVE");
         spec.add("env", env);
         JsonObject metadata = new JsonObject();
         metadata.addProperty("debugger", false);
@@ -99,9 +112,13 @@ public final class KernelSpecInstaller {
         return new GsonBuilder().setPrettyPrinting().create().toJson(spec) + "\n";
     }
 
-    private void argv(JsonArray argv) {
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    private void argv(JsonArray argv, Path archive) {
+        argv.add(java());
         for (String option : jvmOptions()) argv.add(option);
+        if (archive != null) {
+            argv.add("-XX:SharedArchiveFile=" + archive);
+            argv.add("-Xlog:cds=off,cds+dynamic=off"); // a stale archive (jars rebuilt) is skipped quietly
+        }
         argv.add("-cp");
         argv.add(classPath());
         argv.add("io.jlora.kernel.KernelMain");
@@ -116,6 +133,34 @@ public final class KernelSpecInstaller {
         options.add("-Djava.awt.headless=true");
         options.addAll(extraJvmOptions);
         return options;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * Starts the kernel's JVM once in warm-up mode with -XX:ArchiveClassesAtExit: the classes a kernel
+     * start loads (JShell's compiler above all) then come from a class-data-sharing archive, which
+     * roughly halves the time to the first cell. A failure only costs that speed-up.
+     */
+    private boolean writeClassDataArchive(Path archive) {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions());
+        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off,cds+dynamic=off",
+                "-cp", classPath(), "io.jlora.kernel.KernelMain", "--warm-up"));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            boolean done = process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+            if (!done) process.destroyForcibly();
+            return done && process.exitValue() == 0 && Files.size(archive) > 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The installer's own class path, absolute, so the kernel finds the same jars from any folder. */

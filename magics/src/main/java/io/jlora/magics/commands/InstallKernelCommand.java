@@ -34,6 +34,9 @@ public final class InstallKernelCommand extends LoraCommand {
     @Option(names = "--jvm-option", paramLabel = "OPT", description = "an extra JVM option for the kernel, e.g. -Xmx8g (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 
+    @Option(names = "--no-class-archive", description = "skip the class-data-sharing archive that speeds up kernel starts")
+    boolean noClassArchive;
+
     @Override
     public boolean cliOnly() {
         return true;
@@ -43,7 +46,7 @@ public final class InstallKernelCommand extends LoraCommand {
     public CommandResult execute() throws Exception {
         KernelSpecInstaller.Location location = where.prefix != null ? KernelSpecInstaller.Location.PREFIX
                 : where.user ? KernelSpecInstaller.Location.USER : KernelSpecInstaller.Location.SYSTEM;
-        Path installed = new KernelSpecInstaller(name, interruptMode, jvmOptions).install(KernelSpecInstaller.kernelsDir(location, where.prefix));
+        Path installed = new KernelSpecInstaller(name, interruptMode, jvmOptions, !noClassArchive).install(KernelSpecInstaller.kernelsDir(location, where.prefix));
         return new CommandResult() {
             @Override
             public String text() {
