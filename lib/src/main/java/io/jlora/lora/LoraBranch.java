@@ -1,0 +1,133 @@
+package io.jlora.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.norm.Dropout;
+import io.jlora.model.Linear;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One adapter's low-rank update on one linear layer, PEFT's lora_A/lora_B pair: the layer computes
+ * {@code W x + b + scale * B(A(dropout(x)))}, and merging adds {@code scale * B A} to W.
+ *
+ * <p>A [r, in] and B [out, r] are float32 parameters that require gradients; the base weight W
+ * never does: the branch adds to the base layer's output and reads W only for merging (and, in
+ * {@link DoraBranch}, for a detached norm). All per-call arrays end in the input's manager.
+ */
+public class LoraBranch {
+
+    /** PEFT's state-dict suffixes, after the module path. */
+    public static final String A_KEY = "lora_A.weight";
+    public static final String B_KEY = "lora_B.weight";
+
+    protected final NDArray a;
+    protected final NDArray b;
+    protected final double scale;
+    private final float dropout;
+
+    /**
+     * @param a [r, in], owned by the adapter's manager
+     * @param b [out, r], same manager
+     * @param scale alpha / r (or alpha / sqrt(r))
+     * @param dropout probability applied to the branch's input while training
+     */
+    public LoraBranch(NDArray a, NDArray b, double scale, double dropout) {
+        if (a.getShape().dimension() != 2 || b.getShape().dimension() != 2 || a.getShape().get(0) != b.getShape().get(1)) {
+            throw new IllegalArgumentException("lora_A " + a.getShape() + " and lora_B " + b.getShape() + " do not chain");
+        }
+        this.a = a;
+        this.b = b;
+        this.scale = scale;
+        this.dropout = (float) dropout;
+    }
+
+    public int rank() {
+        return Math.toIntExact(a.getShape().get(0));
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    public double dropout() {
+        return dropout;
+    }
+
+    /** lora_A.weight, [r, in]. */
+    public NDArray a() {
+        return a;
+    }
+
+    /** lora_B.weight, [out, r]. */
+    public NDArray b() {
+        return b;
+    }
+
+    /** Trainable arrays by PEFT's suffix (lora_A.weight, lora_B.weight, and DoRA's magnitude). */
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        p.put(A_KEY, a);
+        p.put(B_KEY, b);
+        return p;
+    }
+
+    /**
+     * {@code baseResult} (the base layer's output for x) plus this branch's update. Dropout applies
+     * only while {@code training}.
+     */
+    public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
+        NDArray in = dropped(ManagedArrays.as(x, a.getDataType()), training);
+        NDArray update = lowRank(in).mul((float) scale);
+        return baseResult.add(ManagedArrays.as(update, baseResult.getDataType()));
+    }
+
+    /** B(A(x)), [..., out], in x's manager. */
+    protected NDArray lowRank(NDArray x) {
+        NDArray down = ai.djl.nn.core.Linear.linear(x, a).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(down, b).singletonOrThrow();
+    }
+
+    protected NDArray dropped(NDArray x, boolean training) {
+        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+    }
+
+    protected boolean dropsOut(boolean training) {
+        return training && dropout > 0;
+    }
+
+    /** {@code scale * B A}, [out, in] float32, detached, owned by {@code m}. */
+    public NDArray deltaWeight(NDManager m) {
+        NDArray bd = ManagedArrays.detached(m, b);
+        NDArray ad = ManagedArrays.detached(m, a);
+        return bd.matMul(ad).mul((float) scale);
+    }
+
+    /** The weight with this update merged: a new array owned by {@code into}; w is untouched. */
+    public NDArray merged(NDArray w, NDManager into) {
+        try (NDManager tmp = into.newSubManager()) {
+            NDArray delta = ManagedArrays.as(deltaWeight(tmp), w.getDataType());
+            return ManagedArrays.own(into, delta.add(w));
+        }
+    }
+
+    /** {@code w += scale * B A}, in place (w is the base layer's own array). */
+    public void mergeInto(NDArray w) {
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            w.addi(ManagedArrays.as(deltaWeight(tmp), w.getDataType()));
+        }
+    }
+
+    /** Undoes {@link #mergeInto}. */
+    public void unmergeFrom(NDArray w) {
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            w.subi(ManagedArrays.as(deltaWeight(tmp), w.getDataType()));
+        }
+    }
+
+    /** The adapter's float type: what inputs are cast to before A. */
+    protected DataType dtype() {
+        return a.getDataType();
+    }
+}
