@@ -1,0 +1,45 @@
+package io.jlora.quant;
+
+import io.jlora.model.CausalLm;
+import java.nio.file.Path;
+
+/**
+ * Loading and saving models whose frozen projections are quantized: what {@code load
+ * --quantization} and {@code save} call.
+ */
+public final class QuantizedModels {
+
+    private QuantizedModels() {}
+
+    /**
+     * Loads {@code dir} with its decoder-layer projections stored as {@code quantization} says
+     * (none, int4, int8, nf4, fp4, float16), quantizing each weight as it is read. A folder saved
+     * quantized (config.json has a bitsandbytes {@code quantization_config}) loads as saved,
+     * whatever {@code quantization} says.
+     *
+     * @param device auto, cpu, gpu or gpu:N
+     * @param dtype auto, float32 or float16: the compute type and that of the unquantized parts
+     */
+    public static CausalLm load(Path dir, String device, String dtype, String quantization) {
+        return load(dir, device, dtype, Quantization.parse(quantization), FourBitSpec.DEFAULT_BLOCK_SIZE);
+    }
+
+    public static CausalLm load(Path dir, String device, String dtype, Quantization quantization, int blockSize) {
+        if (BnbCheckpoint.isQuantized(dir)) {
+            return CausalLm.load(dir, device, dtype, new BnbLinearFactory(dir));
+        }
+        if (quantization == Quantization.NONE) {
+            return CausalLm.load(dir, device, dtype);
+        }
+        return CausalLm.load(dir, device, dtype, new QuantizingLinearFactory(quantization, blockSize));
+    }
+
+    /**
+     * Saves {@code lm} to {@code dir} as a Hugging Face folder that transformers + bitsandbytes
+     * can load: quantized projections under bitsandbytes' state-dict keys, config.json with a
+     * {@code quantization_config}, tokenizer files copied.
+     */
+    public static void save(CausalLm lm, Path dir) {
+        BnbCheckpoint.save(lm, dir);
+    }
+}
