@@ -1,0 +1,88 @@
+package io.jlora.quant;
+
+import io.jlora.model.ModelConfigReader;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * This project's estimate of training memory for full fine-tuning, LoRA and LoRA on a 4-bit base
+ * (QLoRA), in GB of 2^30 bytes, for the {@code memory} command.
+ *
+ * <p>What is counted, float32 throughout unless said:
+ * <ul>
+ *   <li>full: weights, gradients and AdamW's two moments, 16 bytes a parameter;
+ *   <li>LoRA: the frozen base in float16 (2 bytes a parameter, {@link Float16Linear}); the
+ *       adapters (rank r on every projection) at 16 bytes a parameter; the float32 copy of one
+ *       layer's projections that the per-layer widening makes;
+ *   <li>LoRA+4-bit: the projections in the QLoRA recipe ({@link FourBitSpec#qlora()}, 4.127 bits
+ *       a weight), embedding and head in float16, adapters and one dequantized layer as above;
+ *   <li>activations, in all three: gradient checkpointing at every decoder layer, so the
+ *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
+ *       gradients, and the logits with their log-softmax and gradient.
+ * </ul>
+ * The runtime itself (JVM, libtorch, tokenizer) and allocator slack are not counted.
+ */
+public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seqLen, long parameters,
+        long loraParameters, double fullGb, double loraGb, double lora4bitGb, double activationsGb) {
+
+    public static final int DEFAULT_LORA_R = 16;
+    public static final int DEFAULT_BATCH_SIZE = 1;
+    public static final int DEFAULT_SEQ_LEN = 512;
+
+    private static final double GB = 1L << 30;
+
+    /** The estimate for a config.json (or the folder holding one) with the defaults: r 16, batch 1, 512 tokens. */
+    public static MemoryEstimate of(Path config) {
+        return of(ModelShape.of(ModelConfigReader.read(config)), DEFAULT_LORA_R, DEFAULT_BATCH_SIZE, DEFAULT_SEQ_LEN);
+    }
+
+    public static MemoryEstimate of(ModelShape s, int loraR, int batchSize, int seqLen) {
+        if (loraR < 1 || batchSize < 1 || seqLen < 1) {
+            throw new io.jlora.JloraException("lora r, batch size and sequence length must be positive, not "
+                    + loraR + ", " + batchSize + ", " + seqLen);
+        }
+        long p = s.parameters();
+        long projections = s.projectionParameters();
+        long lora = s.loraParameters(loraR);
+        double activations = activationBytes(s, loraR, batchSize, seqLen);
+        double adapters = 16.0 * lora;
+        double oneLayerWidened = 4.0 * s.projectionParametersPerLayer();
+        double full = 16.0 * p + activations;
+        double loraBytes = 2.0 * p + adapters + oneLayerWidened + activations;
+        double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + 2.0 * (p - projections)
+                + adapters + oneLayerWidened + activations;
+        return new MemoryEstimate(s, loraR, batchSize, seqLen, p, lora, full / GB, loraBytes / GB, fourBit / GB,
+                activations / GB);
+    }
+
+    private static double activationBytes(ModelShape s, int r, int batch, int seq) {
+        double tokens = (double) batch * seq;
+        double checkpoints = s.layers() * tokens * s.hidden();
+        // one layer: norm outputs and residuals (~6 hidden), q and attention output, k and v, the
+        // four MLP intermediates (gate, up, silu, product), the adapters' rank-r intermediates
+        double layer = tokens * (6.0 * s.hidden() + 2 * s.qOut() + 2 * s.kvOut() + 4.0 * s.intermediate() + 7.0 * r)
+                + 2.0 * batch * s.heads() * (double) seq * seq; // scores and probabilities
+        double logits = 3.0 * tokens * s.vocab();
+        return 4.0 * (checkpoints + 2 * layer + logits);
+    }
+
+    /** What {@code memory --json} prints: full_gb, lora_gb, lora_4bit_gb, then the inputs and counts. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("full_gb", round(fullGb));
+        out.put("lora_gb", round(loraGb));
+        out.put("lora_4bit_gb", round(lora4bitGb));
+        out.put("activations_gb", round(activationsGb));
+        out.put("parameters", parameters);
+        out.put("lora_parameters", loraParameters);
+        out.put("lora_r", loraR);
+        out.put("batch_size", batchSize);
+        out.put("seq_len", seqLen);
+        return out;
+    }
+
+    private static double round(double gb) {
+        return Math.round(gb * 100) / 100.0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.jlora.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jlora.JloraException;
+import io.jlora.model.CausalLm;
+import io.jlora.testing.TestFiles;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MemoryEstimateTest {
+
+    /** Llama-2-7B: hidden 4096, MLP 11008, 32 layers, vocab 32000, 32 heads, untied. */
+    private static final ModelShape LLAMA_7B = new ModelShape(4096, 11008, 32, 32000, 32, 32, 0, false);
+
+    @Test
+    void llama7bLandsWhereTheUsualTablesPutIt() {
+        MemoryEstimate e = MemoryEstimate.of(LLAMA_7B, 16, 1, 512);
+        assertEquals(6.74e9, e.parameters(), 0.01e9);
+        // r 16 on all seven projections: 40M adapter parameters
+        assertEquals(40.0e6, e.loraParameters(), 0.1e6);
+        assertTrue(e.fullGb() > 100 && e.fullGb() < 105, "full " + e.fullGb());
+        assertTrue(e.loraGb() > 13 && e.loraGb() < 16, "lora " + e.loraGb());
+        assertTrue(e.lora4bitGb() > 4.5 && e.lora4bitGb() < 7, "lora 4-bit " + e.lora4bitGb());
+        assertTrue(e.activationsGb() > 0.5 && e.activationsGb() < 2, "activations " + e.activationsGb());
+    }
+
+    @Test
+    void longerSequencesAndLargerRanksCostMore() {
+        MemoryEstimate base = MemoryEstimate.of(LLAMA_7B, 16, 1, 512);
+        assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 1, 2048).lora4bitGb() > base.lora4bitGb());
+        assertTrue(MemoryEstimate.of(LLAMA_7B, 64, 1, 512).loraGb() > base.loraGb());
+        assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 4, 512).activationsGb() > 3 * base.activationsGb());
+    }
+
+    @Test
+    void countsTheGoldenModelsParametersExactly() {
+        try (CausalLm lm = CausalLm.load(TestFiles.golden("llama-tiny/model"), "cpu", "auto")) {
+            long real = lm.decoder().parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+            MemoryEstimate e = MemoryEstimate.of(TestFiles.golden("llama-tiny/model"));
+            assertEquals(real, e.parameters());
+            assertEquals(lm.config().parameterCount(), e.parameters());
+        }
+    }
+
+    @Test
+    void jsonHasTheCommandsKeysFirst() {
+        Map<String, Object> json = MemoryEstimate.of(LLAMA_7B, 16, 1, 512).toJson();
+        assertEquals(List.of("full_gb", "lora_gb", "lora_4bit_gb"), List.copyOf(json.keySet()).subList(0, 3));
+        assertThrows(JloraException.class, () -> MemoryEstimate.of(LLAMA_7B, 0, 1, 512));
+    }
+}
