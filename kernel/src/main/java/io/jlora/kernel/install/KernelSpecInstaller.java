@@ -66,8 +66,14 @@ public final class KernelSpecInstaller {
         String jupyter = System.getenv("JUPYTER_DATA_DIR");
         if (jupyter != null && !jupyter.isEmpty()) return Path.of(jupyter);
         String xdg = System.getenv("XDG_DATA_HOME");
-        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local/share");
+        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : home().resolve(".local/share");
         return base.resolve("jupyter");
+    }
+
+    /** $HOME, as Jupyter reads it (Java's user.home comes from the password file and ignores $HOME). */
+    private static Path home() {
+        String home = System.getenv("HOME");
+        return home != null && !home.isEmpty() ? Path.of(home) : Path.of(System.getProperty("user.home"));
     }
 
     /** Writes the spec (kernel.json and logos) to {@code kernelsDir/NAME}, replacing an older one whole. */
