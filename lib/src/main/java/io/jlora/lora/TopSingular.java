@@ -37,6 +37,11 @@ final class TopSingular {
     private TopSingular() {}
 
     static Result compute(NDArray w, int r, int iterations, long seed) {
+        return compute(w, r, iterations, seed, EXACT_LIMIT);
+    }
+
+    /** As {@link #compute(NDArray, int, int, long)} with another size limit for the exact path (tests). */
+    static Result compute(NDArray w, int r, int iterations, long seed, int exactLimit) {
         long[] shape = w.getShape().getShape();
         int out = Math.toIntExact(shape[0]);
         int in = Math.toIntExact(shape[1]);
@@ -45,7 +50,7 @@ final class TopSingular {
         }
         try (NDManager m = w.getManager().newSubManager()) {
             NDArray w64 = ManagedArrays.own(m, w.stopGradient()).toType(DataType.FLOAT64, true);
-            if (iterations == 0 && Math.min(out, in) <= EXACT_LIMIT) {
+            if (iterations == 0 && Math.min(out, in) <= exactLimit) {
                 return exact(m, w64, r, out, in);
             }
             return iterative(m, w64, r, iterations, seed, out, in);
