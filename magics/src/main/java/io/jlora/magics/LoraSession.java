@@ -18,6 +18,9 @@ public final class LoraSession implements AutoCloseable {
     private static final LoraSession SHARED = new LoraSession();
 
     private CausalLm model;
+    private io.jlora.lora.Adapters adapters;
+    /** Held while the 'disable' command has the adapters off; 'use' closes it. */
+    private io.jlora.lora.Adapters.Disabled disabled;
 
     public static LoraSession shared() {
         return SHARED;
@@ -36,7 +39,41 @@ public final class LoraSession implements AutoCloseable {
     /** Replaces the loaded model, closing the one before (its native memory is freed). */
     public synchronized void setModel(CausalLm loaded) {
         if (model != null && model != loaded) model.close();
+        if (model != loaded) {
+            adapters = null;
+            disabled = null;
+        }
         model = loaded;
+    }
+
+    /** The adapters of the loaded model (created empty on first use). */
+    public synchronized io.jlora.lora.Adapters adapters() {
+        if (adapters == null) adapters = io.jlora.lora.Adapters.of(model());
+        return adapters;
+    }
+
+    public synchronized boolean hasAdapters() {
+        return model != null && adapters != null && !adapters.names().isEmpty();
+    }
+
+    /** Loads the PEFT adapter in {@code dir} (once: its path names it) and makes it the active one. */
+    public synchronized void useAdapterFrom(Path dir) {
+        String name = "path:" + dir.toAbsolutePath().normalize();
+        if (!adapters().names().contains(name)) adapters().load(dir, name);
+        enableAdapters();
+        adapters().use(name);
+    }
+
+    /** Turns the adapters off until {@link #enableAdapters()}. */
+    public synchronized void disableAdapters() {
+        if (disabled == null) disabled = adapters().disable();
+    }
+
+    public synchronized void enableAdapters() {
+        if (disabled != null) {
+            disabled.close();
+            disabled = null;
+        }
     }
 
     /** Loads {@code dir} unless it is the model already loaded. */

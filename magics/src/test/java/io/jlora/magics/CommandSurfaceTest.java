@@ -77,4 +77,31 @@ class CommandSurfaceTest {
         assertEquals("qwen3", summary.json().get("family"));
         assertTrue(Files.isDirectory(model));
     }
+
+    @Test
+    void attachSaveUnloadLoadGivesTheSameScores(@TempDir Path dir) throws Exception {
+        LoraSession own = new LoraSession();
+        try (own) {
+            CommandRunner runner = new CommandRunner(own, "jlora", false);
+            runner.run(List.of("load", "--model", GOLDEN.toString()));
+            runner.run(List.of("attach", "--name", "mine", "--lora-r", "4", "--init", "gaussian"));
+            double base = (double) runner.run(List.of("score", "--text", "hello world")).result().json().get("loss");
+            Path saved = dir.resolve("adapter");
+            runner.run(List.of("save", "--output-folder", saved.toString(), "--adapter-only"));
+            assertTrue(Files.exists(saved.resolve("adapter_config.json")) && Files.exists(saved.resolve("adapter_model.safetensors")));
+            runner.run(List.of("unload"));
+            runner.run(List.of("load-adapter", "--adapter-path", saved.toString(), "--name", "again"));
+            double reloaded = (double) runner.run(List.of("score", "--text", "hello world")).result().json().get("loss");
+            assertEquals(base, reloaded, 1e-6);
+            var listed = runner.run(List.of("adapters", "--json")).result().json();
+            assertEquals(List.of("again"), listed.get("active"));
+        }
+    }
+
+    @Test
+    void mergeNeedsAnOutput() {
+        var e = assertThrows(CommandRunner.UsageException.class,
+                () -> run("merge", "--base-model-path", GOLDEN.toString(), "--adapter-path", "x"));
+        assertTrue(e.getMessage().contains("--output-folder"), e.getMessage());
+    }
 }

@@ -5,7 +5,10 @@ import picocli.CommandLine.Command;
 /** The command surface of docs/COMMANDS.md: one subcommand class per command. */
 @Command(name = "jlora", mixinStandardHelpOptions = true, version = "jlora 0.1.0",
         description = "LoRA / QLoRA fine-tuning in Java. The same commands work as %%lora magics, on the command line and from Java (Lora.run).",
-        subcommands = {LoadCommand.class, GenerateCommand.class, ScoreCommand.class, StatusCommand.class,
+        subcommands = {LoadCommand.class, AttachCommand.class, GenerateCommand.class, ScoreCommand.class,
+                SaveCommand.class, MergeCommand.class, AdapterCommands.LoadAdapter.class, AdapterCommands.ListAdapters.class,
+                AdapterCommands.Use.class, AdapterCommands.Disable.class, AdapterCommands.Unload.class,
+                AdapterCommands.Combine.class, ConvertKohyaCommand.class, StatusCommand.class,
                 InstallKernelCommand.class, HelpCommand.class})
 public final class LoraCommands {
 }

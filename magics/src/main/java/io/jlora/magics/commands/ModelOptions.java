@@ -14,7 +14,12 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "auto", description = "device when --model loads one (default: ${DEFAULT-VALUE})")
     String device;
 
+    @Option(names = "--adapter", paramLabel = "DIR", description = "a PEFT adapter folder to apply (loaded once, then made active)")
+    Path adapter;
+
     CausalLm resolve(LoraSession session) {
-        return session.ensureModel(model, device, "auto");
+        CausalLm lm = session.ensureModel(model, device, "auto");
+        if (adapter != null) session.useAdapterFrom(adapter);
+        return lm;
     }
 }

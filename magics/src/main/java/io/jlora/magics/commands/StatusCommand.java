@@ -11,6 +11,7 @@ import java.util.Map;
 public final class StatusCommand extends LoraCommand {
     @Override
     public CommandResult execute() {
+        if (session.hasAdapters()) return new AdapterSummary(new ModelSummary(session.model(), 0).text(), session.adapters());
         if (session.hasModel()) return new ModelSummary(session.model(), 0);
         return new CommandResult() {
             @Override

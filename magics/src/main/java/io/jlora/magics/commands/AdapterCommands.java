@@ -1,0 +1,99 @@
+package io.jlora.magics.commands;
+
+import io.jlora.magics.CommandResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The small adapter-management commands: load-adapter, adapters, use, disable, unload, combine. */
+public final class AdapterCommands {
+    private AdapterCommands() {
+    }
+
+    @Command(name = "load-adapter", description = "Loads a PEFT adapter folder without merging it.")
+    public static final class LoadAdapter extends LoraCommand {
+        @Option(names = "--adapter-path", required = true, paramLabel = "DIR")
+        Path path;
+        @Option(names = "--name", defaultValue = "default", description = "name to give it (default: ${DEFAULT-VALUE})")
+        String name;
+        @picocli.CommandLine.Mixin
+        ModelOptions modelOptions;
+
+        @Override
+        public CommandResult execute() {
+            modelOptions.resolve(session);
+            session.adapters().load(path, name);
+            session.adapters().use(name);
+            return new AdapterSummary("loaded adapter '" + name + "' from " + path, session.adapters());
+        }
+    }
+
+    @Command(name = "adapters", description = "Lists the adapters, which are active, and their sizes.")
+    public static final class ListAdapters extends LoraCommand {
+        @Override
+        public CommandResult execute() {
+            return new AdapterSummary("adapters", session.adapters());
+        }
+    }
+
+    @Command(name = "use", description = "Makes the named adapter(s) active (and turns adapters back on after disable).")
+    public static final class Use extends LoraCommand {
+        @Parameters(arity = "1..*", paramLabel = "NAME")
+        List<String> names;
+
+        @Override
+        public CommandResult execute() {
+            session.enableAdapters();
+            session.adapters().use(names.toArray(String[]::new));
+            return new AdapterSummary("using " + String.join(", ", names), session.adapters());
+        }
+    }
+
+    @Command(name = "disable", description = "Runs the plain base model until 'use NAME'.")
+    public static final class Disable extends LoraCommand {
+        @Override
+        public CommandResult execute() {
+            session.disableAdapters();
+            return new AdapterSummary("adapters disabled (the base model runs; 'use NAME' turns them back on)", session.adapters());
+        }
+    }
+
+    @Command(name = "unload", description = "Removes an adapter (--name) or all of them, restoring the base layers.")
+    public static final class Unload extends LoraCommand {
+        @Option(names = "--name", description = "the adapter to remove (default: all)")
+        String name;
+
+        @Override
+        public CommandResult execute() {
+            session.enableAdapters();
+            if (name != null) session.adapters().delete(name);
+            else session.adapters().unload();
+            return new AdapterSummary(name != null ? "removed adapter '" + name + "'" : "removed every adapter", session.adapters());
+        }
+    }
+
+    @Command(name = "combine", description = "Weighted combination of adapters into a new one (linear or cat).")
+    public static final class Combine extends LoraCommand {
+        @Option(names = "--adapters", required = true, split = ",", paramLabel = "A,B")
+        List<String> names;
+        @Option(names = "--weights", required = true, split = ",", paramLabel = "W,W")
+        List<Double> weights;
+        @Option(names = "--name", defaultValue = "combined", description = "the new adapter's name (default: ${DEFAULT-VALUE})")
+        String name;
+        @Option(names = "--combination-type", defaultValue = "linear", description = "linear (same rank) or cat (default: ${DEFAULT-VALUE})")
+        String type;
+
+        @Override
+        public CommandResult execute() {
+            if (names.size() != weights.size()) {
+                throw new CommandRunner.UsageException("--adapters names " + names.size() + " adapters but --weights gives " + weights.size() + " weights");
+            }
+            session.adapters().addWeighted(names, weights, name, type);
+            session.adapters().use(name);
+            return new AdapterSummary("combined " + names + " as '" + name + "' (" + type + ")", session.adapters());
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.jlora.magics.commands;
+
+import io.jlora.lora.LoraConfig;
+import io.jlora.magics.CommandResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+
+/** {@code attach [--name default] [--lora-r 16] [--lora-alpha 32] ...}: adds a trainable LoRA adapter. */
+@Command(name = "attach", description = "Adds a trainable LoRA adapter to the loaded model.")
+public final class AttachCommand extends LoraCommand {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--name", defaultValue = "default", description = "adapter name (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Mixin
+    LoraOptions lora;
+
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the initial weights (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public CommandResult execute() {
+        modelOptions.resolve(session);
+        LoraConfig config = lora.config();
+        session.adapters().add(name, config, seed);
+        session.adapters().use(name);
+        return new AdapterSummary("attached adapter '" + name + "'", session.adapters());
+    }
+
+    /** The LoRA options shared by attach, train and dpo, with the seed product's defaults. */
+    public static final class LoraOptions {
+        @Option(names = "--lora-r", defaultValue = "16", description = "rank (default: ${DEFAULT-VALUE})")
+        int r;
+        @Option(names = "--lora-alpha", defaultValue = "32", description = "alpha; the scale is alpha/r (default: ${DEFAULT-VALUE})")
+        double alpha;
+        @Option(names = "--lora-dropout", defaultValue = "0.05", description = "dropout on the adapter's input (default: ${DEFAULT-VALUE})")
+        double dropout;
+        @Option(names = "--target-modules", defaultValue = "all-linear",
+                description = "all-linear (every linear layer but the output head), a comma list of names (suffix match) or a regex (default: ${DEFAULT-VALUE})")
+        String targetModules;
+        @Option(names = "--layers-to-transform", split = ",", paramLabel = "N,N", description = "only these layer indices")
+        List<Integer> layers;
+        @Option(names = "--use-rslora", arity = "0..1", fallbackValue = "true", description = "scale alpha/sqrt(r)")
+        boolean useRslora;
+        @Option(names = "--use-dora", arity = "0..1", fallbackValue = "true", description = "DoRA: a magnitude vector per output row")
+        boolean useDora;
+        @Option(names = "--init", defaultValue = "default", description = "default, gaussian or pissa (default: ${DEFAULT-VALUE})")
+        String init;
+
+        LoraConfig config() {
+            if (r <= 0) throw new CommandRunner.UsageException("--lora-r must be positive, not " + r);
+            if (dropout < 0 || dropout >= 1) throw new CommandRunner.UsageException("--lora-dropout must be in [0, 1), not " + dropout);
+            LoraConfig.Builder b = LoraConfig.builder().r(r).loraAlpha(alpha).loraDropout(dropout)
+                    .targetModules(targetModules).useRslora(useRslora).useDora(useDora);
+            try {
+                b.init(init);
+            } catch (RuntimeException e) {
+                throw new CommandRunner.UsageException("--init: " + e.getMessage());
+            }
+            if (layers != null) b.layersToTransform(layers);
+            return b.build();
+        }
+    }
+}

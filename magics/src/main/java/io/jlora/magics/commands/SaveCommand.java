@@ -1,0 +1,50 @@
+package io.jlora.magics.commands;
+
+import io.jlora.magics.CommandResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code save --output-folder DIR [--adapter-only]}: the merged model by default, or the PEFT adapter. */
+@Command(name = "save", description = "Saves the model with its adapters merged (default) or the adapter alone in PEFT's format.")
+public final class SaveCommand extends LoraCommand {
+    @Option(names = "--output-folder", required = true, paramLabel = "DIR", description = "where to write (written under a temporary name, then renamed)")
+    Path output;
+
+    @Option(names = "--adapter-only", arity = "0..1", fallbackValue = "true", description = "save only the adapter (adapter_config.json + adapter_model.safetensors)")
+    boolean adapterOnly;
+
+    @Option(names = "--name", description = "which adapter to save with --adapter-only (default: the active one)")
+    String name;
+
+    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace a non-empty output folder")
+    boolean overwrite;
+
+    @Override
+    public CommandResult execute() {
+        long start = System.nanoTime();
+        var adapters = session.adapters();
+        if (adapters.names().isEmpty()) throw new CommandRunner.UsageException("no adapter to save: attach or load-adapter first");
+        Path out = output.toAbsolutePath().normalize();
+        if (adapterOnly) {
+            String which = name != null ? name : adapters.active().get(0);
+            if (!overwrite && java.nio.file.Files.isDirectory(out) && !isEmpty(out)) {
+                throw new CommandRunner.UsageException("--output-folder " + out + " exists and is not empty (add --overwrite to replace it)");
+            }
+            List<Path> files = adapters.save(which, out);
+            return new FilesResult("saved adapter '" + which + "'", out, files, List.of(), FilesResult.since(start));
+        }
+        List<Path> files = adapters.saveMerged(out, overwrite);
+        return new FilesResult("saved the merged model", out, files, List.of(), FilesResult.since(start));
+    }
+
+    static boolean isEmpty(Path dir) {
+        try (var entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
