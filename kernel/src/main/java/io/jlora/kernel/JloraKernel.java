@@ -224,8 +224,12 @@ public final class JloraKernel {
         replier.send(request.reply("execute_reply", reply));
     }
 
+    /**
+     * Values that are not worth an Out: a display id that display() returned, and the output streams
+     * themselves, which {@code System.out.printf(...)} returns.
+     */
     private boolean isDisplayId(Object value) {
-        return value instanceof String id && issuedDisplayIds.contains(id);
+        return value instanceof String id && issuedDisplayIds.contains(id) || value == System.out || value == System.err;
     }
 
     /** Runs on the cell thread: the parts of a cell in order, stopping at the first error. */

@@ -34,6 +34,8 @@ public final class ConvertKohyaCommand extends LoraCommand {
     @Override
     public CommandResult execute() {
         long start = System.nanoTime();
+        input = input.toAbsolutePath().normalize();
+        output = output.toAbsolutePath().normalize();
         if (!Files.exists(input)) throw new CommandRunner.UsageException("--input-path " + input + ": no such file or folder");
         if (Files.isDirectory(input)) {
             Path written = KohyaConverter.toKohya(input, output, prefix, overwrite);
