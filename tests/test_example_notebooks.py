@@ -50,7 +50,8 @@ def test_adapters_notebook():
     merged, combined = float(line.split()[2]), float(line.split()[-1])
     assert abs(merged - combined) < 1e-4
     back = next(l for l in text.splitlines() if l.startswith("after PEFT -> Kohya -> PEFT"))
-    assert back.split()[5] == back.split()[-1].rstrip(")")
+    # "after PEFT -> Kohya -> PEFT: 5.80057 (was 5.80057)"
+    assert back.split(": ")[1].split()[0] == back.split()[-1].rstrip(")")
     out = ROOT / "build" / "notebooks" / "03"
     for f in ("adapter/adapter_config.json", "adapter/adapter_model.safetensors", "merged/config.json",
               "merged/model.safetensors", "adapter-kohya.safetensors", "adapter-back/adapter_model.safetensors"):
