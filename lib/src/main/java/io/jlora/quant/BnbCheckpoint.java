@@ -79,7 +79,12 @@ final class BnbCheckpoint {
                             .toType(DataType.UINT8, false)));
                 } else if (linear instanceof Float16Linear f) {
                     tensors.put(w, TensorData.of(f.weight16()));
-                } else if (!(linear instanceof DenseLinear) || !tensors.containsKey(w) && !"lm_head".equals(linear.path())) {
+                } else if (linear instanceof DenseLinear) {
+                    boolean tiedHead = linear == decoder.linear("lm_head") && lm.config().tieWordEmbeddings();
+                    if (!tensors.containsKey(w) && !tiedHead) {
+                        tensors.put(w, TensorData.of(linear.weight()));
+                    }
+                } else {
                     throw new JloraException(linear.path() + ": cannot save a " + linear.getClass().getSimpleName()
                             + " as a base weight (save adapters on their own, from the base model)");
                 }

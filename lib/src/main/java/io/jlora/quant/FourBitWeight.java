@@ -106,7 +106,8 @@ public final class FourBitWeight {
 
     /** A float32 copy in {@code target}, by the given path (the Java path needs a CPU array). */
     public NDArray dequantize(NDManager target, DequantPath path) {
-        if (path == DequantPath.DJL_OPS) {
+        // a Java buffer spans at most 2 GiB: a larger float copy goes through the op path
+        if (path == DequantPath.DJL_OPS || 4 * shape.size() > Integer.MAX_VALUE) {
             if (absmax != null) {
                 return DjlFourBitDequantizer.dequantize(packed, absmax, pairTable, spec.blockSize(), shape, target);
             }
