@@ -405,6 +405,11 @@ public final class Adapters {
     }
 
     public List<Path> saveMerged(Path out, boolean overwrite, long maxShardBytes) {
+        for (String name : state.enabled() ? state.active() : List.<String>of()) {
+            for (String path : entry(name).info().modules()) {
+                checkMergeable(path);
+            }
+        }
         Path base = lm.dir();
         ObjectNode config;
         try {

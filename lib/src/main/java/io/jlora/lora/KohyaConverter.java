@@ -110,7 +110,7 @@ public final class KohyaConverter {
      *     may be null (names are then rebuilt from known transformers module names)
      */
     public static List<Path> fromKohya(Path kohya, Path outDir, Path baseModel, String prefix, boolean overwrite) {
-        OutputFolder.check(outDir.toAbsolutePath().normalize(), overwrite, baseModel);
+        OutputFolder.check(outDir.toAbsolutePath().normalize(), overwrite, baseModel, kohya);
         String p = prefix == null || prefix.isBlank() ? DEFAULT_PREFIX : prefix;
         try (SafetensorsFile file = SafetensorsFile.open(kohya); NDManager m = NDManager.newBaseManager(Device.cpu())) {
             Map<String, String> paths = modulePaths(file, p, baseModel);
@@ -132,7 +132,7 @@ public final class KohyaConverter {
                 alphas.put(e.getValue(), alpha);
             }
             LoraConfig config = peftConfig(weights, alphas, file.metadata(), baseModel);
-            try (OutputFolder folder = OutputFolder.open(outDir, overwrite, baseModel)) {
+            try (OutputFolder folder = OutputFolder.open(outDir, overwrite, baseModel, kohya)) {
                 Map<String, TensorData> tensors = new TreeMap<>();
                 weights.forEach((module, ab) -> {
                     tensors.put(AdapterCheckpoint.key(module, LoraBranch.A_KEY), TensorData.of(ab[0]));

@@ -2,9 +2,12 @@ package io.jlora.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.jlora.io.SafetensorsDtype;
 import io.jlora.io.TensorData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import java.util.function.Function;
 
@@ -13,6 +16,9 @@ import java.util.function.Function;
  * after: streaming a model through a merge holds one tensor (and its temporaries) at a time.
  */
 final class LazyTensor implements TensorData {
+
+    /** Elements turned into bytes at once (64 MB of float32). */
+    private static final long CHUNK_ELEMENTS = 16L << 20;
 
     private final SafetensorsDtype dtype;
     private final long[] shape;
@@ -44,7 +50,44 @@ final class LazyTensor implements TensorData {
     public void writeTo(WritableByteChannel out) throws IOException {
         try (NDManager m = parent.newSubManager()) {
             NDArray array = compute.apply(m);
+            long rows = shape.length == 0 ? 1 : shape[0];
+            long rowElements = Math.max(1, array.size() / Math.max(rows, 1));
+            long step = Math.max(1, CHUNK_ELEMENTS / rowElements);
+            if (shape.length == 0 || step >= rows) {
+                write(array, out);
+                return;
+            }
+            // row blocks: turning an array into bytes copies it to the Java heap, so a whole
+            // embedding at once would need a gigabyte of heap
+            for (long first = 0; first < rows; first += step) {
+                try (NDManager chunk = m.newSubManager()) {
+                    NDArray rowsOf = ManagedArrays.own(chunk, array.get(first + ":" + Math.min(rows, first + step)));
+                    write(rowsOf, out);
+                }
+            }
+        }
+    }
+
+    private void write(NDArray array, WritableByteChannel out) throws IOException {
+        if (dtype == SafetensorsDtype.BF16 && array.getDataType() == DataType.FLOAT32) {
+            writeBf16(array.toFloatArray(), out);
+        } else {
             TensorData.of(array, dtype).writeTo(out);
+        }
+    }
+
+    /** float32 to bfloat16, round to nearest even as torch, with bulk array copies (several times faster). */
+    private static void writeBf16(float[] values, WritableByteChannel out) throws IOException {
+        short[] halves = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            float f = values[i];
+            int bits = Float.floatToRawIntBits(f);
+            halves[i] = Float.isNaN(f) ? (short) 0x7FC0 : (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(halves.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asShortBuffer().put(halves);
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
         }
     }
 }

@@ -101,14 +101,15 @@ public class LoraBranch {
     public NDArray deltaWeight(NDManager m) {
         NDArray bd = ManagedArrays.detached(m, b);
         NDArray ad = ManagedArrays.detached(m, a);
-        return bd.matMul(ad).mul((float) scale);
+        // in place: a model-sized temporary less per layer (same arithmetic as PEFT's (B @ A) * scale)
+        return bd.matMul(ad).muli((float) scale);
     }
 
     /** The weight with this update merged: a new array owned by {@code into}; w is untouched. */
     public NDArray merged(NDArray w, NDManager into) {
         try (NDManager tmp = into.newSubManager()) {
             NDArray delta = ManagedArrays.as(deltaWeight(tmp), w.getDataType());
-            return ManagedArrays.own(into, delta.add(w));
+            return ManagedArrays.own(into, delta.addi(w));
         }
     }
 

@@ -22,9 +22,10 @@ import java.util.Map;
 
 /**
  * The merge tool: base model folder + PEFT adapter folder to a merged Hugging Face folder, tensor by
- * tensor. Each base tensor is read, merged if the adapter targets it, and written before the next
- * is read, so memory holds the adapter plus one tensor and its temporaries, never the model. Each
- * weight keeps the dtype the base checkpoint stores it in (bfloat16 stays bfloat16).
+ * tensor. Each targeted weight is read, merged and written before the next is read, so memory
+ * holds the adapter plus one tensor and its temporaries, never the model; the other tensors are
+ * copied byte for byte. Each weight keeps the dtype the base checkpoint stores it in (bfloat16 stays
+ * bfloat16).
  *
  * <p>Everything that can be checked is checked before the first byte is written (the adapter
  * against the base's shapes, the output folder), and the output appears only when complete.
@@ -58,6 +59,7 @@ public final class MergeTool {
             }
             Map<String, LoraBranch> branches = loadBranches(lora, targets, manager);
             long paddedVocab = paddedVocab(checkpoint, options.padToMultipleOf(), config, notes);
+            Map<String, io.jlora.io.TensorData> raw = CopiedTensor.of(base, checkpoint);
             Map<String, io.jlora.io.TensorData> tensors = new LinkedHashMap<>();
             for (String key : checkpoint.keys()) {
                 TensorInfo info = checkpoint.info(key);
@@ -66,6 +68,10 @@ public final class MergeTool {
                 String module = key.endsWith(".weight") ? key.substring(0, key.length() - ".weight".length()) : null;
                 LoraBranch branch = module == null ? null : branches.get(module);
                 LoraConfig c = lora.config();
+                if (branch == null && !pad) {
+                    tensors.put(key, raw.get(key));
+                    continue;
+                }
                 tensors.put(key, new LazyTensor(info.dtype(), shape, manager, m -> {
                     NDArray w = checkpoint.load(key, m);
                     if (branch != null) {
