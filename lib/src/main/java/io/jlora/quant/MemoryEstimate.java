@@ -16,7 +16,8 @@ import java.util.Map;
  *       adapters (rank r on every projection) at 16 bytes a parameter; the float32 copy of one
  *       layer's projections that the per-layer widening makes;
  *   <li>LoRA+4-bit: the projections in the QLoRA recipe ({@link FourBitSpec#qlora()}, 4.127 bits
- *       a weight), embedding and head in float16, adapters and one dequantized layer as above;
+ *       a weight), embedding and head in float16, adapters and one dequantized layer as above
+ *       (and LoRA+8-bit likewise, the projections at one byte a weight);
  *   <li>activations, in all three: gradient checkpointing at every decoder layer, so the
  *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
  *       gradients, and the logits with their log-softmax and gradient.
@@ -24,7 +25,7 @@ import java.util.Map;
  * The runtime itself (JVM, libtorch, tokenizer) and allocator slack are not counted.
  */
 public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seqLen, long parameters,
-        long loraParameters, double fullGb, double loraGb, double lora4bitGb, double activationsGb) {
+        long loraParameters, double fullGb, double loraGb, double lora4bitGb, double lora8bitGb, double activationsGb) {
 
     public static final int DEFAULT_LORA_R = 16;
     public static final int DEFAULT_BATCH_SIZE = 1;
@@ -34,7 +35,12 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
 
     /** The estimate for a config.json (or the folder holding one) with the defaults: r 16, batch 1, 512 tokens. */
     public static MemoryEstimate of(Path config) {
-        return of(ModelShape.of(ModelConfigReader.read(config)), DEFAULT_LORA_R, DEFAULT_BATCH_SIZE, DEFAULT_SEQ_LEN);
+        return of(config, DEFAULT_LORA_R, DEFAULT_BATCH_SIZE, DEFAULT_SEQ_LEN);
+    }
+
+    /** The estimate for a config.json or the folder holding one. */
+    public static MemoryEstimate of(Path config, int loraR, int batchSize, int seqLen) {
+        return of(ModelShape.of(ModelConfigReader.read(config)), loraR, batchSize, seqLen);
     }
 
     public static MemoryEstimate of(ModelShape s, int loraR, int batchSize, int seqLen) {
@@ -50,10 +56,11 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
         double oneLayerWidened = 4.0 * s.projectionParametersPerLayer();
         double full = 16.0 * p + activations;
         double loraBytes = 2.0 * p + adapters + oneLayerWidened + activations;
-        double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + 2.0 * (p - projections)
-                + adapters + oneLayerWidened + activations;
+        double trainingExtras = 2.0 * (p - projections) + adapters + oneLayerWidened + activations;
+        double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + trainingExtras;
+        double eightBit = projections * 1.0 + trainingExtras;
         return new MemoryEstimate(s, loraR, batchSize, seqLen, p, lora, full / GB, loraBytes / GB, fourBit / GB,
-                activations / GB);
+                eightBit / GB, activations / GB);
     }
 
     private static double activationBytes(ModelShape s, int r, int batch, int seq) {
@@ -73,6 +80,7 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
         out.put("full_gb", round(fullGb));
         out.put("lora_gb", round(loraGb));
         out.put("lora_4bit_gb", round(lora4bitGb));
+        out.put("lora_8bit_gb", round(lora8bitGb));
         out.put("activations_gb", round(activationsGb));
         out.put("parameters", parameters);
         out.put("lora_parameters", loraParameters);

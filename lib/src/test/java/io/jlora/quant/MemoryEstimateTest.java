@@ -26,6 +26,7 @@ class MemoryEstimateTest {
         assertTrue(e.loraGb() > 13 && e.loraGb() < 16, "lora " + e.loraGb());
         assertTrue(e.lora4bitGb() > 4.5 && e.lora4bitGb() < 7, "lora 4-bit " + e.lora4bitGb());
         assertTrue(e.activationsGb() > 0.5 && e.activationsGb() < 2, "activations " + e.activationsGb());
+        assertTrue(e.lora4bitGb() < e.lora8bitGb() && e.lora8bitGb() < e.loraGb(), "8-bit " + e.lora8bitGb());
     }
 
     @Test

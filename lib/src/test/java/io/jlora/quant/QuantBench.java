@@ -107,6 +107,11 @@ public final class QuantBench {
             Decoder d = lm.decoder();
             List<String> targets = new ArrayList<>(d.linears().keySet());
             targets.remove("lm_head");
+            long stored = 0;
+            for (String t : targets) {
+                Linear l = d.linear(t);
+                stored += l instanceof QuantizedLinear q ? q.quantized().storageBytes() : 4 * l.inFeatures() * l.outFeatures();
+            }
             for (String t : targets) {
                 d.replaceLinear(t, base -> new LowRank(base, adapters));
             }
@@ -124,7 +129,8 @@ public final class QuantBench {
                     best = Math.min(best, t);
                 }
             }
-            System.out.printf("  %-5s step %.0f ms (best of %d)%n", quantization, best * 1e3, repeats);
+            System.out.printf("  %-5s step %.0f ms (best of %d); frozen projections take %.0f MB%n", quantization,
+                    best * 1e3, repeats, stored / 1e6);
             return best;
         }
     }
