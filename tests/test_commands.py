@@ -75,3 +75,20 @@ def test_cell_magic_takes_json_options(kernel):
     _, kc = kernel
     res = execute(kc, "%%lora score\n" + json.dumps({"model": str(MODEL), "text": "hello world", "json": True}), timeout=60).assert_ok()
     assert res.result_data["application/json"]["loss"] > 0
+
+
+def test_jshell_door_runs_the_same_commands():
+    script = "\n".join([
+        f'Lora.load("{MODEL}");',
+        f'System.out.println("IDS " + Lora.run("generate --prompt-ids \'{PROMPT_IDS}\' --max-new-tokens 6").json().get("ids"));',
+        'System.out.println("LOSS " + Lora.score("hello world").json().get("loss"));',
+        "/exit",
+    ]) + "\n"
+    shell = subprocess.run([str(ROOT / "bin" / "jlora-shell"), "-q"], input=script, capture_output=True, text=True, timeout=300)
+    assert shell.returncode == 0, shell.stderr
+    ids_line = next(l for l in shell.stdout.splitlines() if "IDS " in l)
+    cli_ids = last_json(cli("generate", "--model", str(MODEL), "--prompt-ids", PROMPT_IDS, "--max-new-tokens", "6", "--json").stdout)["ids"]
+    assert ids_line.split("IDS ", 1)[1].replace(" ", "") == json.dumps(cli_ids).replace(" ", "")
+    cli_loss = last_json(cli("score", "--model", str(MODEL), "--text", "hello world", "--json").stdout)["loss"]
+    loss_line = next(l for l in shell.stdout.splitlines() if "LOSS " in l)
+    assert abs(float(loss_line.split("LOSS ", 1)[1]) - cli_loss) < 1e-9

@@ -9,6 +9,11 @@ import java.util.Map;
 /** A loaded model as a notebook shows it: family, size, shape, device; the result of {@code load}. */
 public record ModelSummary(CausalLm model, double seconds) implements CommandResult {
     @Override
+    public String toString() {
+        return text();
+    }
+
+    @Override
     public String text() {
         ModelConfig c = model.config();
         return String.format("loaded %s (%s, %.1fM parameters, %d layers, hidden %d, vocab %d) on %s as %s in %.2f s",

@@ -14,6 +14,11 @@ import java.util.Map;
 /** The adapters on the model: names, which are active, rank, alpha, modules and trainable size. */
 record AdapterSummary(String headline, Adapters adapters) implements CommandResult {
     @Override
+    public String toString() {
+        return text();
+    }
+
+    @Override
     public String text() {
         StringBuilder text = new StringBuilder(headline);
         for (LoraAdapter a : adapters.list()) text.append('\n').append(line(a));

@@ -10,6 +10,11 @@ import java.util.Map;
 /** What save, merge and convert-kohya report: {"output": PATH, "files": [...], "seconds": s}, plus notes. */
 record FilesResult(String what, Path output, List<Path> files, List<String> notes, double seconds) implements CommandResult {
     @Override
+    public String toString() {
+        return text();
+    }
+
+    @Override
     public String text() {
         StringBuilder t = new StringBuilder(String.format("%s: %s (%d files, %.2f s)", what, output, files.size(), seconds));
         for (Path f : files) t.append("\n  ").append(output.relativize(f.toAbsolutePath()).toString().isEmpty() ? f : f.getFileName());

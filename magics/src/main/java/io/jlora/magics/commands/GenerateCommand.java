@@ -72,6 +72,11 @@ public final class GenerateCommand extends LoraCommand {
 
     record Generated(String prompt, GenerationResult result, String text) implements CommandResult {
         @Override
+        public String toString() {
+            return text();
+        }
+
+        @Override
         public String text() {
             return (prompt != null ? prompt : "") + text + String.format("%n[%d tokens, %.1f tokens/s]", result.ids().length, result.tokensPerSecond());
         }

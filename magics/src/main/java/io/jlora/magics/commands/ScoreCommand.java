@@ -57,6 +57,11 @@ public final class ScoreCommand extends LoraCommand {
 
     record Scored(ScoreResult score) implements CommandResult {
         @Override
+        public String toString() {
+            return text();
+        }
+
+        @Override
         public String text() {
             return String.format("loss %.6f over %d tokens (per sequence: %s)", score.loss(), score.tokens(), Arrays.toString(score.perSequence()));
         }
