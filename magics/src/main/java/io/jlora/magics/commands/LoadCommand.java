@@ -25,11 +25,16 @@ public final class LoadCommand extends LoraCommand {
 
     @Override
     public CommandResult execute() {
-        if (!"none".equals(quantization)) {
-            throw new CommandRunner.UsageException("--quantization " + quantization + " is not available yet (only none)");
+        io.jlora.quant.Quantization q;
+        try {
+            q = io.jlora.quant.Quantization.parse(quantization);
+        } catch (RuntimeException e) {
+            throw new CommandRunner.UsageException("--quantization: " + e.getMessage());
         }
         long start = System.nanoTime();
-        CausalLm loaded = CausalLm.load(model, device, dtype);
+        // quantized bases are quantized tensor by tensor while streaming from the checkpoint
+        CausalLm loaded = q == io.jlora.quant.Quantization.NONE ? CausalLm.load(model, device, dtype)
+                : io.jlora.quant.QuantizedModels.load(model, device, dtype, quantization);
         session.setModel(loaded);
         return new ModelSummary(loaded, (System.nanoTime() - start) / 1e9);
     }
