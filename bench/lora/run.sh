@@ -36,7 +36,8 @@ echo "== cp -r of the same base folder =="
 rm -rf "$BENCH_DIR/copy"
 start=$(date +%s.%N)
 cp -r "$BASE" "$BENCH_DIR/copy"
-sync "$BENCH_DIR/copy"/* 2>/dev/null || sync
+sync "$BENCH_DIR/copy"/*
 end=$(date +%s.%N)
-echo "cp -r: $(echo "$end - $start" | bc) s (with sync; the merge forces each file to disk too)"
+echo "cp -r: $(echo "$end - $start" | bc) s wall, with sync (the merge forces each file to disk too)"
+echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (timings are wall clock)"
 rm -rf "$BENCH_DIR/copy"
