@@ -104,20 +104,51 @@ public final class Decoder {
      * {@code cache} (which receives theirs), for every new position or only the last one.
      */
     public NDArray forward(NDArray inputIds, KvCache cache, boolean lastPositionOnly) {
-        NDManager m = inputIds.getManager();
         int length = Math.toIntExact(inputIds.getShape().get(1));
         long start = cache == null ? 0 : cache.length();
-        NDArray x = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        NDList cosSin = rotary.cosSin(m, start, length, dtype());
-        NDArray mask = CausalMask.of(m, start, length, config.slidingWindow());
+        NDArray x = embed(inputIds);
+        Positions p = positions(inputIds.getManager(), start, length);
         for (DecoderLayer layer : layers) {
-            x = layer.forward(x, cosSin.get(0), cosSin.get(1), mask, cache);
+            x = layer.forward(x, p.cos(), p.sin(), p.mask(), cache);
         }
-        x = norm.forward(x);
         if (lastPositionOnly) {
-            x = x.get(":, -1:, :");
+            return lmHead.forward(norm.forward(x).get(":, -1:, :"));
         }
-        return lmHead.forward(x);
+        return head(x);
+    }
+
+    // ---------------------------------------------------------------- layer by layer (training)
+    //
+    // forward(ids) is embed, then layer(0..n-1), then head. A trainer that recomputes layers in its
+    // backward pass (gradient checkpointing) drives these steps itself, keeping only layer inputs.
+
+    /** What every layer of one pass shares: rotary cos/sin of the positions and the causal mask (or null). */
+    public record Positions(NDArray cos, NDArray sin, NDArray mask) {}
+
+    /** Number of decoder layers. */
+    public int layerCount() {
+        return layers.size();
+    }
+
+    /** Token embeddings [batch, time, hidden] of ids [batch, time], in the ids' manager. */
+    public NDArray embed(NDArray inputIds) {
+        return Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** Rotary tables and causal mask for positions [start, start+length), owned by {@code m}. */
+    public Positions positions(NDManager m, long start, int length) {
+        NDList cosSin = rotary.cosSin(m, start, length, dtype());
+        return new Positions(cosSin.get(0), cosSin.get(1), CausalMask.of(m, start, length, config.slidingWindow()));
+    }
+
+    /** Layer {@code i} on hidden states x [batch, time, hidden] (no cache); the result is in x's manager. */
+    public NDArray layer(int i, NDArray x, Positions p) {
+        return layers.get(i).forward(x, p.cos(), p.sin(), p.mask(), null);
+    }
+
+    /** Final norm and head: logits [batch, time, vocab] of the last layer's output x. */
+    public NDArray head(NDArray x) {
+        return lmHead.forward(norm.forward(x));
     }
 
     /** Every projection by module path, in model order (layer by layer, then lm_head). */

@@ -1,0 +1,95 @@
+package io.jlora.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jlora.JloraException;
+import io.jlora.model.HfTokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tokenizer's chat template (tokenizer_config.json's {@code chat_template} or
+ * chat_template.jinja), rendered as transformers' {@code apply_chat_template(messages,
+ * tokenize=False, add_generation_prompt=...)} does, by jlora's Jinja subset ({@link Jinja}). A
+ * tokenizer without a template gets ChatML ({@link #CHATML}). A template outside the subset fails
+ * when it is parsed, with the construct and its line named.
+ */
+public final class ChatTemplate {
+
+    /** ChatML, the fallback: {@code <|im_start|>role\ncontent<|im_end|>\n} per message. */
+    public static final String CHATML = "{% for message in messages %}"
+            + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+            + "{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    private final Jinja template;
+    private final Map<String, String> specialTokens;
+    private final boolean fallback;
+
+    private ChatTemplate(Jinja template, Map<String, String> specialTokens, boolean fallback) {
+        this.template = template;
+        this.specialTokens = specialTokens;
+        this.fallback = fallback;
+    }
+
+    /** The tokenizer's template, or ChatML when it has none. */
+    public static ChatTemplate of(HfTokenizer tokenizer) {
+        String source = tokenizer.chatTemplate();
+        return source == null ? new ChatTemplate(Jinja.parse(CHATML), tokenizer.specialTokens(), true)
+                : of(source, tokenizer.specialTokens());
+    }
+
+    /**
+     * A template from its source; {@code specialTokens} maps "bos_token", "eos_token", ... to their
+     * text, as the template sees them.
+     */
+    public static ChatTemplate of(String source, Map<String, String> specialTokens) {
+        try {
+            return new ChatTemplate(Jinja.parse(source), Map.copyOf(specialTokens), false);
+        } catch (Jinja.TemplateException e) {
+            throw new JloraException("chat template: " + e.getMessage()
+                    + " (jlora renders a Jinja subset: if/for/set, filters and tests common in chat templates;"
+                    + " give the tokenizer a simpler template in tokenizer_config.json, or use a text or"
+                    + " prompt/completion dataset)", e);
+        }
+    }
+
+    /** True when the tokenizer had no template and ChatML is used. */
+    public boolean isFallback() {
+        return fallback;
+    }
+
+    /** Renders a JSON array of {@code {"role": ..., "content": ...}} objects. */
+    public String render(JsonNode messages, boolean addGenerationPrompt) {
+        Object value = Jinja.fromJson(messages);
+        if (!(value instanceof List<?> list)) {
+            throw new JloraException("chat messages must be a JSON array of {\"role\", \"content\"} objects");
+        }
+        return renderValues(list, addGenerationPrompt);
+    }
+
+    /** Renders messages given as maps (role, content and any other keys the template reads). */
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt) {
+        List<Object> list = new ArrayList<>();
+        for (Map<String, ?> m : messages) {
+            list.add(new LinkedHashMap<String, Object>(m));
+        }
+        return renderValues(list, addGenerationPrompt);
+    }
+
+    private String renderValues(List<?> messages, boolean addGenerationPrompt) {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        specialTokens.forEach(vars::put);
+        vars.put("messages", new ArrayList<Object>(messages));
+        vars.put("add_generation_prompt", addGenerationPrompt);
+        try {
+            return template.render(vars);
+        } catch (Jinja.TemplateException e) {
+            if (e.raisedByTemplate) {
+                throw new JloraException("the chat template rejects this conversation: " + e.getMessage(), e);
+            }
+            throw new JloraException("chat template: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.jlora.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.engine.EngineException;
+import ai.djl.pytorch.jni.JniUtils;
+import io.jlora.JloraException;
+import io.jlora.model.Decoder;
+
+/**
+ * One micro-batch's forward and backward pass through the decoder, layer by layer, with or without
+ * gradient checkpointing; gradients accumulate in the trainable arrays.
+ *
+ * <p>Without checkpointing the whole forward is recorded and the loss is backpropagated at once:
+ * every layer's intermediate arrays stay alive until the backward pass.
+ *
+ * <p>With checkpointing (transformers' gradient_checkpointing: layer-wise, non-reentrant in
+ * effect):
+ * <ol>
+ *   <li>the layers run with recording off, each in a manager of its own that is closed after it,
+ *       so that only each layer's input is kept;
+ *   <li>the head (final norm, lm_head, loss) runs with recording on from the last layer's output
+ *       made a leaf; backward gives the head's parameter gradients and the gradient of that output;
+ *   <li>for each layer from the last to the first: its input is made a leaf, the layer recomputed
+ *       with recording on, and the incoming gradient backpropagated through it
+ *       ({@code backward(output, grad_output)}), which adds the layer's parameter gradients and
+ *       gives the gradient of its input for the layer below. Its arrays are closed right after.
+ * </ol>
+ * Peak memory is then the layer inputs plus one layer's (or the head's) intermediates.
+ *
+ * <p>Dropout draws from libtorch's generator, which is seeded before each layer (and the head)
+ * from the step's seed, in both passes: the recomputation sees the same masks as the first pass
+ * (as torch.utils.checkpoint's preserve_rng_state), and runs with checkpointing on and off
+ * compute the same gradients.
+ */
+final class Backprop {
+
+    /** The loss of a micro-batch from its logits: a float32 scalar to backpropagate. */
+    interface Head {
+        NDArray loss(NDArray logits);
+    }
+
+    private final Decoder decoder;
+    private final boolean checkpointing;
+    private final boolean embeddingTrainable;
+
+    Backprop(Decoder decoder, boolean checkpointing, boolean embeddingTrainable) {
+        this.decoder = decoder;
+        this.checkpointing = checkpointing;
+        this.embeddingTrainable = embeddingTrainable;
+    }
+
+    /** Runs forward and backward of {@code ids} (owned by {@code step}); returns the loss. */
+    float run(NDManager step, NDArray ids, Head head, long seed) {
+        return checkpointing ? checkpointed(step, ids, head, seed) : recorded(step, ids, head, seed);
+    }
+
+    private float recorded(NDManager step, NDArray ids, Head head, long seed) {
+        try (Autograd.Mode on = Autograd.recording(true)) {
+            int length = Math.toIntExact(ids.getShape().get(1));
+            Decoder.Positions p = decoder.positions(step, 0, length);
+            NDArray x = decoder.embed(ids);
+            for (int i = 0; i < decoder.layerCount(); i++) {
+                seedDropout(seed, i);
+                x = decoder.layer(i, x, p);
+            }
+            seedDropout(seed, decoder.layerCount());
+            NDArray loss = head.loss(decoder.head(x));
+            if (!backwardIfGraph(loss, null)) {
+                throw noGraph();
+            }
+            return loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+        }
+    }
+
+    private float checkpointed(NDManager step, NDArray ids, Head head, long seed) {
+        int layers = decoder.layerCount();
+        int length = Math.toIntExact(ids.getShape().get(1));
+        Decoder.Positions p = decoder.positions(step, 0, length);
+        NDArray[] inputs = new NDArray[layers];
+        NDArray x;
+        // 1. forward without recording, keeping each layer's input
+        try (Autograd.Mode off = Autograd.recording(false)) {
+            x = decoder.embed(ids);
+            for (int i = 0; i < layers; i++) {
+                try (NDManager layer = step.newSubManager()) {
+                    x.attach(layer);
+                    seedDropout(seed, i);
+                    NDArray out = decoder.layer(i, x, p);
+                    x.attach(step);
+                    out.attach(step);
+                    inputs[i] = x;
+                    x = out;
+                }
+            }
+        }
+        // 2. the head, from the last output made a leaf
+        float lossValue;
+        NDArray grad;
+        try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+            x.attach(scope);
+            x.setRequiresGradient(true);
+            seedDropout(seed, layers);
+            NDArray loss = head.loss(decoder.head(x));
+            lossValue = loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+            Autograd.backward(loss); // x requires a gradient, so the loss does
+            grad = Autograd.gradient(x, step);
+        }
+        // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
+        for (int i = layers - 1; i >= 0; i--) {
+            try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+                NDArray in = inputs[i];
+                in.attach(scope);
+                boolean wantInputGrad = i > 0 || embeddingTrainable;
+                if (wantInputGrad) {
+                    in.setRequiresGradient(true);
+                }
+                seedDropout(seed, i);
+                NDArray out = decoder.layer(i, in, p);
+                backwardIfGraph(out, grad); // no graph only for a first layer without trainable arrays
+                grad.close();
+                grad = wantInputGrad ? Autograd.gradient(in, step) : null;
+            }
+        }
+        if (embeddingTrainable && grad != null) {
+            try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+                NDArray idsHere = ids.duplicate();
+                idsHere.attach(scope);
+                NDArray embedded = decoder.embed(idsHere);
+                backwardIfGraph(embedded, grad);
+                grad.close();
+            }
+        }
+        return lossValue;
+    }
+
+    /**
+     * Backpropagates; false when {@code output} does not depend on anything that requires a
+     * gradient (DJL cannot tell beforehand: its requiresGrad is false for every non-leaf).
+     */
+    private static boolean backwardIfGraph(NDArray output, NDArray grad) {
+        try {
+            if (grad == null) {
+                Autograd.backward(output);
+            } else {
+                Autograd.backward(output, grad);
+            }
+            return true;
+        } catch (EngineException e) {
+            if (String.valueOf(e.getMessage()).contains("does not require grad")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static JloraException noGraph() {
+        return new JloraException("no trainable parameter takes part in the forward pass: is the adapter active"
+                + " (not disabled, not merged) and are its parameters trainable?");
+    }
+
+    /** Seeds libtorch's generator (dropout) for part {@code part} of the pass whose seed is {@code seed}. */
+    static void seedDropout(long seed, int part) {
+        JniUtils.setSeed(Seeds.mix(seed, part) & Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,141 @@
+package io.jlora.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.jlora.JloraException;
+import io.jlora.data.PreferenceExample;
+import io.jlora.model.CausalLmLoss;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Direct preference optimisation with TRL's sigmoid loss. A micro-batch of B pairs is one forward
+ * over 2B sequences (chosen ones, then rejected ones: TRL's concatenated forward); the reference
+ * log-probs come from the same model in its reference mode (adapter disabled), without gradients,
+ * so no second copy of the base is needed. Dropout is off (TRL's disable_dropout).
+ */
+final class DpoTask extends Task {
+
+    static final String REWARD_CHOSEN = "rewards/chosen";
+    static final String REWARD_REJECTED = "rewards/rejected";
+    static final String REWARD_MARGIN = "rewards/margins";
+    static final String REWARD_ACCURACY = "rewards/accuracies";
+
+    private final List<PreferenceExample> train;
+    private final List<PreferenceExample> eval;
+    private final double beta;
+
+    DpoTask(List<PreferenceExample> train, List<PreferenceExample> eval, double beta) {
+        this.train = List.copyOf(train);
+        this.eval = List.copyOf(eval);
+        this.beta = beta;
+    }
+
+    @Override
+    int trainSize() {
+        return train.size();
+    }
+
+    @Override
+    int evalSize() {
+        return eval.size();
+    }
+
+    @Override
+    boolean dropout() {
+        return false;
+    }
+
+    @Override
+    MicroBatch collate(int[] indices, boolean fromEval, long padId) {
+        List<PreferenceExample> source = fromEval ? eval : train;
+        int pairs = indices.length;
+        int width = 0;
+        for (int i : indices) {
+            width = Math.max(width, source.get(i).length());
+        }
+        long[][] ids = new long[2 * pairs][width];
+        long[][] labels = new long[2 * pairs][width];
+        long tokens = 0;
+        for (int r = 0; r < pairs; r++) {
+            PreferenceExample e = source.get(indices[r]);
+            tokens += fill(ids[r], labels[r], e.prompt(), e.chosen(), padId);
+            tokens += fill(ids[pairs + r], labels[pairs + r], e.prompt(), e.rejected(), padId);
+        }
+        return new MicroBatch(ids, labels, tokens, pairs);
+    }
+
+    private static int fill(long[] ids, long[] labels, long[] prompt, long[] completion, long padId) {
+        java.util.Arrays.fill(ids, padId);
+        java.util.Arrays.fill(labels, CausalLmLoss.IGNORE_INDEX);
+        System.arraycopy(prompt, 0, ids, 0, prompt.length);
+        System.arraycopy(completion, 0, ids, prompt.length, completion.length);
+        System.arraycopy(completion, 0, labels, prompt.length, completion.length);
+        return prompt.length + completion.length;
+    }
+
+    @Override
+    double forwardBackward(TrainableModel model, Backprop backprop, NDManager step, MicroBatch batch, double stepUnits,
+            long seed, Map<String, Double> extra) {
+        float[] reference = referenceLogProbs(model, step, batch);
+        NDArray ids = step.create(batch.ids());
+        NDArray labels = step.create(batch.labels());
+        float[][] policy = new float[1][];
+        float scale = (float) (1.0 / Math.max(1.0, stepUnits));
+        double loss = backprop.run(step, ids, logits -> {
+            NDArray logps = DpoLoss.sequenceLogProbs(logits, labels);
+            policy[0] = logps.toFloatArray();
+            NDArray ref = logps.getManager().create(reference);
+            return pairLosses(logps, ref).sum().mul(scale);
+        }, seed);
+        addRewards(policy[0], reference, extra);
+        return loss;
+    }
+
+    @Override
+    double[] evalSums(TrainableModel model, NDManager scope, MicroBatch batch, Map<String, Double> extra) {
+        float[] reference = referenceLogProbs(model, scope, batch);
+        NDArray ids = scope.create(batch.ids());
+        NDArray labels = scope.create(batch.labels());
+        NDArray logps = DpoLoss.sequenceLogProbs(model.decoder().forward(ids), labels);
+        NDArray losses = pairLosses(logps, logps.getManager().create(reference));
+        addRewards(logps.toFloatArray(), reference, extra);
+        return new double[] {losses.sum().getFloat(), batch.units()};
+    }
+
+    /** -logsigmoid(beta * ((pc - rc) - (pr - rr))) per pair. */
+    private NDArray pairLosses(NDArray logps, NDArray ref) {
+        long pairs = logps.getShape().get(0) / 2;
+        NDArray ratios = logps.sub(ref);
+        NDArray z = ratios.get("0:" + pairs).sub(ratios.get(pairs + ":")).mul((float) beta);
+        return DpoLoss.loss(z);
+    }
+
+    private float[] referenceLogProbs(TrainableModel model, NDManager parent, MicroBatch batch) {
+        try (AutoCloseable reference = model.reference();
+                Autograd.Mode off = Autograd.recording(false);
+                NDManager scope = parent.newSubManager()) {
+            NDArray ids = scope.create(batch.ids());
+            NDArray labels = scope.create(batch.labels());
+            return DpoLoss.sequenceLogProbs(model.decoder().forward(ids), labels).toType(DataType.FLOAT32, false)
+                    .toFloatArray();
+        } catch (JloraException | IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new JloraException("DPO reference pass failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void addRewards(float[] policy, float[] reference, Map<String, Double> extra) {
+        int pairs = policy.length / 2;
+        for (int r = 0; r < pairs; r++) {
+            double chosen = beta * (policy[r] - reference[r]);
+            double rejected = beta * (policy[pairs + r] - reference[pairs + r]);
+            extra.merge(REWARD_CHOSEN, chosen, Double::sum);
+            extra.merge(REWARD_REJECTED, rejected, Double::sum);
+            extra.merge(REWARD_MARGIN, chosen - rejected, Double::sum);
+            extra.merge(REWARD_ACCURACY, chosen > rejected ? 1.0 : 0.0, Double::sum);
+        }
+    }
+}
