@@ -56,3 +56,15 @@ def test_adapters_notebook():
     for f in ("adapter/adapter_config.json", "adapter/adapter_model.safetensors", "merged/config.json",
               "merged/model.safetensors", "adapter-kohya.safetensors", "adapter-back/adapter_model.safetensors"):
         assert (out / f).exists(), f
+
+
+def test_qlora_notebook():
+    nb = execute("02-qlora.ipynb")
+    assert not [o for o in outputs(nb) if o.output_type == "error"]
+    tables = [o.data["text/markdown"] for o in outputs(nb) if "data" in o and "text/markdown" in o.data]
+    assert tables and all(name in tables[0] for name in ("Llama-3.2-1B", "Llama-2-7B", "Llama-2-13B"))
+    text = all_text(nb)
+    assert "int4 base" in text
+    line = next(l for l in text.splitlines() if l.startswith("loss with the float base"))
+    float_loss, nf4_loss = float(line.split()[5].rstrip(",")), float(line.split()[-1])
+    assert float_loss != nf4_loss and abs(float_loss - nf4_loss) < 0.05

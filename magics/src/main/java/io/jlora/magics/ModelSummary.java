@@ -7,7 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A loaded model as a notebook shows it: family, size, shape, device; the result of {@code load}. */
-public record ModelSummary(CausalLm model, double seconds) implements CommandResult {
+public record ModelSummary(CausalLm model, double seconds, String quantization) implements CommandResult {
+    public ModelSummary(CausalLm model, double seconds) {
+        this(model, seconds, "none");
+    }
+
+    private String storage() {
+        return "none".equals(quantization) ? model.decoder().dtype().toString() : quantization + " base, " + model.decoder().dtype() + " compute";
+    }
+
     @Override
     public String toString() {
         return text();
@@ -18,7 +26,7 @@ public record ModelSummary(CausalLm model, double seconds) implements CommandRes
         ModelConfig c = model.config();
         return String.format("loaded %s (%s, %.1fM parameters, %d layers, hidden %d, vocab %d) on %s as %s in %.2f s",
                 model.dir(), c.family().name().toLowerCase(), c.parameterCount() / 1e6, c.layers(), c.hiddenSize(),
-                c.vocabSize(), model.decoder().device(), model.decoder().dtype(), seconds);
+                c.vocabSize(), model.decoder().device(), storage(), seconds);
     }
 
     @Override
@@ -30,7 +38,7 @@ public record ModelSummary(CausalLm model, double seconds) implements CommandRes
                 {"parameters", String.format("%,d", c.parameterCount())},
                 {"layers", c.layers() + " (hidden " + c.hiddenSize() + ", heads " + c.heads() + ", kv heads " + c.kvHeads() + ")"},
                 {"vocabulary", String.valueOf(c.vocabSize())},
-                {"device, dtype", model.decoder().device() + ", " + model.decoder().dtype()},
+                {"device, storage", model.decoder().device() + ", " + storage()},
                 {"tokenizer", model.tokenizer() != null ? "tokenizer.json" : "none"},
                 {"loaded in", String.format("%.2f s", seconds)}});
     }
@@ -47,6 +55,7 @@ public record ModelSummary(CausalLm model, double seconds) implements CommandRes
         j.put("vocab_size", c.vocabSize());
         j.put("device", model.decoder().device().toString());
         j.put("dtype", model.decoder().dtype().toString().toLowerCase());
+        j.put("quantization", quantization);
         j.put("seconds", seconds);
         return j;
     }

@@ -104,4 +104,11 @@ class CommandSurfaceTest {
                 () -> run("merge", "--base-model-path", GOLDEN.toString(), "--adapter-path", "x"));
         assertTrue(e.getMessage().contains("--output-folder"), e.getMessage());
     }
+
+    @Test
+    void aMistypedTokenOptionNeverEchoesTheToken() {
+        var e = assertThrows(CommandRunner.UsageException.class,
+                () -> run("merge", "--base-model-path", "b", "--adapter-path", "a", "--push-to-hub", "me/x", "--tokn", "hf_SECRETsecret"));
+        assertTrue(!e.getMessage().contains("SECRET"), e.getMessage());
+    }
 }

@@ -48,7 +48,7 @@ public final class CommandRunner {
         try {
             parsed = line.parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
-            throw new UsageException(e.getMessage() + suggestion(e));
+            throw new UsageException(redact(e.getMessage() + suggestion(e), args));
         }
         StringWriter help = new StringWriter();
         line.setOut(new PrintWriter(help));
@@ -64,6 +64,20 @@ public final class CommandRunner {
         }
         command.bind(session);
         return new Outcome(command.execute(), null, command.wantsJson());
+    }
+
+    /**
+     * A parse error quotes the words it could not place; a mistyped {@code --tokn hf_...} would put a
+     * secret on the screen. Words that look like tokens, or follow an option named like one, are masked.
+     */
+    static String redact(String message, List<String> args) {
+        String redacted = message;
+        for (int i = 0; i < args.size(); i++) {
+            String word = args.get(i);
+            boolean secret = word.startsWith("hf_") || i > 0 && args.get(i - 1).startsWith("--") && args.get(i - 1).toLowerCase().contains("tok");
+            if (secret && word.length() > 3) redacted = redacted.replace(word, "***");
+        }
+        return redacted;
     }
 
     private static String suggestion(CommandLine.ParameterException e) {

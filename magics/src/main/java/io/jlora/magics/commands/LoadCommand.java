@@ -36,6 +36,6 @@ public final class LoadCommand extends LoraCommand {
         CausalLm loaded = q == io.jlora.quant.Quantization.NONE ? CausalLm.load(model, device, dtype)
                 : io.jlora.quant.QuantizedModels.load(model, device, dtype, quantization);
         session.setModel(loaded);
-        return new ModelSummary(loaded, (System.nanoTime() - start) / 1e9);
+        return new ModelSummary(loaded, (System.nanoTime() - start) / 1e9, q.label());
     }
 }
