@@ -18,6 +18,9 @@ public final class LoraSession implements AutoCloseable {
     private static final LoraSession SHARED = new LoraSession();
 
     private CausalLm model;
+    private io.jlora.data.Dataset dataset;
+    private io.jlora.data.TokenizeOptions tokenizeOptions = io.jlora.data.TokenizeOptions.defaults();
+    private io.jlora.train.Trainer trainer;
     private io.jlora.lora.Adapters adapters;
     /** Held while the 'disable' command has the adapters off; 'use' closes it. */
     private io.jlora.lora.Adapters.Disabled disabled;
@@ -42,6 +45,7 @@ public final class LoraSession implements AutoCloseable {
         if (model != loaded) {
             adapters = null;
             disabled = null;
+            closeTrainer();
         }
         model = loaded;
     }
@@ -54,6 +58,37 @@ public final class LoraSession implements AutoCloseable {
 
     public synchronized boolean hasAdapters() {
         return model != null && adapters != null && !adapters.names().isEmpty();
+    }
+
+    /** The dataset of the last 'data' command and how to tokenize it. */
+    public synchronized void setData(io.jlora.data.Dataset data, io.jlora.data.TokenizeOptions options) {
+        dataset = data;
+        tokenizeOptions = options;
+        closeTrainer();
+    }
+
+    public synchronized io.jlora.data.Dataset dataset() {
+        if (dataset == null) throw new JloraException("no dataset: run 'data --file F' first (or pass --file)");
+        return dataset;
+    }
+
+    public synchronized io.jlora.data.TokenizeOptions tokenizeOptions() {
+        return tokenizeOptions;
+    }
+
+    /** The trainer 'train' made last, which 'step' continues; null when there is none. */
+    public synchronized io.jlora.train.Trainer trainer() {
+        return trainer;
+    }
+
+    public synchronized void setTrainer(io.jlora.train.Trainer next) {
+        if (trainer != next) closeTrainer();
+        trainer = next;
+    }
+
+    private void closeTrainer() {
+        if (trainer != null) trainer.close();
+        trainer = null;
     }
 
     /** Loads the PEFT adapter in {@code dir} (once: its path names it) and makes it the active one. */

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         subcommands = {LoadCommand.class, AttachCommand.class, GenerateCommand.class, ScoreCommand.class,
                 SaveCommand.class, MergeCommand.class, AdapterCommands.LoadAdapter.class, AdapterCommands.ListAdapters.class,
                 AdapterCommands.Use.class, AdapterCommands.Disable.class, AdapterCommands.Unload.class,
-                AdapterCommands.Combine.class, ConvertKohyaCommand.class, MemoryCommand.class, StatusCommand.class,
+                AdapterCommands.Combine.class, ConvertKohyaCommand.class, MemoryCommand.class, DataCommand.class,
+                TrainCommand.class, StepCommand.class, DpoCommand.class, StatusCommand.class,
                 InstallKernelCommand.class, HelpCommand.class})
 public final class LoraCommands {
 }
