@@ -68,3 +68,32 @@ def test_qlora_notebook():
     line = next(l for l in text.splitlines() if l.startswith("loss with the float base"))
     float_loss, nf4_loss = float(line.split()[5].rstrip(",")), float(line.split()[-1])
     assert float_loss != nf4_loss and abs(float_loss - nf4_loss) < 0.05
+
+
+def png_outputs(nb):
+    return [o for o in outputs(nb) if "data" in o and "image/png" in o.data]
+
+
+def test_quickstart_notebook():
+    nb = execute("01-quickstart.ipynb")
+    assert not [o for o in outputs(nb) if o.output_type == "error"]
+    pngs = png_outputs(nb)
+    assert pngs, "the executed quickstart holds no PNG plot"
+    assert base64.b64decode(pngs[0].data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    text = all_text(nb)
+    trained = next(l for l in text.splitlines() if l.startswith("completed after 60 steps"))
+    first, last = float(trained.split()[5]), float(trained.split()[7].rstrip(","))
+    assert last <= first / 2, f"loss fell only from {first} to {last}"
+    line = next(l for l in text.splitlines() if l.startswith("base + adapter"))
+    assert line.split()[3].rstrip(",") == line.split()[-1]
+    assert (ROOT / "build" / "notebooks" / "01" / "merged" / "model.safetensors").exists()
+
+
+def test_dpo_notebook():
+    nb = execute("04-dpo.ipynb")
+    assert not [o for o in outputs(nb) if o.output_type == "error"]
+    assert png_outputs(nb)
+    line = next(l for l in all_text(nb).splitlines() if l.startswith("loss margin"))
+    before, after = float(line.split()[6].rstrip(",")), float(line.split()[-1])
+    assert after > before
+    assert (ROOT / "build" / "notebooks" / "04" / "adapter" / "adapter_model.safetensors").exists()
