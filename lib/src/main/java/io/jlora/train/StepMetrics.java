@@ -17,11 +17,12 @@ import java.util.Map;
  * @param peakRssMb peak resident memory of the process so far, MiB (-1 if unknown)
  * @param tensorMb memory of the tensors the model's manager holds (weights, adapters, optimizer state), MiB
  * @param skipped true when the step was not applied (loss or gradients not finite)
+ * @param note what went wrong when skipped (also logged), else null
  * @param extra objective-specific values (DPO: rewards/chosen, rewards/rejected, rewards/margins, rewards/accuracies)
  */
 public record StepMetrics(long step, double epoch, double loss, double lr, double gradNorm, long tokens, double seconds,
         double tokensPerSecond, double rssMb, double peakRssMb, double tensorMb, boolean skipped,
-        Map<String, Double> extra) {
+        String note, Map<String, Double> extra) {
 
     public StepMetrics {
         extra = Map.copyOf(extra);
@@ -30,6 +31,6 @@ public record StepMetrics(long step, double epoch, double loss, double lr, doubl
     @Override
     public String toString() {
         return String.format("step %d: loss %.4f, lr %.3g, grad norm %.4g, %.0f tokens/s, rss %.0f MiB%s", step, loss, lr,
-                gradNorm, tokensPerSecond, rssMb, skipped ? " (skipped: not finite)" : "");
+                gradNorm, tokensPerSecond, rssMb, skipped ? " (" + note + ")" : "");
     }
 }

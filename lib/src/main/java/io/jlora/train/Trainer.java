@@ -258,7 +258,8 @@ public final class Trainer implements AutoCloseable {
         } finally {
             model.training(false);
         }
-        double lr = schedule.at(optimizer.steps());
+        // the schedule counts steps, applied or skipped (as transformers' scheduler steps on when AMP skips one)
+        double lr = schedule.at(step);
         double gradNorm;
         boolean skipped;
         try (NDManager scope = root.newSubManager()) {
@@ -278,11 +279,13 @@ public final class Trainer implements AutoCloseable {
         }
         zeroGradients();
         step++;
+        String note = null;
         if (skipped) {
             String what = !Double.isFinite(loss) ? "loss is " + loss : "gradient norm is " + gradNorm;
             String message = "step " + step + ": " + what + "; the update was skipped and the weights keep their last"
                     + " finite values" + (config.nonFinite() == NonFinitePolicy.STOP ? "; stopping" : "");
             LOG.warning(message);
+            note = message;
             if (config.nonFinite() == NonFinitePolicy.STOP) {
                 pendingStop = StopReason.NOT_FINITE;
             }
@@ -290,7 +293,7 @@ public final class Trainer implements AutoCloseable {
         double seconds = (System.nanoTime() - started) / 1e9;
         StepMetrics metrics = new StepMetrics(step, order.progress(), loss, lr, gradNorm, tokens, seconds,
                 tokens / Math.max(seconds, 1e-9), mib(MemoryStats.rssBytes()), mib(MemoryStats.peakRssBytes()),
-                mib(MemoryStats.tensorBytes(root)), skipped, task.means(extraSums, units));
+                mib(MemoryStats.tensorBytes(root)), skipped, note, task.means(extraSums, units));
         history.add(metrics);
         for (TrainingListener l : listeners) {
             l.onStep(metrics);

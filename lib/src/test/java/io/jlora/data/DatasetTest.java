@@ -1,0 +1,252 @@
+package io.jlora.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jlora.model.HfTokenizer;
+import io.jlora.testing.TestFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
+
+/**
+ * Dataset files (JSON Lines, JSON arrays, CSV) into tables and training examples, as TRL's SFT and
+ * DPO trainers tokenize them, and bad input named by file, line and column. The tokenizer is the
+ * golden llama-tiny's byte-level BPE (EOS = <|endoftext|>, no chat template: ChatML).
+ */
+class DatasetTest {
+
+    @TempDir
+    Path tmp;
+
+    private static HfTokenizer tokenizer;
+    private static long eos;
+
+    @BeforeAll
+    static void load() {
+        tokenizer = HfTokenizer.load(TestFiles.golden("llama-tiny").resolve("model"));
+        eos = tokenizer.specialId("eos_token");
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    private Path file(String name, String... lines) throws IOException {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, String.join("\n", lines) + "\n");
+        return p;
+    }
+
+    private static long[] concat(long[] a, long... b) {
+        long[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** The text of the tokens whose label counts. */
+    private static String trained(Example e) {
+        List<Long> ids = new ArrayList<>();
+        for (long l : e.labels()) {
+            if (l != Example.IGNORE) {
+                ids.add(l);
+            }
+        }
+        return tokenizer.decode(ids.stream().mapToLong(Long::longValue).toArray(), false);
+    }
+
+    @Test
+    void jsonLinesTextIsATableAndTrainsEveryTokenPlusEos() throws IOException {
+        Path f = file("train.jsonl", "{\"text\": \"Low-rank adaptation.\", \"source\": \"a\"}", "",
+                "{\"text\": \"Quantized bases keep memory low.\", \"source\": \"b\"}");
+        Dataset d = Dataset.load(f, DataFormat.text("text"));
+        assertEquals(2, d.size());
+        assertEquals(List.of("text", "source"), d.columns());
+        assertEquals(List.of(1L, 3L), d.records().stream().map(DataRecord::line).toList(), "blank lines skipped, lines kept");
+        Table t = d.table();
+        assertEquals(2, t.rowCount());
+        assertEquals("Quantized bases keep memory low.", t.stringColumn("text").get(1));
+
+        TokenizedData<Example> data = d.tokenize(tokenizer, TokenizeOptions.defaults());
+        Example e = data.train().get(0);
+        assertArrayEquals(concat(tokenizer.encode("Low-rank adaptation."), eos), e.inputIds());
+        assertArrayEquals(e.inputIds(), e.labels());
+        assertEquals(2, data.table().rowCount());
+        assertTrue(data.summary().contains("2 train / 0 eval"), data.summary());
+    }
+
+    @Test
+    void badJsonLineIsNamedWithFileAndLine() throws IOException {
+        Path f = file("bad.jsonl", "{\"text\": \"ok\"}", "{\"text\": \"ok too\"}", "{\"text\": \"broken\",}");
+        DataException e = assertThrows(DataException.class, () -> Dataset.load(f));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().startsWith(f + ", line 3: not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void missingOrWrongColumnsAreNamedWithLineAndColumn() throws IOException {
+        Path f = file("cols.jsonl", "{\"text\": \"ok\"}", "{\"body\": \"no text here\"}");
+        DataException missing = assertThrows(DataException.class, () -> Dataset.load(f, DataFormat.text("text")));
+        assertEquals(2, missing.line());
+        assertEquals("text", missing.column());
+        assertTrue(missing.getMessage().contains("line 2, column 'text': missing (the record has [body])"), missing.getMessage());
+
+        Path g = file("types.jsonl", "{\"prompt\": \"2+2=\", \"completion\": 4}");
+        DataException type = assertThrows(DataException.class, () -> Dataset.load(g));
+        assertEquals("completion", type.column());
+        assertTrue(type.getMessage().contains("expected a string, found number"), type.getMessage());
+
+        Path h = file("unknown.jsonl", "{\"question\": \"?\"}");
+        DataException unknown = assertThrows(DataException.class, () -> Dataset.load(h));
+        assertTrue(unknown.getMessage().contains("cannot tell the format") && unknown.getMessage().contains("--text-column"),
+                unknown.getMessage());
+        DataException none = assertThrows(DataException.class, () -> Dataset.load(tmp.resolve("nope.jsonl")));
+        assertTrue(none.getMessage().contains("file not found"));
+    }
+
+    @Test
+    void jsonArraysKeepTheLineOfEachRecord() throws IOException {
+        Path f = file("data.json", "[", "  {\"prompt\": \"Hi\", \"completion\": \" there\"},", "  {\"prompt\": \"Bye\",",
+                "   \"completion\": \" now\"}", "]");
+        Dataset d = Dataset.load(f);
+        assertEquals(DataFormat.promptCompletion("prompt", "completion"), d.format());
+        assertEquals(List.of(2L, 3L), d.records().stream().map(DataRecord::line).toList());
+        Path bad = file("bad.json", "[", "  {\"text\": \"a\"},", "  {\"text\": }", "]");
+        DataException e = assertThrows(DataException.class, () -> Dataset.load(bad));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void csvThroughTablesawWithLinesOfMultiLineRecords() throws IOException {
+        Path f = file("data.csv", "prompt,completion,id", "\"Say \"\"hi\"\"\", hi,1", "\"Two", "lines\",\" ok\",2",
+                "Count,\" 123\",3");
+        Dataset d = Dataset.load(f);
+        assertEquals(DataFormat.Kind.PROMPT_COMPLETION, d.format().kind());
+        assertEquals(3, d.size());
+        assertEquals("Say \"hi\"", d.records().get(0).values().get("prompt").asText());
+        assertEquals("Two\nlines", d.records().get(1).values().get("prompt").asText());
+        assertEquals(" 123", d.records().get(2).values().get("completion").asText(), "numbers stay text");
+        assertEquals(List.of(2L, 3L, 5L), d.records().stream().map(DataRecord::line).toList());
+        DataException e = assertThrows(DataException.class, () -> Dataset.load(f, DataFormat.text("text")));
+        assertEquals(2, e.line());
+        assertEquals("text", e.column());
+    }
+
+    @Test
+    void promptCompletionTrainsTheCompletionAndEosOnly() throws IOException {
+        Path f = file("pc.jsonl", "{\"prompt\": \"Question: what is LoRA?\", \"completion\": \" Low-rank adaptation.\"}");
+        Example e = Dataset.load(f).tokenize(tokenizer, TokenizeOptions.defaults()).train().get(0);
+        long[] prompt = tokenizer.encode("Question: what is LoRA?");
+        assertArrayEquals(concat(tokenizer.encode("Question: what is LoRA? Low-rank adaptation."), eos), e.inputIds());
+        for (int i = 0; i < prompt.length; i++) {
+            assertEquals(Example.IGNORE, e.labels()[i]);
+        }
+        assertEquals(" Low-rank adaptation.<|endoftext|>", trained(e));
+
+        Example all = Dataset.load(f).tokenize(tokenizer, TokenizeOptions.defaults().withCompletionOnlyLoss(false)).train().get(0);
+        assertArrayEquals(all.inputIds(), all.labels());
+    }
+
+    @Test
+    void messagesUseChatMlWithoutATemplateAndTrainAssistantTurns() throws IOException {
+        Path f = file("chat.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", "
+                + "\"content\": \"Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}, {\"role\": \"assistant\", \"content\": \"Ciao\"}]}");
+        TokenizedData<Example> data = Dataset.load(f).tokenize(tokenizer, TokenizeOptions.defaults());
+        assertTrue(data.usedFallbackTemplate());
+        Example e = data.train().get(0);
+        String text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                + "<|im_start|>user\nBye<|im_end|>\n<|im_start|>assistant\nCiao<|im_end|>\n";
+        assertEquals(text, tokenizer.decode(e.inputIds(), false));
+        assertEquals("Hello!<|im_end|>\nCiao<|im_end|>\n", trained(e));
+    }
+
+    @Test
+    void messagesWithTheModelsTemplateAndATemplateThatCannotBeSplit() throws IOException {
+        Path model = tmp.resolve("tok");
+        Files.createDirectories(model);
+        Path src = TestFiles.golden("llama-tiny").resolve("model");
+        Files.copy(src.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.copy(src.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.copy(TestFiles.resource("chat-templates/qwen3.jinja"), model.resolve("chat_template.jinja"));
+        try (HfTokenizer qwen3 = HfTokenizer.load(model)) {
+            Path one = file("one.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"Hello!\"}]}");
+            Example e = Dataset.load(one).tokenize(qwen3, TokenizeOptions.defaults()).train().get(0);
+            List<Long> trainedIds = new ArrayList<>();
+            for (long l : e.labels()) {
+                if (l != Example.IGNORE) {
+                    trainedIds.add(l);
+                }
+            }
+            assertEquals("<think>\n\n</think>\n\nHello!<|im_end|>\n",
+                    qwen3.decode(trainedIds.stream().mapToLong(Long::longValue).toArray(), false));
+            // Qwen3 drops earlier turns' think blocks: a conversation does not render prefix by prefix
+            Path two = file("two.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"Ciao\"}]}");
+            DataException x = assertThrows(DataException.class,
+                    () -> Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults()));
+            assertEquals(1, x.line());
+            assertTrue(x.getMessage().contains("prefix by prefix"), x.getMessage());
+            // training every token needs no split
+            Example all = Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults().withCompletionOnlyLoss(false))
+                    .train().get(0);
+            assertArrayEquals(all.inputIds(), all.labels());
+        }
+    }
+
+    @Test
+    void truncationAndSeededEvalSplit() throws IOException {
+        String[] lines = IntStream.range(0, 20).mapToObj(i -> "{\"text\": \"record number " + i + " of twenty\"}")
+                .toArray(String[]::new);
+        Path f = file("many.jsonl", lines);
+        Dataset d = Dataset.load(f);
+        TokenizedData<Example> a = d.tokenize(tokenizer, TokenizeOptions.defaults().withEvalSplit(0.25).withSeed(1));
+        TokenizedData<Example> b = d.tokenize(tokenizer, TokenizeOptions.defaults().withEvalSplit(0.25).withSeed(1));
+        TokenizedData<Example> c = d.tokenize(tokenizer, TokenizeOptions.defaults().withEvalSplit(0.25).withSeed(2));
+        assertEquals(15, a.train().size());
+        assertEquals(5, a.eval().size());
+        assertEquals(lines(a.eval()), lines(b.eval()), "same seed, same split");
+        assertNotEquals(lines(a.eval()), lines(c.eval()), "another seed, another split");
+        TokenizedData<Example> cut = d.tokenize(tokenizer, TokenizeOptions.defaults().withMaxSeqLength(4));
+        assertTrue(cut.train().stream().allMatch(e -> e.length() == 4));
+        assertEquals(20, cut.stats().truncated());
+        assertThrows(IllegalArgumentException.class, () -> TokenizeOptions.defaults().withEvalSplit(1.0));
+    }
+
+    private static String lines(List<Example> examples) {
+        return examples.stream().map(e -> Long.toString(e.line())).collect(Collectors.joining(","));
+    }
+
+    @Test
+    void preferencePairsAsTrl() throws IOException {
+        Path f = file("dpo.jsonl", "{\"prompt\": \"Which is better?\", \"chosen\": \" LoRA.\", \"rejected\": \" Nothing.\"}");
+        Dataset d = Dataset.load(f);
+        assertTrue(d.format().isPreference());
+        assertThrows(DataException.class, () -> d.tokenize(tokenizer, TokenizeOptions.defaults()));
+        PreferenceExample p = d.tokenizePreferences(tokenizer, TokenizeOptions.defaults()).train().get(0);
+        assertArrayEquals(tokenizer.encode("Which is better?"), p.prompt());
+        assertArrayEquals(concat(tokenizer.encode(" LoRA."), eos), p.chosen());
+        assertArrayEquals(concat(tokenizer.encode(" Nothing."), eos), p.rejected());
+        PreferenceExample cut = d.tokenizePreferences(tokenizer, TokenizeOptions.defaults().withMaxPromptLength(2)
+                .withMaxSeqLength(4)).train().get(0);
+        long[] prompt = tokenizer.encode("Which is better?");
+        assertArrayEquals(Arrays.copyOfRange(prompt, prompt.length - 2, prompt.length), cut.prompt(), "prompt keeps its end");
+        assertEquals(2, cut.chosen().length, "completion cut to fit max-seq-length");
+    }
+}
