@@ -12,7 +12,9 @@ import io.jlora.model.Decoder;
  * gradient checkpointing; gradients accumulate in the trainable arrays.
  *
  * <p>Without checkpointing the whole forward is recorded and the loss is backpropagated at once:
- * every layer's intermediate arrays stay alive until the backward pass.
+ * what each layer's backward needs stays alive until the backward pass (each layer runs in a
+ * manager of its own, closed after it, so that the arrays autograd does not keep are freed at
+ * once, as in eager PyTorch).
  *
  * <p>With checkpointing (transformers' gradient_checkpointing: layer-wise, non-reentrant in
  * effect):
@@ -61,8 +63,14 @@ final class Backprop {
             Decoder.Positions p = decoder.positions(step, 0, length);
             NDArray x = decoder.embed(ids);
             for (int i = 0; i < decoder.layerCount(); i++) {
-                seedDropout(seed, i);
-                x = decoder.layer(i, x, p);
+                // each layer's arrays in a manager closed after it: what backward needs, autograd
+                // keeps alive itself; the rest (as in eager PyTorch) is freed right away
+                try (NDManager layer = step.newSubManager()) {
+                    x.attach(layer);
+                    seedDropout(seed, i);
+                    x = decoder.layer(i, x, p);
+                    x.attach(step);
+                }
             }
             seedDropout(seed, decoder.layerCount());
             NDArray loss = head.loss(decoder.head(x));

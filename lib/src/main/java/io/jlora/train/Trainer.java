@@ -178,8 +178,9 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Runs up to {@code n} more steps; stops early on {@link #cancel()}, an interrupt (the flag is
-     * left set for the caller) or a non-finite step under {@link NonFinitePolicy#STOP}. Evaluates
-     * at the end when there is an eval set, then tells listeners.
+     * left set for the caller) or a non-finite step under {@link NonFinitePolicy#STOP}. When all
+     * steps ran and there is an eval set, evaluates (unless the last step just did), then tells
+     * listeners.
      */
     public TrainingSummary train(long n) {
         if (n < 0) {
@@ -214,7 +215,7 @@ public final class Trainer implements AutoCloseable {
         }
         List<StepMetrics> run = history.subList(firstIndex, history.size());
         boolean evaluatedLast = lastEval != null && lastEval.step() == step;
-        if (task.evalSize() > 0 && !run.isEmpty() && !evaluatedLast && reason != StopReason.INTERRUPTED) {
+        if (task.evalSize() > 0 && !run.isEmpty() && !evaluatedLast && reason == StopReason.COMPLETED) {
             evaluate();
         }
         TrainingSummary summary = summary(run, reason, (System.nanoTime() - started) / 1e9);
@@ -388,6 +389,11 @@ public final class Trainer implements AutoCloseable {
      */
     public void resume(Path checkpoint) {
         ObjectNode state = Checkpoint.readState(checkpoint);
+        String objective = task instanceof DpoTask ? "dpo" : "sft";
+        if (!objective.equals(state.path("objective").asText(objective))) {
+            throw new JloraException(checkpoint + " is a " + state.path("objective").asText() + " checkpoint; this trainer runs "
+                    + objective);
+        }
         int examples = state.path("train_examples").asInt(-1);
         if (examples != task.trainSize()) {
             throw new JloraException(checkpoint + " was written training on " + examples + " examples; this trainer has "

@@ -196,6 +196,32 @@ class TrainerTest {
         assertTrue(worstRelative(a, c) > 1e-3, "dropout is active");
     }
 
+    /** Full fine-tuning: every weight trainable, the embedding too (its gradient goes through the recomputation). */
+    @Test
+    void fullFineTuningGradientsAgreeWithAndWithoutCheckpointing() {
+        List<Map<String, float[]>> runs = new ArrayList<>();
+        for (boolean checkpointing : new boolean[] {true, false}) {
+            try (CausalLm lm = CausalLm.load(modelDir, "cpu", "auto")) {
+                TrainableModel full = TrainableModel.of(lm.decoder(), lm.decoder().parameters());
+                Map<String, float[]> grads = new LinkedHashMap<>();
+                TrainerConfig c = base().batchSize(2).gradientAccumulation(2).shuffle(false).gradientCheckpointing(checkpointing).build();
+                try (Trainer trainer = Trainer.sft(full, ragged(), List.of(), c)) {
+                    trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+                    trainer.step();
+                }
+                runs.add(grads);
+            }
+        }
+        assertTrue(runs.get(0).containsKey("model.embed_tokens.weight"));
+        double embedScale = 0;
+        for (float v : runs.get(0).get("model.embed_tokens.weight")) {
+            embedScale = Math.max(embedScale, Math.abs(v));
+        }
+        assertTrue(embedScale > 0, "the embedding gets a gradient");
+        double diff = worstRelative(runs.get(0), runs.get(1));
+        assertTrue(diff <= 1e-5, "full fine-tuning, checkpointing on vs off: " + diff);
+    }
+
     @Test
     void gradientAccumulationEqualsOneBigBatch() {
         TrainerConfig big = base().batchSize(4).gradientAccumulation(1).shuffle(false).build();
@@ -316,6 +342,22 @@ class TrainerTest {
     }
 
     @Test
+    void stepsEvaluationsAndCheckpointsLeaveNoArraysBehind() {
+        try (CausalLm lm = TinyRuns.withAdapter(modelDir, 8, 0.05)) {
+            int before = ((ai.djl.ndarray.BaseNDManager) lm.manager()).getManagedArrays().size();
+            for (boolean checkpointing : new boolean[] {true, false}) {
+                TrainerConfig c = base().batchSize(2).gradientCheckpointing(checkpointing).build();
+                try (Trainer trainer = Trainer.sft(LoraTraining.of(lm), ragged(), ragged(), c)) {
+                    trainer.train(3);
+                    trainer.evaluate();
+                    trainer.saveCheckpoint(tmp.resolve("leak-" + checkpointing));
+                }
+            }
+            assertEquals(before, ((ai.djl.ndarray.BaseNDManager) lm.manager()).getManagedArrays().size());
+        }
+    }
+
+    @Test
     void schedulesAsTransformersDefinesThem() {
         LrSchedule linear = new LrSchedule(LrSchedule.Scheduler.LINEAR, 1.0, 2, 10);
         assertEquals(List.of(0.0, 0.5, 1.0, 0.875, 0.125, 0.0), List.of(linear.factor(0), linear.factor(1), linear.factor(2),
@@ -346,6 +388,8 @@ class TrainerTest {
             GradientClipping.clip(List.of(a, b), 6.5, 100);
             assertEquals(3 * coef, a.toFloatArray()[0], 1e-7, "below the limit nothing changes");
             assertTrue(Double.isNaN(GradientClipping.totalNorm(List.of(m.create(new float[] {Float.NaN})), m)));
+            NDArray matrix = m.create(new float[][] {{3, 0}, {0, 4}});
+            assertEquals(5.0, GradientClipping.totalNorm(List.of(matrix), m), 1e-6, "Frobenius, not spectral");
         }
     }
 }
