@@ -35,6 +35,8 @@ public final class KernelSockets implements AutoCloseable {
     private final WireCodec codec;
     private final ZContext context = new ZContext(1);
     private final BlockingQueue<Message> iopubQueue = new LinkedBlockingQueue<>();
+    /** Messages published and not yet handed to ZeroMQ (queued or being written). */
+    private final java.util.concurrent.atomic.AtomicInteger iopubUnsent = new java.util.concurrent.atomic.AtomicInteger();
     private final StdinChannel stdin;
     private volatile boolean closed;
 
@@ -62,7 +64,11 @@ public final class KernelSockets implements AutoCloseable {
             while (!closed) {
                 Message message = takeUninterruptibly();
                 if (message == POISON) return;
-                codec.write(iopub, message);
+                try {
+                    codec.write(iopub, message);
+                } finally {
+                    iopubUnsent.decrementAndGet();
+                }
             }
         });
         daemon("jlora-stdin", stdin::serve);
@@ -72,6 +78,7 @@ public final class KernelSockets implements AutoCloseable {
 
     /** Queues a message for IOPub; safe from any thread, never blocks. */
     public void publish(Message message) {
+        iopubUnsent.incrementAndGet();
         iopubQueue.add(message);
     }
 
@@ -82,7 +89,7 @@ public final class KernelSockets implements AutoCloseable {
     /** Waits (briefly) until everything published so far has been handed to ZeroMQ. */
     public void drainIopub(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!iopubQueue.isEmpty() && System.currentTimeMillis() < deadline) {
+        while (iopubUnsent.get() > 0 && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
             try {
                 Thread.sleep(1);
