@@ -3,6 +3,7 @@ package io.jlora.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.jlora.model.Linear;
 import java.util.Map;
 
@@ -73,7 +74,11 @@ public final class DoraBranch extends LoraBranch {
         NDArray loraResult = lowRank(in);
         NDArray norm = weightNorm(step, loraWeight(step, a, b), base.weight(), scale).stopGradient();
         NDArray magNormScale = ManagedArrays.own(step, magnitude.div(norm));
-        NDArray dora = baseWithoutBias.mul(magNormScale.sub(1f)).add(loraResult.mul(magNormScale).mul((float) scale));
+        // scale as a libtorch-made scalar: a Number operand's Java buffer is freed at the next GC while
+        // autograd still holds it for the backward pass (io.jlora.train.Scalars)
+        NDArray scaled = loraResult.mul(magNormScale);
+        NDArray dora = baseWithoutBias.mul(magNormScale.sub(1f))
+                .add(scaled.mul(scaled.getManager().full(new Shape(), (float) scale, scaled.getDataType())));
         return baseResult.add(ManagedArrays.as(dora, baseResult.getDataType()));
     }
 

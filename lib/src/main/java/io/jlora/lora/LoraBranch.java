@@ -3,6 +3,7 @@ package io.jlora.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import io.jlora.model.Linear;
 import java.util.LinkedHashMap;
@@ -79,7 +80,10 @@ public class LoraBranch {
      */
     public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
         NDArray in = dropped(ManagedArrays.as(x, a.getDataType()), training);
-        NDArray update = lowRank(in).mul((float) scale);
+        NDArray low = lowRank(in);
+        // a libtorch-made scalar, not mul(float): autograd keeps the scalar for the backward pass and
+        // DJL's Number operand lives in a Java buffer freed at the next GC (io.jlora.train.Scalars)
+        NDArray update = low.mul(low.getManager().full(new Shape(), (float) scale, low.getDataType()));
         return baseResult.add(ManagedArrays.as(update, baseResult.getDataType()));
     }
 

@@ -65,7 +65,12 @@ final class Attention {
         NDArray qg = q.reshape(b, kvHeads, group, t, headDim);
         NDArray kg = k.expandDims(2);
         NDArray vg = v.expandDims(2);
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(scale).toType(DataType.FLOAT32, false);
+        NDArray raw = qg.matMul(kg.transpose(0, 1, 2, 4, 3));
+        // not raw.mul(scale): DJL wraps a Number in an array over a Java buffer and closes it at once, but
+        // autograd keeps it for the backward pass, which then reads freed memory after a GC; a
+        // libtorch-made scalar owns its memory (io.jlora.train.Scalars, GoldenTrainingTest)
+        NDArray scores = raw.mul(raw.getManager().full(new Shape(), scale, raw.getDataType()))
+                .toType(DataType.FLOAT32, false);
         if (mask != null) {
             scores = scores.add(mask);
         }

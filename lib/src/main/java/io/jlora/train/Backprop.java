@@ -42,6 +42,9 @@ final class Backprop {
         NDArray loss(NDArray logits);
     }
 
+    /** Runs right before every backward call (tests: a GC there must not change any gradient). */
+    static volatile Runnable beforeBackward;
+
     private final Decoder decoder;
     private final boolean checkpointing;
     private final boolean embeddingTrainable;
@@ -147,6 +150,10 @@ final class Backprop {
      * gradient (DJL cannot tell beforehand: its requiresGrad is false for every non-leaf).
      */
     private static boolean backwardIfGraph(NDArray output, NDArray grad) {
+        Runnable hook = beforeBackward;
+        if (hook != null) {
+            hook.run();
+        }
         try {
             if (grad == null) {
                 Autograd.backward(output);

@@ -2,6 +2,7 @@ package io.jlora.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
 import io.jlora.model.CausalLmLoss;
 
 /**
@@ -21,10 +22,13 @@ public final class DpoLoss {
         return CausalLmLoss.tokenLosses(logits, labels).sum(new int[] {1}).neg();
     }
 
-    /** -logsigmoid(z) = softplus(-z), computed stably: max(-z, 0) + log(1 + exp(-|z|)). */
+    /**
+     * -logsigmoid(z) = softplus(-z), libtorch's (stable, and smooth at 0: the gradient there is
+     * 1/2 as logsigmoid's, where max/abs formulations give 0 and would never leave z = 0, the
+     * start when the adapter's B is zero).
+     */
     public static NDArray loss(NDArray z) {
-        NDArray negZ = z.neg();
-        return negZ.maximum(0f).add(z.abs().neg().exp().add(1f).log());
+        return Activation.softPlus(z.neg());
     }
 
     /** The loss of one pair from its four log-probabilities. */

@@ -82,12 +82,13 @@ final class DpoTask extends Task {
         NDArray ids = step.create(batch.ids());
         NDArray labels = step.create(batch.labels());
         float[][] policy = new float[1][];
-        float scale = (float) (1.0 / Math.max(1.0, stepUnits));
+        double scale = 1.0 / Math.max(1.0, stepUnits);
         double loss = backprop.run(step, ids, logits -> {
             NDArray logps = DpoLoss.sequenceLogProbs(logits, labels);
             policy[0] = logps.toFloatArray();
             NDArray ref = logps.getManager().create(reference);
-            return pairLosses(logps, ref).sum().mul(scale);
+            NDArray sum = pairLosses(logps, ref).sum();
+            return sum.mul(Scalars.of(sum, scale));
         }, seed);
         addRewards(policy[0], reference, extra);
         return loss;
@@ -108,7 +109,8 @@ final class DpoTask extends Task {
     private NDArray pairLosses(NDArray logps, NDArray ref) {
         long pairs = logps.getShape().get(0) / 2;
         NDArray ratios = logps.sub(ref);
-        NDArray z = ratios.get("0:" + pairs).sub(ratios.get(pairs + ":")).mul((float) beta);
+        NDArray margin = ratios.get("0:" + pairs).sub(ratios.get(pairs + ":"));
+        NDArray z = margin.mul(Scalars.of(margin, beta));
         return DpoLoss.loss(z);
     }
 

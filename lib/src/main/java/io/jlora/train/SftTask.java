@@ -66,8 +66,11 @@ final class SftTask extends Task {
             long seed, Map<String, Double> extra) {
         NDArray ids = step.create(batch.ids());
         NDArray labels = step.create(batch.labels());
-        float scale = (float) (1.0 / Math.max(1.0, stepUnits));
-        return backprop.run(step, ids, logits -> CausalLmLoss.tokenLosses(logits, labels).sum().mul(scale), seed);
+        double scale = 1.0 / Math.max(1.0, stepUnits);
+        return backprop.run(step, ids, logits -> {
+            NDArray sum = CausalLmLoss.tokenLosses(logits, labels).sum();
+            return sum.mul(Scalars.of(sum, scale));
+        }, seed);
     }
 
     @Override

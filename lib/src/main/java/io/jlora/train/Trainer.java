@@ -263,7 +263,7 @@ public final class Trainer implements AutoCloseable {
         double lr = schedule.at(step);
         double gradNorm;
         boolean skipped;
-        try (NDManager scope = root.newSubManager()) {
+        try (NDManager scope = root.newSubManager(); Autograd.Mode off = Autograd.recording(false)) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
             if (gradientObserver != null) {

@@ -113,6 +113,43 @@ class GoldenTrainingTest {
         }
     }
 
+    /**
+     * A garbage collection between the forward and the backward pass changes no gradient. DJL's
+     * {@code array.mul(2f)} wraps the number in an array over a Java direct buffer and closes it at
+     * once, while autograd keeps it for the backward pass: after a GC frees the buffer, the backward
+     * reads freed memory (see {@link Scalars}). Here every backward call follows a GC and a refill
+     * of native memory with 1e30s.
+     */
+    @ParameterizedTest(name = "gradient checkpointing {0}")
+    @ValueSource(booleans = {true, false})
+    void gradientsSurviveAGarbageCollectionBeforeTheBackwardPass(boolean checkpointing) {
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        Backprop.beforeBackward = GoldenTrainingTest::collectAndRefill;
+        try (Trainer trainer = Trainer.sft(LoraTraining.of(lm), goldenBatch(), List.of(), goldenConfig(checkpointing))) {
+            trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+            trainer.step();
+        } finally {
+            Backprop.beforeBackward = null;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String key : grads.keySet()) {
+                double err = relativeError(grads.get(key), cases.load("grad." + key, m).toFloatArray());
+                assertTrue(err <= 1e-5, key + ": gradient off by " + err + " of its largest entry after a GC");
+            }
+        }
+    }
+
+    static void collectAndRefill() {
+        System.gc();
+        List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder());
+            b.putFloat(0, 1e30f);
+            junk.add(b);
+        }
+        junk.clear();
+    }
+
     /** AdamW alone: torch's gradients in, torch's parameters after one step out, every entry. */
     @Test
     void adamWStepOnTorchGradientsMatchesTorch() {
