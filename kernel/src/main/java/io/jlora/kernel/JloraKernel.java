@@ -222,7 +222,7 @@ public final class JloraKernel {
             reply = error;
             reply.addProperty("status", "error");
         } else {
-            if (result instanceof EvalResult.Value value && !silent && !isDisplayId(value.value())) {
+            if (result instanceof EvalResult.Value value && !silent && !isNotWorthAnOut(value.value())) {
                 JsonObject bundle = render(value.value(), null);
                 bundle.remove("transient");
                 bundle.addProperty("execution_count", count);
@@ -243,7 +243,7 @@ public final class JloraKernel {
      * Values that are not worth an Out: a display id that display() returned, and the output streams
      * themselves, which {@code System.out.printf(...)} returns.
      */
-    private boolean isDisplayId(Object value) {
+    private boolean isNotWorthAnOut(Object value) {
         return value instanceof String id && issuedDisplayIds.contains(id) || value == System.out || value == System.err;
     }
 
