@@ -32,7 +32,8 @@ public final class Generator {
         long[] sequence = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
         int length = prompt.length;
         boolean stopped = false;
-        try (NDManager generation = decoder.manager().newSubManager();
+        try (GradRecording.Scope inference = GradRecording.off();
+                NDManager generation = decoder.manager().newSubManager();
                 KvCache cache = config.useCache() ? new KvCache(generation, decoder.config().layers()) : null) {
             for (int step = 0; step < config.maxNewTokens() && !stopped; step++) {
                 // with a cache, feed only what it has not seen yet (the whole prompt on step 0)

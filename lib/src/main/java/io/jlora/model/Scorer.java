@@ -29,7 +29,8 @@ public final class Scorer {
             if (length < 2) {
                 throw new IllegalArgumentException("a sequence needs at least 2 tokens to be scored");
             }
-            try (NDManager step = decoder.manager().newSubManager()) {
+            try (GradRecording.Scope inference = GradRecording.off();
+                    NDManager step = decoder.manager().newSubManager()) {
                 long[][] batch = new long[members.size()][];
                 for (int i = 0; i < batch.length; i++) {
                     batch[i] = sequences.get(members.get(i));

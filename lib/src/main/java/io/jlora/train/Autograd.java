@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.jlora.model.GradRecording;
 
 /**
  * The few autograd operations training needs, straight on DJL's PyTorch engine. DJL's own
@@ -20,24 +21,8 @@ final class Autograd {
     private Autograd() {}
 
     /** Sets gradient recording for this thread until the returned scope is closed. */
-    static Mode recording(boolean on) {
-        boolean before = JniUtils.isGradMode();
-        JniUtils.setGradMode(on);
-        return new Mode(before);
-    }
-
-    /** Restores the previous recording mode. */
-    static final class Mode implements AutoCloseable {
-        private final boolean before;
-
-        private Mode(boolean before) {
-            this.before = before;
-        }
-
-        @Override
-        public void close() {
-            JniUtils.setGradMode(before);
-        }
+    static GradRecording.Scope recording(boolean on) {
+        return GradRecording.set(on);
     }
 
     /** Backpropagates {@code gradient} (same shape as {@code output}) into every leaf that requires one. */

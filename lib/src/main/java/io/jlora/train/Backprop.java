@@ -1,11 +1,12 @@
 package io.jlora.train;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
 import io.jlora.JloraException;
 import io.jlora.model.Decoder;
+import io.jlora.model.GradRecording;
 
 /**
  * One micro-batch's forward and backward pass through the decoder, layer by layer, with or without
@@ -61,7 +62,7 @@ final class Backprop {
     }
 
     private float recorded(NDManager step, NDArray ids, Head head, long seed) {
-        try (Autograd.Mode on = Autograd.recording(true)) {
+        try (GradRecording.Scope on = Autograd.recording(true)) {
             int length = Math.toIntExact(ids.getShape().get(1));
             Decoder.Positions p = decoder.positions(step, 0, length);
             NDArray x = decoder.embed(ids);
@@ -91,7 +92,7 @@ final class Backprop {
         NDArray[] inputs = new NDArray[layers];
         NDArray x;
         // 1. forward without recording, keeping each layer's input
-        try (Autograd.Mode off = Autograd.recording(false)) {
+        try (GradRecording.Scope off = Autograd.recording(false)) {
             x = decoder.embed(ids);
             for (int i = 0; i < layers; i++) {
                 try (NDManager layer = step.newSubManager()) {
@@ -108,7 +109,7 @@ final class Backprop {
         // 2. the head, from the last output made a leaf
         float lossValue;
         NDArray grad;
-        try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+        try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
             x.attach(scope);
             x.setRequiresGradient(true);
             seedDropout(seed, layers);
@@ -119,7 +120,7 @@ final class Backprop {
         }
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
         for (int i = layers - 1; i >= 0; i--) {
-            try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+            try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
                 NDArray in = inputs[i];
                 in.attach(scope);
                 boolean wantInputGrad = i > 0 || embeddingTrainable;
@@ -134,7 +135,7 @@ final class Backprop {
             }
         }
         if (embeddingTrainable && grad != null) {
-            try (Autograd.Mode on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+            try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
                 NDArray idsHere = ids.duplicate();
                 idsHere.attach(scope);
                 NDArray embedded = decoder.embed(idsHere);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import io.jlora.JloraException;
 import io.jlora.data.PreferenceExample;
 import io.jlora.model.CausalLmLoss;
+import io.jlora.model.GradRecording;
 import java.util.List;
 import java.util.Map;
 
@@ -116,7 +117,7 @@ final class DpoTask extends Task {
 
     private float[] referenceLogProbs(TrainableModel model, NDManager parent, MicroBatch batch) {
         try (AutoCloseable reference = model.reference();
-                Autograd.Mode off = Autograd.recording(false);
+                GradRecording.Scope off = Autograd.recording(false);
                 NDManager scope = parent.newSubManager()) {
             NDArray ids = scope.create(batch.ids());
             NDArray labels = scope.create(batch.labels());

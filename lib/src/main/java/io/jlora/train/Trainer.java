@@ -10,6 +10,7 @@ import io.jlora.JloraException;
 import io.jlora.data.Example;
 import io.jlora.data.PreferenceExample;
 import io.jlora.data.TokenizedData;
+import io.jlora.model.GradRecording;
 import io.jlora.train.TrainingSummary.StopReason;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -263,7 +264,7 @@ public final class Trainer implements AutoCloseable {
         double lr = schedule.at(step);
         double gradNorm;
         boolean skipped;
-        try (NDManager scope = root.newSubManager(); Autograd.Mode off = Autograd.recording(false)) {
+        try (NDManager scope = root.newSubManager(); GradRecording.Scope off = Autograd.recording(false)) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
             if (gradientObserver != null) {
@@ -318,7 +319,7 @@ public final class Trainer implements AutoCloseable {
         double units = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
         model.training(false);
-        try (Autograd.Mode off = Autograd.recording(false)) {
+        try (GradRecording.Scope off = Autograd.recording(false)) {
             for (int from = 0; from < task.evalSize(); from += config.batchSize()) {
                 int n = Math.min(config.batchSize(), task.evalSize() - from);
                 int[] idx = new int[n];
