@@ -27,6 +27,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -307,8 +309,14 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void dpoStartsAtLog2AgainstTheDisabledAdapterAndLearnsThePreference() {
+    /**
+     * DPO from plain-text triples and from TRL's conversational ones (prompt a list of messages,
+     * chosen and rejected one assistant message each), rendered with the chat template: both
+     * start at log 2 (B = 0) and learn to prefer the chosen continuation.
+     */
+    @ParameterizedTest(name = "conversational {0}")
+    @ValueSource(booleans = {false, true})
+    void dpoStartsAtLog2AgainstTheDisabledAdapterAndLearnsThePreference(boolean conversational) {
         ObjectMapper json = new ObjectMapper();
         List<ObjectNode> rows = new ArrayList<>();
         Random r = new Random(5);
@@ -324,12 +332,29 @@ class TrainerTest {
                 chosen.append((char) ('a' + (start + 6 + k) % 26));
                 rejected.append((char) ('a' + r.nextInt(26)));
             }
-            rows.add(json.createObjectNode().put("prompt", prompt.toString()).put("chosen", chosen.toString())
-                    .put("rejected", rejected.toString()));
+            ObjectNode row = json.createObjectNode();
+            if (conversational) {
+                row.set("prompt", json.createArrayNode().add(message(json, "user", prompt.toString())));
+                row.set("chosen", json.createArrayNode().add(message(json, "assistant", chosen.toString())));
+                row.set("rejected", json.createArrayNode().add(message(json, "assistant", rejected.toString())));
+            } else {
+                row.put("prompt", prompt.toString()).put("chosen", chosen.toString()).put("rejected", rejected.toString());
+            }
+            rows.add(row);
         }
         try (CausalLm lm = TinyRuns.withAdapter(modelDir, 8, 0.05)) {
             TokenizedData<PreferenceExample> data = Dataset.of("prefs.jsonl", DataFormat.auto(), rows)
                     .tokenizePreferences(lm.tokenizer(), TokenizeOptions.defaults().withEvalSplit(0.25));
+            if (conversational) {
+                // the tiny model has no chat template: ChatML, the prompt ending in the assistant header
+                PreferenceExample first = data.train().get(0);
+                String prompt = lm.tokenizer().decode(first.prompt(), false);
+                assertTrue(prompt.startsWith("<|im_start|>user\n") && prompt.endsWith("<|im_end|>\n<|im_start|>assistant\n"),
+                        prompt);
+                // the assistant turn as the template closes it, then EOS as TRL appends it
+                String chosen = lm.tokenizer().decode(first.chosen(), false);
+                assertTrue(chosen.matches("[a-z]{4}<\\|im_end\\|>\n<\\|endoftext\\|>"), chosen);
+            }
             try (Trainer trainer = Trainer.dpo(LoraTraining.of(lm), data, base().lr(5e-3).batchSize(3).steps(12).build())) {
                 // PEFT's default init has B = 0: the policy is the reference, every z is 0
                 assertEquals(Math.log(2), trainer.evaluate().loss(), 1e-6);
@@ -339,6 +364,10 @@ class TrainerTest {
                 assertEquals(1.0, trainer.history().get(11).extra().get("rewards/accuracies"));
             }
         }
+    }
+
+    private static ObjectNode message(ObjectMapper json, String role, String content) {
+        return json.createObjectNode().put("role", role).put("content", content);
     }
 
     @Test
