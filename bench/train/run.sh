@@ -28,6 +28,29 @@ JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$C
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
 [[ -f $MODEL/model.safetensors ]] || "${JAVA[@]}" io.jlora.bench.ModelBench write "$MODEL" llama 768 12 12 4 2048 32000 F32
 
+# The real peer, Hugging Face transformers + PEFT, where a Python with them is at hand: PEFT_PYTHON, or a
+# venv made once from local wheel folders (/opt/.../torch-*.whl, peft-*.whl) when the machine has them;
+# PEFT_PYTHON=none skips it. Debian's torch eager reference runs in every case.
+PEFT_PYTHON=${PEFT_PYTHON:-}
+if [[ -z $PEFT_PYTHON ]]; then
+  if [[ -x $BENCH_DIR/hf-venv/bin/python ]]; then
+    PEFT_PYTHON=$BENCH_DIR/hf-venv/bin/python
+  else
+    wheel_dirs=$(find /opt -name 'peft-*.whl' -o -name 'torch-*.whl' 2>/dev/null | xargs -r -n1 dirname | sort -u)
+    if [[ -n $wheel_dirs ]] && command -v python3 >/dev/null; then
+      echo "making $BENCH_DIR/hf-venv from the wheels in: $wheel_dirs"
+      links=(); for w in $wheel_dirs; do links+=(--find-links "$w"); done
+      if python3 -m venv "$BENCH_DIR/hf-venv" && "$BENCH_DIR/hf-venv/bin/pip" install -q --no-index "${links[@]}" \
+           torch transformers peft safetensors; then
+        PEFT_PYTHON=$BENCH_DIR/hf-venv/bin/python
+      else
+        echo "could not make the transformers + PEFT venv; that peer is skipped" >&2
+      fi
+    fi
+  fi
+fi
+[[ $PEFT_PYTHON == none ]] && PEFT_PYTHON=
+
 LOG="$BENCH_DIR/train-bench.log"
 : > "$LOG"
 # Rounds interleave the two sides (jlora, then torch, per mode, each a fresh process), so that a
@@ -40,6 +63,10 @@ for round in $(seq 1 "$ROUNDS"); do
       | sed "s/^jlora-result /jlora-result round=$round /" | tee -a "$LOG"
     /usr/bin/python3 bench/train/torch_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
       | sed "s/^torch-result /torch-result round=$round /" | tee -a "$LOG"
+    if [[ -n $PEFT_PYTHON ]]; then
+      "$PEFT_PYTHON" bench/train/hf_peft_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
+        | grep -v -E "Warning|warn\(" | sed "s/^hf-result /hf-result round=$round /" | tee -a "$LOG"
+    fi
   done
 done
 
@@ -50,7 +77,7 @@ awk '
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  /^(jlora|torch)-result/ {
+  /^(jlora|torch|hf)-result/ {
     split($1, who, "-")
     for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
     key = who[1] SUBSEP f["checkpointing"]
@@ -60,19 +87,29 @@ awk '
     modes[f["checkpointing"]] = 1; rounds[f["round"]] = 1
   }
   END {
-    print "tokens/s: median over rounds (each round: fresh processes, jlora then torch); ratio = median of the rounds ratios"
+    print "tokens/s: median over rounds (each round: fresh processes, jlora then the peers); ratio = median of the rounds ratios"
+    print "  torch = PyTorch eager (Debian python3-torch), hf = transformers + PEFT (where available)"
     for (mode in modes) {
-      ratios = ""; per = ""
-      for (r in rounds) if ((("jlora", mode, r) in tps) && (("torch", mode, r) in tps) && tps["torch", mode, r] > 0) {
-        q = tps["jlora", mode, r] / tps["torch", mode, r]; ratios = ratios " " q; per = per sprintf(" %.2f", q)
+      line = sprintf("checkpointing %-3s  jlora %6.1f", mode, median(tpsAll["jlora", mode]))
+      split("torch hf", peers, " ")
+      for (k = 1; k <= 2; k++) {
+        peer = peers[k]
+        if (!((peer, mode) in tpsAll)) continue
+        ratios = ""; per = ""
+        for (r in rounds) if ((("jlora", mode, r) in tps) && ((peer, mode, r) in tps) && tps[peer, mode, r] > 0) {
+          q = tps["jlora", mode, r] / tps[peer, mode, r]; ratios = ratios " " q; per = per sprintf(" %.2f", q)
+        }
+        line = line sprintf("   %s %6.1f  jlora/%s %.2f (rounds:%s)", peer, median(tpsAll[peer, mode]), peer, median(ratios), per)
       }
-      printf "checkpointing %-3s  jlora %6.1f  torch %6.1f  jlora/torch %.2f (rounds:%s)\n",
-        mode, median(tpsAll["jlora", mode]), median(tpsAll["torch", mode]), median(ratios), per
+      print line
     }
     print "memory a step adds above the loaded model (MiB), worst over rounds: first step of a fresh process / largest over all steps"
-    for (mode in modes)
-      printf "checkpointing %-3s  jlora %5d / %5d  torch %5d / %5d\n", mode,
+    for (mode in modes) {
+      printf "checkpointing %-3s  jlora %5d / %5d  torch %5d / %5d", mode,
         first["jlora", mode], add["jlora", mode], first["torch", mode], add["torch", mode]
+      if (("hf", mode) in add) printf "  hf %5d / %5d", first["hf", mode], add["hf", mode]
+      printf "\n"
+    }
     if ((("jlora", "on") in add) && (("jlora", "off") in add) && add["jlora", "off"] > 0)
       printf "jlora: a step with checkpointing on adds %.0f%% less memory than off (first step), %.0f%% less (largest)\n",
         100 * (1 - first["jlora", "on"] / first["jlora", "off"]), 100 * (1 - add["jlora", "on"] / add["jlora", "off"])
