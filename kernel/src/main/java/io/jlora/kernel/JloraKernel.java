@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.jlora.kernel.execution.CodeAssist;
 import io.jlora.kernel.execution.EvalResult;
 import io.jlora.kernel.execution.JShellEvaluator;
+import io.jlora.kernel.execution.OutOfMemoryAdvice;
 import io.jlora.kernel.magic.BuiltinMagics;
 import io.jlora.kernel.magic.CellParts;
 import io.jlora.kernel.magic.MagicException;
@@ -99,7 +100,7 @@ public final class JloraKernel {
             Thread t = new Thread(r, "jlora-output-flush");
             t.setDaemon(true);
             return t;
-        }).scheduleWithFixedDelay(this::flushStreams, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }).scheduleWithFixedDelay(this::flushStreamsSafely, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Stops the running cell: a kernel interrupt, by message or by SIGINT. */
@@ -203,7 +204,9 @@ public final class JloraKernel {
             result = new EvalResult.Failure("InterruptedException", "the kernel is shutting down", List.of());
         } catch (ExecutionException e) {
             LOG.log(Level.SEVERE, "cell failed inside the kernel", e.getCause());
-            result = new EvalResult.Failure(e.getCause().getClass().getSimpleName(), String.valueOf(e.getCause().getMessage()), List.of(e.getCause().toString()));
+            result = e.getCause() instanceof OutOfMemoryError oom
+                    ? OutOfMemoryAdvice.failure(String.valueOf(oom.getMessage()), List.of(), List.of())
+                    : new EvalResult.Failure(e.getCause().getClass().getSimpleName(), String.valueOf(e.getCause().getMessage()), List.of(e.getCause().toString()));
         } finally {
             cellInFlight = false;
         }
@@ -288,6 +291,8 @@ public final class JloraKernel {
             return interruptedFailure();
         } catch (MagicException e) {
             return new EvalResult.Failure("MagicError", e.getMessage(), List.of("\u001B[31mMagicError\u001B[0m: " + e.getMessage()));
+        } catch (OutOfMemoryError e) {
+            return OutOfMemoryAdvice.failure(String.valueOf(e.getMessage()), List.of(), List.of());
         } catch (Exception | Error e) {
             if (interrupted) return interruptedFailure();
             String message = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -401,6 +406,33 @@ public final class JloraKernel {
         } catch (ExecutionException e) {
             throw new IllegalStateException("JShell failed to start: " + e.getCause(), e.getCause());
         }
+    }
+
+    /**
+     * The periodic flush: a scheduled task that throws is never run again, so an allocation failure
+     * while a cell fills the heap must not escape, or the output of every later cell would stall.
+     */
+    private void flushStreamsSafely() {
+        try {
+            flushStreams();
+        } catch (OutOfMemoryError e) {
+            LOG.warning(() -> "output flush ran out of memory: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Tells the user, under the running cell (or with no parent between cells), that the kernel is going
+     * away and why; waits briefly so that the message leaves before the process ends.
+     */
+    void announceExit(String text) {
+        flushStreams();
+        JsonObject content = new JsonObject();
+        content.addProperty("name", "stderr");
+        content.addProperty("text", text + "\n");
+        Message parent = currentRequest;
+        sockets.publish(parent != null ? parent.broadcast("stream", content)
+                : Message.broadcastWithoutParent("stream", content, history.session() + ""));
+        sockets.drainIopub(1000);
     }
 
     private void flushStreams() {

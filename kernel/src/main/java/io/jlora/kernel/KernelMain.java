@@ -29,7 +29,16 @@ public final class KernelMain {
         PrintStream console = System.err;
         quietLibraryLogging();
 
-        ConnectionInfo connection = ConnectionInfo.read(Path.of(args[0]));
+        Path connectionFile = Path.of(args[0]);
+        ConnectionInfo connection;
+        try {
+            connection = ConnectionInfo.read(connectionFile);
+        } catch (java.io.IOException e) {
+            console.println("jlora kernel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        for (String warning : connection.warnings(connectionFile)) console.println("jlora kernel: WARNING: " + warning);
         KernelSockets sockets = new KernelSockets(connection);
         History history = new History(historyFile());
         JloraKernel kernel = new JloraKernel(sockets, history);
@@ -42,6 +51,7 @@ public final class KernelMain {
         logTo(console);
         SignalInterrupts.install(kernel::interrupt);
         kernel.start();
+        ExitReporter.install(kernel::announceExit);
         exitWithParent();
         Thread.currentThread().join();
     }

@@ -41,6 +41,13 @@ public final class JShellEvaluator implements AutoCloseable {
     private record Compiled(Snippet snippet, String className, TraceFormatter.Origin origin) {
     }
 
+    /** A variable a cell declared: the static field {@code name} of the snippet class {@code className}. */
+    private record DeclaredVar(String className, String name) {
+    }
+
+    /** The variables the cell being evaluated has declared so far. */
+    private final List<DeclaredVar> declaredHere = new ArrayList<>();
+
     public JShellEvaluator(List<String> startupImports) {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         shell = JShell.builder()
@@ -75,12 +82,29 @@ public final class JShellEvaluator implements AutoCloseable {
      */
     public EvalResult eval(String code, int firstLine, String cellLabel) {
         this.cellLabel = cellLabel;
+        declaredHere.clear();
         EvalResult last = EvalResult.NONE;
         for (SourceSplitter.Piece piece : splitter.split(code, firstLine)) {
             last = evalPiece(piece);
-            if (last instanceof EvalResult.Failure) return last;
+            if (last instanceof EvalResult.Failure failure) {
+                return OutOfMemoryAdvice.ENAME.equals(failure.ename()) ? afterOutOfMemory(failure) : failure;
+            }
         }
         return last;
+    }
+
+    /**
+     * A cell that ran out of memory most likely filled what it declared itself (a list it kept adding to):
+     * those variables are set to null, so that the heap is usable again for the next cell. Variables of
+     * earlier cells are kept: they may hold a model the user wants.
+     */
+    private EvalResult.Failure afterOutOfMemory(EvalResult.Failure failure) {
+        List<String> cleared = new ArrayList<>();
+        for (DeclaredVar variable : declaredHere) {
+            if (control.clearVariable(variable.className(), variable.name())) cleared.add(variable.name());
+        }
+        declaredHere.clear();
+        return OutOfMemoryAdvice.failure(failure.evalue(), failure.traceback(), cleared);
     }
 
     /**
@@ -117,6 +141,9 @@ public final class JShellEvaluator implements AutoCloseable {
                 return compileFailure(piece, diagnostics(snippet).stream().map(d -> format(piece, d)).toList());
             }
             if (control.lastInvokedClass() != null) origins.put(control.lastInvokedClass(), origin);
+            if (snippet instanceof jdk.jshell.VarSnippet variable && control.lastInvokedClass() != null) {
+                declaredHere.add(new DeclaredVar(control.lastInvokedClass(), variable.name()));
+            }
             if (event.exception() != null) return runtimeFailure(event.exception());
             if (showsValue(snippet) && event.value() != null) result = new EvalResult.Value(control.lastValue());
             if (isRerunnable(snippet) && event.status() == Snippet.Status.VALID && control.lastInvokedClass() != null) {

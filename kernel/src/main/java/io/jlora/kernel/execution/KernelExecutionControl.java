@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * Runs snippets directly in the kernel's JVM, on the thread that calls {@code JShell.eval}, so that
  * cell code, magics and native libraries (DJL's libtorch) share one process and one set of objects.
- * Adds three things to JShell's direct engine: stoppable cell code, the value object of the last
- * expression (for rich display), and the real exception thrown by a cell (for a readable traceback).
+ * Adds four things to JShell's direct engine: stoppable cell code whose exit calls are refused, the value
+ * object of the last expression (for rich display), the real exception thrown by a cell (for a readable
+ * traceback), and the clearing of a variable (to free what a cell that ran out of memory held).
  */
 final class KernelExecutionControl extends DirectExecutionControl {
     private Object lastValue;
@@ -33,7 +34,8 @@ final class KernelExecutionControl extends DirectExecutionControl {
     public void load(ClassBytecodes[] classes) throws ClassInstallException, NotImplementedException, EngineTerminationException {
         ClassBytecodes[] instrumented = new ClassBytecodes[classes.length];
         for (int i = 0; i < classes.length; i++) {
-            instrumented[i] = new ClassBytecodes(classes[i].name(), InterruptInstrumenter.instrument(classes[i].bytecodes()));
+            byte[] stoppable = InterruptInstrumenter.instrument(classes[i].bytecodes());
+            instrumented[i] = new ClassBytecodes(classes[i].name(), ExitCallRedirector.redirect(stoppable));
         }
         super.load(instrumented);
     }
@@ -55,6 +57,22 @@ final class KernelExecutionControl extends DirectExecutionControl {
     @Override
     public void stop() {
         StopSignal.request();
+    }
+
+    /**
+     * Sets a cell variable (a static field of its snippet's class) to null, so that what it referenced can
+     * be collected. Primitive variables hold no heap and are left alone. True when the variable was cleared.
+     */
+    boolean clearVariable(String className, String name) {
+        try {
+            java.lang.reflect.Field field = findClass(className).getDeclaredField(name);
+            if (field.getType().isPrimitive()) return false;
+            field.setAccessible(true);
+            field.set(null, null);
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     void forgetLast() {

@@ -19,13 +19,54 @@ public record ConnectionInfo(String transport, String ip, int shellPort, int iop
         } catch (RuntimeException e) {
             throw new IOException("connection file " + file + " is not a JSON object: " + e.getMessage(), e);
         }
+        String scheme = string(json, "signature_scheme", "hmac-sha256", file);
+        if (!MessageSigner.SCHEMES.containsKey(scheme)) {
+            throw new IOException("connection file " + file + ": unsupported signature_scheme '" + scheme + "' (supported: "
+                    + String.join(", ", new java.util.TreeSet<>(MessageSigner.SCHEMES.keySet())) + ")");
+        }
         return new ConnectionInfo(
                 string(json, "transport", "tcp", file),
                 string(json, "ip", "127.0.0.1", file),
                 port(json, "shell_port", file), port(json, "iopub_port", file), port(json, "stdin_port", file),
                 port(json, "control_port", file), port(json, "hb_port", file),
-                string(json, "signature_scheme", "hmac-sha256", file),
-                string(json, "key", "", file));
+                scheme, string(json, "key", "", file));
+    }
+
+    /**
+     * What a user should know about this file before the kernel listens: an empty key turns signing off
+     * (Jupyter's rule, kept for compatibility), a file others may read gives the key away, and an ip other
+     * than a loopback one opens the ports to other hosts. Each warning is one line; none for what Jupyter
+     * writes (127.0.0.1, a key, mode 600).
+     */
+    public java.util.List<String> warnings(Path file) {
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        if (key.isEmpty()) {
+            warnings.add("connection file " + file + " has an empty key: messages are not signed, so anyone who can"
+                    + " reach the kernel's ports can run code as this user");
+        }
+        othersMayRead(file).ifPresent(permissions -> warnings.add("connection file " + file + " is readable by other users ("
+                + permissions + "): whoever reads its key can run code as this user; Jupyter writes it with mode 600"));
+        if ("tcp".equals(transport) && !isLoopback(ip)) {
+            warnings.add("connection file " + file + " asks for ip " + ip + ": the kernel's ports are reachable"
+                    + " from other hosts, not only from this machine");
+        }
+        return warnings;
+    }
+
+    /** The file's permissions when its group or others may read it; empty when not, or not a POSIX file system. */
+    private static java.util.Optional<String> othersMayRead(Path file) {
+        try {
+            var permissions = Files.getPosixFilePermissions(file);
+            boolean open = permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                    || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+            return open ? java.util.Optional.of(java.nio.file.attribute.PosixFilePermissions.toString(permissions)) : java.util.Optional.empty();
+        } catch (IOException | UnsupportedOperationException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static boolean isLoopback(String ip) {
+        return ip.equals("localhost") || ip.startsWith("127.") || ip.equals("::1") || ip.equals("[::1]");
     }
 
     /** The address a channel binds: only the connection file's own ip, never a wildcard it did not ask for. */

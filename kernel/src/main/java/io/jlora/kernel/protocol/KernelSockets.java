@@ -130,12 +130,23 @@ public final class KernelSockets implements AutoCloseable {
         return socket;
     }
 
-    private static void daemon(String name, Runnable body) {
+    /**
+     * Runs a channel's loop on a daemon thread. A cell that fills the heap can make any thread's
+     * allocation fail: an OutOfMemoryError here restarts the loop instead of ending the channel for
+     * good (a dead heartbeat thread would make Jupyter restart a kernel that had recovered).
+     */
+    private void daemon(String name, Runnable body) {
         Thread thread = new Thread(() -> {
-            try {
-                body.run();
-            } catch (org.zeromq.ZMQException e) {
-                LOG.fine(() -> name + " stopped: " + e.getMessage());
+            while (!closed) {
+                try {
+                    body.run();
+                    return;
+                } catch (org.zeromq.ZMQException e) {
+                    LOG.fine(() -> name + " stopped: " + e.getMessage());
+                    return;
+                } catch (OutOfMemoryError e) {
+                    LOG.warning(() -> name + " ran out of memory and carries on: " + e.getMessage());
+                }
             }
         }, name);
         thread.setDaemon(true);

@@ -12,6 +12,10 @@ import java.util.HexFormat;
  * and content, as the wire protocol says). An empty key means signing is off, as in jupyter_client.
  */
 public final class MessageSigner {
+    /** The connection file's signature_scheme names this kernel accepts, and the JCE algorithm of each. */
+    public static final java.util.Map<String, String> SCHEMES = java.util.Map.of(
+            "hmac-sha256", "HmacSHA256", "hmac-sha512", "HmacSHA512", "hmac-sha1", "HmacSHA1", "hmac-md5", "HmacMD5");
+
     private final Mac prototype;
 
     public MessageSigner(String scheme, String key) {
@@ -19,13 +23,11 @@ public final class MessageSigner {
             prototype = null;
             return;
         }
-        String algorithm = switch (scheme) {
-            case "hmac-sha256" -> "HmacSHA256";
-            case "hmac-sha512" -> "HmacSHA512";
-            case "hmac-sha1" -> "HmacSHA1";
-            case "hmac-md5" -> "HmacMD5";
-            default -> throw new IllegalArgumentException("unsupported signature_scheme '" + scheme + "' in the connection file");
-        };
+        String algorithm = SCHEMES.get(scheme);
+        if (algorithm == null) {
+            throw new IllegalArgumentException("unsupported signature_scheme '" + scheme + "' (supported: "
+                    + String.join(", ", new java.util.TreeSet<>(SCHEMES.keySet())) + ")");
+        }
         try {
             prototype = Mac.getInstance(algorithm);
             prototype.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), algorithm));
@@ -51,7 +53,11 @@ public final class MessageSigner {
         return HexFormat.of().formatHex(mac.doFinal());
     }
 
-    /** Constant-time check, so that timing tells an attacker nothing about how much of a forgery was right. */
+    /**
+     * Constant-time check ({@link MessageDigest#isEqual} looks at every byte whatever the first difference),
+     * so that timing tells an attacker nothing about how much of a forgery was right.
+     * With signing off (empty key) every message passes, as jupyter_client does.
+     */
     public boolean verify(byte[] signature, byte[]... frames) {
         if (prototype == null) return true;
         byte[] expected = sign(frames).getBytes(StandardCharsets.US_ASCII);
