@@ -75,7 +75,7 @@ public interface TensorData {
             while (in.hasRemaining()) {
                 chunk.clear();
                 while (in.hasRemaining() && chunk.remaining() >= 2) {
-                    chunk.putShort(Widening.f32ToBf16(in.get()));
+                    chunk.putShort(Bfloat16.round(in.get()));
                 }
                 chunk.flip();
                 writeAll(out, chunk);

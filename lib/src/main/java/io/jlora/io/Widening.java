@@ -65,14 +65,4 @@ final class Widening {
             out.put(in.get() & 0xFFFFFFFFL);
         }
     }
-
-    /** float32 to bfloat16 with round-to-nearest-even, as torch's {@code .to(torch.bfloat16)}. */
-    static short f32ToBf16(float f) {
-        if (Float.isNaN(f)) {
-            return (short) 0x7FC0;
-        }
-        int bits = Float.floatToRawIntBits(f);
-        int rounding = 0x7FFF + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
-    }
 }

@@ -3,6 +3,7 @@ package io.jlora.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.jlora.io.Bfloat16;
 import io.jlora.io.SafetensorsDtype;
 import io.jlora.io.TensorData;
 import java.io.IOException;
@@ -80,9 +81,7 @@ final class LazyTensor implements TensorData {
     private static void writeBf16(float[] values, WritableByteChannel out) throws IOException {
         short[] halves = new short[values.length];
         for (int i = 0; i < values.length; i++) {
-            float f = values[i];
-            int bits = Float.floatToRawIntBits(f);
-            halves[i] = Float.isNaN(f) ? (short) 0x7FC0 : (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+            halves[i] = Bfloat16.round(values[i]);
         }
         ByteBuffer bytes = ByteBuffer.allocate(halves.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asShortBuffer().put(halves);

@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.io.Bfloat16;
 import io.jlora.io.SafetensorsDtype;
 import io.jlora.io.TensorData;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class RandomTensor implements TensorData {
                 if (dtype == SafetensorsDtype.F32) {
                     buf.putFloat(v);
                 } else {
-                    buf.putShort(bf16(v));
+                    buf.putShort(Bfloat16.round(v));
                 }
             }
             buf.flip();
@@ -69,11 +70,5 @@ final class RandomTensor implements TensorData {
             }
             done += count;
         }
-    }
-
-    /** Round-to-nearest-even float32 to bfloat16 (values here are finite). */
-    private static short bf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 }

@@ -87,7 +87,7 @@ class SafetensorsRoundTripTest {
             assertEquals(DataType.FLOAT32, back.getDataType());
             float[] expected = new float[values.length];
             for (int i = 0; i < values.length; i++) {
-                expected[i] = Float.intBitsToFloat((Widening.f32ToBf16(values[i]) & 0xFFFF) << 16);
+                expected[i] = Float.intBitsToFloat((Bfloat16.round(values[i]) & 0xFFFF) << 16);
             }
             assertArrayEquals(expected, back.toFloatArray());
             assertEquals(1f, expected[6], "ties round to even");
