@@ -92,3 +92,44 @@ def test_jshell_door_runs_the_same_commands():
     cli_loss = last_json(cli("score", "--model", str(MODEL), "--text", "hello world", "--json").stdout)["loss"]
     loss_line = next(l for l in shell.stdout.splitlines() if "LOSS " in l)
     assert abs(float(loss_line.split("LOSS ", 1)[1]) - cli_loss) < 1e-9
+
+
+def _texts(tmp_path, n=8):
+    lines = ["Low-rank adaptation trains two small matrices beside every frozen weight.",
+             "The base model stays in place; only the adapter learns.", "Quantized bases keep memory low."]
+    data = tmp_path / "texts.jsonl"
+    data.write_text("".join(json.dumps({"text": lines[i % 3] + " " + lines[(i + 1) % 3]}) + "\n" for i in range(n)))
+    return data
+
+
+def test_cli_compare_prints_every_run_as_json_and_writes_the_chart(tmp_path):
+    png = tmp_path / "chart.png"
+    out = cli("compare", "--model", str(MODEL), "--file", str(_texts(tmp_path)), "--configs", "r4,full", "--steps", "3",
+              "--batch-size", "2", "--max-seq-length", "32", "--lr", "1e-3", "--plot-file", str(png), "--json")
+    assert out.returncode == 0, out.stderr
+    j = last_json(out.stdout)
+    assert [r["name"] for r in j["runs"]] == ["LoRA r4", "full"]
+    for r in j["runs"]:
+        assert set(r) >= {"first_loss", "last_loss", "eval_loss", "trainable_parameters", "peak_rss_mb", "tokens_per_s",
+                          "output_mb", "losses"}
+        assert len(r["losses"]) == 3 and r["peak_rss_mb"] > 0 and r["tokens_per_s"] > 0
+    lora, full = j["runs"]
+    assert full["trainable_parameters"] == 133440 and lora["trainable_parameters"] < full["trainable_parameters"] / 10
+    assert full["output_mb"] > 10 * lora["output_mb"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and j["plot"] == str(png)
+    # the console shows the progress of each run, then the table
+    assert "run 2/2 full" in out.stdout
+
+
+def test_cli_full_fine_tuning_writes_a_model_that_loads(tmp_path):
+    out_dir = tmp_path / "out"
+    train = cli("train", "--model", str(MODEL), "--file", str(_texts(tmp_path)), "--peft", "false", "--steps", "2",
+                "--batch-size", "4", "--max-seq-length", "32", "--lr", "1e-3", "--output-folder", str(out_dir), "--json")
+    assert train.returncode == 0, train.stderr
+    t = last_json(train.stdout)
+    assert t["steps"] == 2 and t["last_loss"] < t["first_loss"]
+    assert (out_dir / "model" / "model.safetensors").is_file() and not (out_dir / "model" / "adapter_config.json").exists()
+    score = cli("score", "--model", str(out_dir / "model"), "--text", "the base model stays in place", "--json")
+    assert score.returncode == 0, score.stderr
+    base = cli("score", "--model", str(MODEL), "--text", "the base model stays in place", "--json")
+    assert last_json(score.stdout)["loss"] != last_json(base.stdout)["loss"]

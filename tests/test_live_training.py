@@ -47,3 +47,22 @@ def test_interrupt_mid_training_keeps_a_usable_adapter(trained_kernel):
     assert after.result_data["application/json"]["ids"]
     more = execute(kc, "%lora step 2", timeout=120).assert_ok()
     assert "after 2 steps" in more.text
+
+
+def test_compare_chart_updates_in_place_as_each_run_proceeds():
+    km, kc = start_kernel(KERNEL_NAME)
+    try:
+        execute(kc, f"%lora load --model {MODEL}", timeout=120).assert_ok()
+        execute(kc, f"%lora data --file {DATA} --max-seq-length 64").assert_ok()
+        res = execute(kc, 'Lora.compare("r4,full", 6)', timeout=300).assert_ok()
+        charts = [d["content"]["transient"]["display_id"] for d in res.of_type("display_data") if "image/png" in d["content"]["data"]]
+        assert len(charts) == 1, "one chart for every run"
+        updates = [m for m in res.of_type("update_display_data")
+                   if m["content"]["transient"]["display_id"] == charts[0] and "image/png" in m["content"]["data"]]
+        assert len(updates) >= 3
+        ended = res.of_type("execute_result")[0]["_t"]
+        assert all(m["_t"] < ended for m in updates)
+        table = res.result_data["text/html"]
+        assert "LoRA r4" in table and "full" in table and "trainable params" in table
+    finally:
+        stop_kernel(km, kc)

@@ -14,7 +14,10 @@ import java.util.Map;
  * Direct preference optimisation with TRL's sigmoid loss. A micro-batch of B pairs is one forward
  * over 2B sequences (chosen ones, then rejected ones: TRL's concatenated forward); the reference
  * log-probs come from the same model in its reference mode (adapter disabled), without gradients,
- * so no second copy of the base is needed. Dropout is off (TRL's disable_dropout).
+ * so no second copy of the base is needed. A model without a reference mode (full fine-tuning)
+ * gets them from {@link #precomputeReference}: every pair's, once, from the initial weights (TRL's
+ * precompute_ref_log_probs), two floats a pair instead of a frozen copy of the model. Dropout is off
+ * (TRL's disable_dropout).
  */
 final class DpoTask extends Task {
 
@@ -26,6 +29,9 @@ final class DpoTask extends Task {
     private final List<PreferenceExample> train;
     private final List<PreferenceExample> eval;
     private final double beta;
+    /** Precomputed reference log-probs (chosen, rejected) per train / eval pair, or null: the model's reference mode. */
+    private float[][] trainReference;
+    private float[][] evalReference;
 
     DpoTask(List<PreferenceExample> train, List<PreferenceExample> eval, double beta) {
         this.train = List.copyOf(train);
@@ -64,7 +70,7 @@ final class DpoTask extends Task {
             tokens += fill(ids[r], labels[r], e.prompt(), e.chosen(), padId);
             tokens += fill(ids[pairs + r], labels[pairs + r], e.prompt(), e.rejected(), padId);
         }
-        return new MicroBatch(ids, labels, tokens, pairs);
+        return new MicroBatch(ids, labels, tokens, pairs, indices.clone(), fromEval);
     }
 
     private static int fill(long[] ids, long[] labels, long[] prompt, long[] completion, long padId) {
@@ -115,7 +121,50 @@ final class DpoTask extends Task {
         return DpoLoss.loss(z);
     }
 
+    /**
+     * Computes the reference log-probs of every train and eval pair with the model as it is now (no
+     * gradients, dropout off), {@code batchSize} pairs a forward; later steps read them instead of
+     * calling the model's reference mode.
+     */
+    void precomputeReference(TrainableModel model, NDManager parent, int batchSize, long padId) {
+        trainReference = precompute(model, parent, train.size(), false, batchSize, padId);
+        evalReference = precompute(model, parent, eval.size(), true, batchSize, padId);
+    }
+
+    private float[][] precompute(TrainableModel model, NDManager parent, int size, boolean fromEval, int batchSize,
+            long padId) {
+        float[][] out = new float[size][];
+        model.training(false);
+        try (Autograd.Mode off = Autograd.recording(false)) {
+            for (int from = 0; from < size; from += batchSize) {
+                int[] idx = new int[Math.min(batchSize, size - from)];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = from + i;
+                }
+                MicroBatch batch = collate(idx, fromEval, padId);
+                try (NDManager scope = parent.newSubManager()) {
+                    float[] logps = DpoLoss.sequenceLogProbs(model.decoder().forward(scope.create(batch.ids())),
+                            scope.create(batch.labels())).toType(DataType.FLOAT32, false).toFloatArray();
+                    for (int i = 0; i < idx.length; i++) {
+                        out[idx[i]] = new float[] {logps[i], logps[idx.length + i]};
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private float[] referenceLogProbs(TrainableModel model, NDManager parent, MicroBatch batch) {
+        float[][] table = batch.eval() ? evalReference : trainReference;
+        if (table != null) {
+            int pairs = batch.indices().length;
+            float[] out = new float[2 * pairs];
+            for (int i = 0; i < pairs; i++) {
+                out[i] = table[batch.indices()[i]][0];
+                out[pairs + i] = table[batch.indices()[i]][1];
+            }
+            return out;
+        }
         try (AutoCloseable reference = model.reference();
                 GradRecording.Scope off = Autograd.recording(false);
                 NDManager scope = parent.newSubManager()) {

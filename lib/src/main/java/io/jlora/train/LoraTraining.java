@@ -76,6 +76,11 @@ public final class LoraTraining implements TrainableModel {
     }
 
     @Override
+    public boolean hasReferenceMode() {
+        return true;
+    }
+
+    @Override
     public AutoCloseable reference() {
         return adapters.disable();
     }

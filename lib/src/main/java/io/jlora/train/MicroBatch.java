@@ -7,5 +7,7 @@ package io.jlora.train;
  *
  * @param tokens real (unpadded) input tokens
  * @param units what the loss is averaged over: trained tokens (SFT) or pairs (DPO)
+ * @param indices the examples' positions in their list (train or eval)
+ * @param eval whether they are eval examples
  */
-record MicroBatch(long[][] ids, long[][] labels, long tokens, long units) {}
+record MicroBatch(long[][] ids, long[][] labels, long tokens, long units, int[] indices, boolean eval) {}

@@ -58,7 +58,7 @@ final class SftTask extends Task {
             tokens += e.length();
             units += e.trainedTokens();
         }
-        return new MicroBatch(ids, labels, tokens, units);
+        return new MicroBatch(ids, labels, tokens, units, indices.clone(), fromEval);
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Map;
  * magnitudes ({@link LoraTraining}), or every weight for full fine-tuning, look the same to it.
  *
  * <p>The optional hooks: dropout on/off, a reference mode for DPO (the same model without the
- * adapter), and saving the trained arrays in a format others can load (a PEFT adapter folder).
+ * adapter; without one, DPO precomputes the reference from the initial weights), and saving the trained arrays in a format others can load (a PEFT adapter folder).
  */
 public interface TrainableModel {
 
@@ -31,6 +31,15 @@ public interface TrainableModel {
      */
     default AutoCloseable reference() {
         throw new JloraException("this model has no reference mode (DPO needs one: a LoRA adapter that can be disabled)");
+    }
+
+    /**
+     * Whether {@link #reference()} gives DPO's reference. When false (full fine-tuning: nothing to
+     * disable), DPO computes the reference log-probs of every pair once, from the weights the
+     * trainer starts with, before the first update.
+     */
+    default boolean hasReferenceMode() {
+        return false;
     }
 
     /** Writes the trained arrays into {@code dir} in the model's own format. Default: nothing. */

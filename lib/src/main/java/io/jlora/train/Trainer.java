@@ -98,6 +98,10 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = new AdamW(root, config.beta1(), config.beta2(), config.eps(), config.weightDecay());
         this.order = new DataOrder(task.trainSize(), config.batchSize(), config.seed(), config.shuffle());
         this.backprop = new Backprop(model.decoder(), config.gradientCheckpointing(), embeddingTrainable);
+        if (task instanceof DpoTask dpo && !model.hasReferenceMode()) {
+            // before any update: the reference is the model the trainer starts from
+            dpo.precomputeReference(model, root, config.batchSize(), config.padTokenId());
+        }
         this.plannedSteps = configuredSteps();
     }
 
@@ -110,7 +114,11 @@ public final class Trainer implements AutoCloseable {
         return new Trainer(model, new SftTask(train, eval), config);
     }
 
-    /** DPO (sigmoid loss, beta = config's dpo-beta) against the model's reference mode. */
+    /**
+     * DPO (sigmoid loss, beta = config's dpo-beta) against the model's reference mode or, for a model
+     * without one (full fine-tuning), against reference log-probs computed here, before any update,
+     * from the weights the model has now (resume a checkpoint after this, not before).
+     */
     public static Trainer dpo(TrainableModel model, TokenizedData<PreferenceExample> data, TrainerConfig config) {
         return dpo(model, data.train(), data.eval(), config);
     }

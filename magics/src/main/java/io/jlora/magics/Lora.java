@@ -48,6 +48,24 @@ public final class Lora {
         return run(List.of("score", "--text", text));
     }
 
+    /** {@code train --steps N --peft P}: LoRA (the active adapter, one attached if none) or, with peft false, every weight. */
+    public static CommandResult train(long steps, boolean peft) {
+        return run(List.of("train", "--steps", String.valueOf(steps), "--peft", String.valueOf(peft)));
+    }
+
+    /** {@code dpo --steps N --peft P} on the session's preference data. */
+    public static CommandResult dpo(long steps, boolean peft) {
+        return run(List.of("dpo", "--steps", String.valueOf(steps), "--peft", String.valueOf(peft)));
+    }
+
+    /**
+     * {@code compare --configs CONFIGS --steps N}: e.g. {@code Lora.compare("r8,r16,r64,r16+4bit,full", 50)}
+     * trains the session's data with each configuration from a fresh load of the loaded model's folder.
+     */
+    public static CommandResult compare(String configs, long steps) {
+        return run(List.of("compare", "--configs", configs, "--steps", String.valueOf(steps)));
+    }
+
     public static CommandResult status() {
         return run(List.of("status"));
     }

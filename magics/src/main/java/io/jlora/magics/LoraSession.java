@@ -24,6 +24,8 @@ public final class LoraSession implements AutoCloseable {
     private io.jlora.lora.Adapters adapters;
     /** Held while the 'disable' command has the adapters off; 'use' closes it. */
     private io.jlora.lora.Adapters.Disabled disabled;
+    /** Whether training changed the model's own weights (--peft false): 'save' then writes them. */
+    private boolean fullyTrained;
 
     public static LoraSession shared() {
         return SHARED;
@@ -45,6 +47,7 @@ public final class LoraSession implements AutoCloseable {
         if (model != loaded) {
             adapters = null;
             disabled = null;
+            fullyTrained = false;
             closeTrainer();
         }
         model = loaded;
@@ -58,6 +61,16 @@ public final class LoraSession implements AutoCloseable {
 
     public synchronized boolean hasAdapters() {
         return model != null && adapters != null && !adapters.names().isEmpty();
+    }
+
+    /** Notes that a full fine-tuning run trains the loaded model's own weights. */
+    public synchronized void markFullyTrained() {
+        fullyTrained = true;
+    }
+
+    /** True once 'train' or 'dpo' with --peft false trained the loaded model's weights. */
+    public synchronized boolean fullyTrained() {
+        return fullyTrained;
     }
 
     /** The dataset of the last 'data' command and how to tokenize it. */

@@ -2,7 +2,8 @@ package io.jlora.magics.commands;
 
 import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
-import io.jlora.train.LoraTraining;
+import io.jlora.model.CausalLm;
+import io.jlora.train.TrainableModel;
 import io.jlora.train.Trainer;
 import io.jlora.train.TrainerConfig;
 import picocli.CommandLine.Command;
@@ -10,9 +11,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dpo}: as train, on prompt/chosen/rejected data, with the sigmoid DPO loss; the reference model
- * is the same model with the adapter disabled (no second copy of the base).
+ * is the same model with the adapter disabled (no second copy of the base). With {@code --peft false}
+ * there is no adapter to disable: the reference log-probs of every pair are computed once from the
+ * initial weights before the first update (TRL's precompute_ref_log_probs), not from a frozen copy.
  */
-@Command(name = "dpo", description = "Preference training (DPO, sigmoid loss); the reference is the base with the adapter disabled.")
+@Command(name = "dpo", description = "Preference training (DPO, sigmoid loss); the reference is the base with the adapter disabled"
+        + " (with --peft false: the initial weights' log-probs, computed once before the first step).")
 public final class DpoCommand extends TrainCommand {
     @Option(names = "--dpo-beta", defaultValue = "0.1", description = "default: ${DEFAULT-VALUE}")
     double beta;
@@ -21,8 +25,8 @@ public final class DpoCommand extends TrainCommand {
     int maxPromptLength;
 
     @Override
-    Trainer newTrainer(LoraTraining model, Dataset data, TokenizeOptions options, TrainerConfig config) {
-        return Trainer.dpo(model, data.tokenizePreferences(model.model().tokenizer(), options.withMaxPromptLength(maxPromptLength)), config);
+    Trainer newTrainer(TrainableModel model, CausalLm lm, Dataset data, TokenizeOptions options, TrainerConfig config) {
+        return Trainer.dpo(model, data.tokenizePreferences(lm.tokenizer(), options.withMaxPromptLength(maxPromptLength)), config);
     }
 
     @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 SaveCommand.class, MergeCommand.class, AdapterCommands.LoadAdapter.class, AdapterCommands.ListAdapters.class,
                 AdapterCommands.Use.class, AdapterCommands.Disable.class, AdapterCommands.Unload.class,
                 AdapterCommands.Combine.class, ConvertKohyaCommand.class, MemoryCommand.class, DataCommand.class,
-                TrainCommand.class, StepCommand.class, DpoCommand.class, StatusCommand.class,
+                TrainCommand.class, StepCommand.class, DpoCommand.class, CompareCommand.class, StatusCommand.class,
                 InstallKernelCommand.class, HelpCommand.class})
 public final class LoraCommands {
 }

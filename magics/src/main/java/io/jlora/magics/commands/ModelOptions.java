@@ -18,7 +18,12 @@ final class ModelOptions {
     Path adapter;
 
     CausalLm resolve(LoraSession session) {
-        CausalLm lm = session.ensureModel(model, device, "auto");
+        return resolve(session, "auto");
+    }
+
+    /** As {@link #resolve(LoraSession)}, loading --model in {@code dtype}. */
+    CausalLm resolve(LoraSession session, String dtype) {
+        CausalLm lm = session.ensureModel(model, device, dtype);
         if (adapter != null) session.useAdapterFrom(adapter);
         return lm;
     }

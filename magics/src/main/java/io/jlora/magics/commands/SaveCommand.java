@@ -7,8 +7,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@code save --output-folder DIR [--adapter-only]}: the merged model by default, or the PEFT adapter. */
-@Command(name = "save", description = "Saves the model with its adapters merged (default) or the adapter alone in PEFT's format.")
+/**
+ * {@code save --output-folder DIR [--adapter-only]}: the merged model by default, or the PEFT adapter;
+ * after full fine-tuning (--peft false) the whole model as trained.
+ */
+@Command(name = "save", description = "Saves the model with its adapters merged (default) or the adapter alone in PEFT's format;"
+        + " after full fine-tuning (--peft false), the whole model.")
 public final class SaveCommand extends LoraCommand {
     @Option(names = "--output-folder", required = true, paramLabel = "DIR", description = "where to write (written under a temporary name, then renamed)")
     Path output;
@@ -26,8 +30,14 @@ public final class SaveCommand extends LoraCommand {
     public CommandResult execute() {
         long start = System.nanoTime();
         var adapters = session.adapters();
-        if (adapters.names().isEmpty()) throw new CommandRunner.UsageException("no adapter to save: attach or load-adapter first");
         Path out = output.toAbsolutePath().normalize();
+        if (adapters.names().isEmpty()) {
+            if (!session.fullyTrained()) throw new CommandRunner.UsageException("no adapter to save: attach or load-adapter first");
+            if (adapterOnly) throw new CommandRunner.UsageException("there is no adapter: the model was fully fine-tuned (--peft false); save without --adapter-only");
+            // no adapter to merge: the model's own (fully fine-tuned) weights are written
+            List<Path> files = adapters.saveMerged(out, overwrite);
+            return new FilesResult("saved the fully fine-tuned model", out, files, List.of(), FilesResult.since(start));
+        }
         if (adapterOnly) {
             String which = name != null ? name : adapters.active().get(0);
             if (!overwrite && java.nio.file.Files.isDirectory(out) && !isEmpty(out)) {

@@ -8,8 +8,10 @@ import io.jlora.magics.view.LiveTrainingView;
 import io.jlora.magics.view.StepPoint;
 import io.jlora.model.CausalLm;
 import io.jlora.train.EvalMetrics;
+import io.jlora.train.FullTraining;
 import io.jlora.train.LoraTraining;
 import io.jlora.train.StepMetrics;
+import io.jlora.train.TrainableModel;
 import io.jlora.train.Trainer;
 import io.jlora.train.TrainerConfig;
 import io.jlora.train.TrainingListener;
@@ -25,54 +27,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code train --steps N | --epochs E [--lr 2e-4] ...}: supervised fine-tuning of the active adapter.
- * In a notebook the loss plot updates live; on the command line it also loads the model (--model), the
- * data (--file), attaches an adapter and at the end merges it (the default) or saves it alone.
+ * {@code train --steps N | --epochs E [--lr 2e-4] ...}: supervised fine-tuning of the active adapter
+ * or, with {@code --peft false}, of every weight (full fine-tuning). In a notebook the loss plot
+ * updates live; on the command line it also loads the model (--model), the data (--file), attaches an
+ * adapter and at the end merges it (the default) or saves it alone (full fine-tuning: the whole model).
  */
-@Command(name = "train", description = "Trains the active LoRA adapter (SFT); in a notebook the loss plot updates live.")
+@Command(name = "train", description = "Trains the active LoRA adapter (SFT), or every weight with --peft false; in a notebook the loss plot updates live.")
 public class TrainCommand extends LoraCommand {
-    @Option(names = "--steps", description = "optimizer steps (default: one epoch when neither --steps nor --epochs)")
-    Long steps;
+    @Mixin
+    TrainingOptions training;
 
-    @Option(names = "--epochs", description = "passes over the data")
-    Double epochs;
-
-    @Option(names = "--lr", defaultValue = "2e-4", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--batch-size", defaultValue = "4", description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
-
-    @Option(names = "--gradient-accumulation", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
-    int gradientAccumulation;
-
-    @Option(names = "--scheduler", defaultValue = "cosine", description = "cosine, linear or constant (default: ${DEFAULT-VALUE})")
-    String scheduler;
-
-    @Option(names = "--warmup-ratio", defaultValue = "0.03", description = "default: ${DEFAULT-VALUE}")
-    double warmupRatio;
-
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "default: ${DEFAULT-VALUE}")
-    double maxGradNorm;
-
-    @Option(names = "--weight-decay", defaultValue = "0.0", description = "default: ${DEFAULT-VALUE}")
-    double weightDecay;
-
-    @Option(names = "--gradient-checkpointing", defaultValue = "true", arity = "0..1", fallbackValue = "true",
-            description = "recompute layer activations in the backward pass (default: ${DEFAULT-VALUE})")
-    boolean gradientCheckpointing;
-
-    @Option(names = "--seed", defaultValue = "42", description = "default: ${DEFAULT-VALUE}")
-    long seed;
+    @Option(names = "--peft", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+            description = "true: train a LoRA adapter (the default); false: full fine-tuning, every weight trains (no adapter,"
+                    + " AdamW state for all weights, float32 weights, not quantized; saving writes the whole model)")
+    boolean peft;
 
     @Option(names = "--plot", arity = "0..1", fallbackValue = "true", description = "show the live loss plot (always on in a notebook)")
     boolean plot;
 
     @Option(names = "--plot-every", defaultValue = "5", description = "redraw the plot every N steps (default: ${DEFAULT-VALUE})")
     int plotEvery;
-
-    @Option(names = "--eval-every", defaultValue = "0", description = "evaluate every N steps (0: at the end only)")
-    long evalEvery;
 
     @Option(names = "--save-every", defaultValue = "0", description = "checkpoint every N steps (needs --output-folder)")
     long saveEvery;
@@ -98,46 +72,50 @@ public class TrainCommand extends LoraCommand {
     Path output;
 
     @Option(names = "--merge-adapter", defaultValue = "true", arity = "0..1", fallbackValue = "true",
-            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}) or, if false, the adapter alone")
+            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}) or, if false, the adapter alone;"
+                    + " with --peft false the whole model is saved")
     boolean mergeAdapter;
 
     @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true")
     boolean overwrite;
 
     /** SFT here; the dpo command overrides this. */
-    Trainer newTrainer(LoraTraining model, Dataset data, TokenizeOptions options, TrainerConfig config) {
-        return Trainer.sft(model, data.tokenize(model.model().tokenizer(), options), config);
+    Trainer newTrainer(TrainableModel model, CausalLm lm, Dataset data, TokenizeOptions options, TrainerConfig config) {
+        return Trainer.sft(model, data.tokenize(lm.tokenizer(), options), config);
     }
 
     @Override
     public CommandResult execute() {
-        CausalLm lm = modelOptions.resolve(session);
+        // full fine-tuning trains float32 weights whatever the device's default type
+        CausalLm lm = modelOptions.resolve(session, peft ? "auto" : "float32");
         if (file != null) {
             TokenizeOptions options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed);
+                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(training.seed);
             session.setData(Dataset.load(file, io.jlora.data.DataFormat.auto()), options);
         }
-        if (session.adapters().active().isEmpty()) session.adapters().add("default", lora.config(), seed);
-        TrainerConfig config = config();
-        Trainer trainer = newTrainer(LoraTraining.of(lm), session.dataset(), session.tokenizeOptions(), config);
+        TrainableModel model;
+        if (peft) {
+            if (session.adapters().active().isEmpty()) session.adapters().add("default", lora.config(), training.seed);
+            model = LoraTraining.of(lm);
+        } else {
+            model = FullTraining.of(lm);
+        }
+        Trainer trainer = newTrainer(model, lm, session.dataset(), session.tokenizeOptions(), config());
         session.setTrainer(trainer);
-        TrainingSummary summary = run(session, trainer, steps, plot, plotEvery);
+        if (!peft) session.markFullyTrained();
+        TrainingSummary summary = run(session, trainer, training.steps, plot, plotEvery);
         List<Path> written = new ArrayList<>();
         if (output != null) {
-            written = mergeAdapter ? session.adapters().saveMerged(output.resolve("model"), overwrite)
+            if (!peft) written = session.adapters().saveMerged(output.resolve("model"), overwrite);
+            else written = mergeAdapter ? session.adapters().saveMerged(output.resolve("model"), overwrite)
                     : session.adapters().save(session.adapters().active().get(0), output.resolve("adapter"));
         }
         return new Trained(summary, output, written);
     }
 
     TrainerConfig config() {
-        if (steps != null && epochs != null) throw new CommandRunner.UsageException("give --steps or --epochs, not both");
         try {
-            TrainerConfig.Builder b = TrainerConfig.builder().lr(lr).batchSize(batchSize).gradientAccumulation(gradientAccumulation)
-                    .scheduler(scheduler).warmupRatio(warmupRatio).maxGradNorm(maxGradNorm).weightDecay(weightDecay)
-                    .gradientCheckpointing(gradientCheckpointing).seed(seed).evalEvery(evalEvery).saveEvery(saveEvery);
-            if (steps != null) b.steps(steps);
-            if (epochs != null) b.epochs(epochs);
+            TrainerConfig.Builder b = training.builder().saveEvery(saveEvery);
             if (output != null) b.outputDir(output.resolve("checkpoints"));
             return configure(b).build();
         } catch (IllegalArgumentException e) {
