@@ -135,7 +135,7 @@ final class DpoTask extends Task {
             long padId) {
         float[][] out = new float[size][];
         model.training(false);
-        try (Autograd.Mode off = Autograd.recording(false)) {
+        try (GradRecording.Scope off = Autograd.recording(false)) {
             for (int from = 0; from < size; from += batchSize) {
                 int[] idx = new int[Math.min(batchSize, size - from)];
                 for (int i = 0; i < idx.length; i++) {

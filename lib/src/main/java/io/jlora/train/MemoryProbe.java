@@ -7,11 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Measures what full fine-tuning of a model folder takes: in this process, from the resident memory
- * before loading to the peak while loading it as float32 and running two steps (the second is the
- * first with AdamW's state already there, the steady state) on {@code batch} sequences of
- * {@code seqLen} fixed token ids, gradient checkpointing on. Linux only (the peak mark is reset
- * through /proc/self/clear_refs); elsewhere the figures are -1. The model is closed after.
+ * Measures what full fine-tuning of a model folder takes: from the resident memory before loading
+ * (the engine already started) to the peak while loading it as float32 and running two steps (the
+ * second is the first with AdamW's state already there, the steady state) on {@code batch}
+ * sequences of {@code seqLen} fixed token ids, gradient checkpointing on. Linux only (the peak mark
+ * is reset through /proc/self/clear_refs); elsewhere the figures are -1.
+ *
+ * <p>{@link #inChildProcess} runs it in a fresh JVM: in a process that has trained before, the
+ * allocator holds freed memory that a new run reuses without growing the resident set, so the
+ * figure would say less than a fresh process needs.
  */
 public final class MemoryProbe {
 
@@ -24,7 +28,49 @@ public final class MemoryProbe {
 
     private MemoryProbe() {}
 
+    /** Runs {@link #fullFineTuning} in a fresh JVM with this one's class path and DJL settings. */
+    public static Measured inChildProcess(Path modelDir, String device, int batch, int seqLen) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("ai.djl."))
+                .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MemoryProbe.class.getName(),
+                modelDir.toAbsolutePath().toString(), device, String.valueOf(batch), String.valueOf(seqLen)));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            for (String line : out.split("\\R")) {
+                if (line.startsWith(RESULT)) {
+                    String[] f = line.substring(RESULT.length()).trim().split(" ");
+                    return new Measured(Long.parseLong(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]),
+                            Double.parseDouble(f[3]));
+                }
+            }
+            throw new io.jlora.JloraException("measuring full fine-tuning of " + modelDir + " failed (exit " + code + "): "
+                    + out.strip().lines().reduce((a, b) -> b).orElse("no output"));
+        } catch (java.io.IOException e) {
+            throw new io.jlora.JloraException("cannot start a JVM to measure full fine-tuning: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.jlora.JloraException("measuring full fine-tuning was interrupted", e);
+        }
+    }
+
+    private static final String RESULT = "memory-probe-result";
+
+    /** {@code MemoryProbe DIR DEVICE BATCH SEQ_LEN}: prints one result line (see {@link #inChildProcess}). */
+    public static void main(String[] args) {
+        Measured m = fullFineTuning(Path.of(args[0]), args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        System.out.println(RESULT + " " + m.baselineBytes() + " " + m.peakBytes() + " " + m.steps() + " " + m.seconds());
+    }
+
+    /** Measures in this process (see the class comment for when that says less than a fresh one needs). */
     public static Measured fullFineTuning(Path modelDir, String device, int batch, int seqLen) {
+        // the engine's native library and threads are the runtime's, not the model's: start them first
+        try (ai.djl.ndarray.NDManager warm = ai.djl.ndarray.NDManager.newBaseManager()) {
+            warm.ones(new ai.djl.ndarray.types.Shape(8, 8)).matMul(warm.ones(new ai.djl.ndarray.types.Shape(8, 8))).sum().getFloat();
+        }
         System.gc();
         long baseline = MemoryStats.rssBytes();
         boolean reset = MemoryStats.resetPeak();

@@ -180,7 +180,7 @@ class FullFineTuningCommandsTest {
         assertTrue(j.get("full_gb").isNumber());
         double measured = j.get("full_measured_mb").asDouble();
         // weights, gradients and two AdamW moments of 133,440 floats alone are 2 MiB
-        assertTrue(measured > 2, j.toString());
+        assertTrue(measured > 2 && measured < 2048, j.toString());
         assertTrue(r.text().contains("measured"), r.text());
         assertTrue(r.html().contains("measured"), r.html());
     }

@@ -42,8 +42,8 @@ public final class MemoryCommand extends LoraCommand {
     String quantization;
 
     @Option(names = "--measure", arity = "0..1", fallbackValue = "true",
-            description = "with --model: also measure full fine-tuning here (load as float32, two steps of --batch-size x --seq-len"
-                    + " tokens): the peak resident memory above the process before loading")
+            description = "with --model: also measure full fine-tuning (in a fresh JVM: load as float32, two steps of --batch-size x"
+                    + " --seq-len tokens): the peak resident memory above the process before loading")
     boolean measure;
 
     @Option(names = "--device", defaultValue = "auto", description = "with --measure (default: ${DEFAULT-VALUE})")
@@ -59,7 +59,7 @@ public final class MemoryCommand extends LoraCommand {
         Map<String, Object> json = new java.util.LinkedHashMap<>(MemoryEstimate.of(config, r, batchSize, seqLen).toJson());
         if (measure) {
             if (source.model == null) throw new CommandRunner.UsageException("--measure needs --model DIR (a folder with the weights)");
-            MemoryProbe.Measured m = MemoryProbe.fullFineTuning(source.model, device, batchSize, seqLen);
+            MemoryProbe.Measured m = MemoryProbe.inChildProcess(source.model, device, batchSize, seqLen);
             json.put("full_measured_gb", m.addedBytes() < 0 ? null : Math.round(m.addedBytes() / (double) (1L << 30) * 100) / 100.0);
             json.put("full_measured_mb", m.addedBytes() < 0 ? null : m.addedBytes() / (double) (1L << 20));
             json.put("measured_steps", m.steps());
