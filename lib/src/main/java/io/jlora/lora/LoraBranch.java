@@ -80,10 +80,14 @@ public class LoraBranch {
      */
     public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
         NDArray in = dropped(ManagedArrays.as(x, a.getDataType()), training);
-        NDArray low = lowRank(in);
-        // a libtorch-made scalar, not mul(float): autograd keeps the scalar for the backward pass and
-        // DJL's Number operand lives in a Java buffer freed at the next GC (io.jlora.train.Scalars)
-        NDArray update = low.mul(low.getManager().full(new Shape(), (float) scale, low.getDataType()));
+        NDArray down = ai.djl.nn.core.Linear.linear(in, a).singletonOrThrow();
+        // PEFT scales B's output [..., out]; scaling A's [..., r] instead is the same product with
+        // out/r times fewer multiplications, forward and backward (exact when scale is a power of
+        // two, as alpha = 2r makes it). A libtorch-made scalar, not mul(float): autograd keeps the
+        // scalar for the backward pass and DJL's Number operand lives in a Java buffer freed at the
+        // next GC (io.jlora.train.Scalars).
+        NDArray scaled = down.mul(down.getManager().full(new Shape(), (float) scale, down.getDataType()));
+        NDArray update = ai.djl.nn.core.Linear.linear(scaled, b).singletonOrThrow();
         return baseResult.add(ManagedArrays.as(update, baseResult.getDataType()));
     }
 

@@ -229,7 +229,14 @@ class AdaptersTest {
             for (int i = 0; i < decay.length; i++) {
                 decay[i] = (float) Math.pow(0.8, i);
             }
-            NDArray w = m.randomNormal(new Shape(40, 70)).mul(m.create(decay).reshape(40, 1));
+            // seeded: an unlucky draw with two nearly equal top singular values converges too slowly
+            // for the 20-step check (a flake seen once in a full run)
+            java.util.Random r = new java.util.Random(2024);
+            float[] normal = new float[40 * 70];
+            for (int i = 0; i < normal.length; i++) {
+                normal[i] = (float) r.nextGaussian();
+            }
+            NDArray w = m.create(normal, new Shape(40, 70)).mul(m.create(decay).reshape(40, 1));
             TopSingular.Result exact = TopSingular.compute(w, 3, 0, 1);
             TopSingular.Result fixedSteps = TopSingular.compute(w, 3, 20, 1);
             TopSingular.Result untilSettled = TopSingular.compute(w, 3, 0, 1, 0);
