@@ -47,6 +47,7 @@ public final class SafetensorsWriter {
             tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 TensorData.writeAll(out, header(tensors, metadata));
+                CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_HEADER);
                 for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
                     long before = out.position();
                     e.getValue().writeTo(out);
@@ -60,6 +61,7 @@ public final class SafetensorsWriter {
             }
             moveIntoPlace(tmp, file);
             tmp = null;
+            CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_RENAMED);
         } catch (IOException e) {
             throw new ModelFormatException(file, null, "cannot write: " + e.getMessage(), e);
         } finally {

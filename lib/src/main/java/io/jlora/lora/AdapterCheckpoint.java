@@ -2,6 +2,8 @@ package io.jlora.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.jlora.io.FolderCommit;
+import io.jlora.io.FolderManifest;
 import io.jlora.io.ModelFormatException;
 import io.jlora.io.SafetensorsFile;
 import io.jlora.io.TensorInfo;
@@ -49,8 +51,12 @@ public final class AdapterCheckpoint implements AutoCloseable {
     /**
      * Opens {@code dir}: reads adapter_config.json (a clear error when it is missing) and the
      * weights header. {@code modelType} picks PEFT's default targets when the config has none.
+     * A folder jlora wrote is checked against its checksum manifest first, hashes included: an
+     * adapter is a few MB, so reading it twice costs little and catches a mixed or damaged set.
      */
-    public static AdapterCheckpoint open(Path dir, String modelType) {
+    public static AdapterCheckpoint open(Path folder, String modelType) {
+        Path dir = FolderCommit.readable(folder);
+        FolderManifest.verify(dir, FolderManifest.Check.SHA256);
         LoraConfig config = AdapterConfigJson.read(dir, modelType);
         Path file = dir.resolve(WEIGHTS_FILE);
         if (!Files.exists(file)) {

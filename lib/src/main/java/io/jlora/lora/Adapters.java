@@ -155,10 +155,24 @@ public final class Adapters {
 
     /**
      * Saves adapter {@code name} as a PEFT folder: adapter_config.json with PEFT's key set and
-     * adapter_model.safetensors with PEFT's keys (adapter name stripped). Each file is written under
-     * a temporary name and renamed. Returns the two files.
+     * adapter_model.safetensors with PEFT's keys (adapter name stripped), plus the checksum
+     * manifest. The folder is replaced whole ({@link OutputFolder}): a crash leaves the old
+     * complete folder or the new one. Refuses the base model's folder. Returns the two files.
      */
     public List<Path> save(String name, Path dir) {
+        entry(name);
+        try (OutputFolder folder = OutputFolder.open(dir, true, lm.dir())) {
+            writeInto(name, folder.temp());
+            folder.commit();
+            return List.of(folder.out().resolve(AdapterConfigJson.FILE), folder.out().resolve(AdapterCheckpoint.WEIGHTS_FILE));
+        }
+    }
+
+    /**
+     * Writes adapter {@code name}'s two PEFT files into {@code dir}, a folder whose commit the
+     * caller owns (a training checkpoint's staging folder). Returns the two files.
+     */
+    public List<Path> writeInto(String name, Path dir) {
         Entry e = entry(name);
         Map<String, TensorData> tensors = new TreeMap<>();
         try (NDManager tmp = decoder.manager().newSubManager()) {

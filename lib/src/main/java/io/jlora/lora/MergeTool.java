@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
+import io.jlora.io.FolderManifest;
 import io.jlora.io.ModelFormatException;
 import io.jlora.io.SafetensorsCheckpoint;
 import io.jlora.io.TensorInfo;
@@ -45,6 +46,8 @@ public final class MergeTool {
     public static MergeResult merge(Path base, Path adapter, Path out, MergeOptions options) {
         long start = System.nanoTime();
         OutputFolder.check(out.toAbsolutePath().normalize(), options.overwrite(), base, adapter);
+        // the base as load reads it: sizes against its manifest (see CausalLm.modelCheck)
+        FolderManifest.verify(base, FolderManifest.Check.SIZES);
         ObjectNode config = readConfig(base);
         String modelType = config.path("model_type").asText(null);
         List<String> notes = new ArrayList<>();

@@ -7,12 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
+import io.jlora.io.FolderCommit;
+import io.jlora.io.FolderManifest;
 import io.jlora.io.SafetensorsDtype;
 import io.jlora.io.SafetensorsFile;
 import io.jlora.io.SafetensorsWriter;
 import io.jlora.io.TensorData;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,8 +32,11 @@ import java.util.stream.Stream;
  *       which dropout and data order follow), the schedule and the log history;
  *   <li>whatever the model writes itself (a PEFT adapter: adapter_config.json, adapter_model.safetensors).
  * </ul>
- * It is written into a temporary folder beside the target, then renamed, so a crash never leaves
- * a half-written checkpoint under the final name.
+ * It is written through a {@link FolderCommit}: staged beside the target, listed in a checksum
+ * manifest ({@link FolderManifest#FILE}) written last, then renamed into place, so a kill at any
+ * point leaves either no checkpoint-STEP or a complete one (or, when it already existed, the old
+ * complete one). Reading it back verifies the manifest, hashes included: a checkpoint is adapter
+ * plus optimizer state, a few MB for LoRA, so the hash costs little.
  */
 final class Checkpoint {
 
@@ -48,49 +52,78 @@ final class Checkpoint {
     /** Writes checkpoint {@code step} under {@code outputDir}; returns its folder. */
     static Path write(Path outputDir, long step, Map<String, NDArray> trainable, Map<String, NDArray> optimizer,
             ObjectNode state, TrainableModel model, NDManager scratch) {
-        Path target = outputDir.resolve(PREFIX + step);
-        Path tmp = outputDir.resolve("." + PREFIX + step + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(outputDir);
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
+        Path target = outputDir.toAbsolutePath().normalize().resolve(PREFIX + step);
+        recoverInterrupted(target.getParent());
+        try (FolderCommit commit = FolderCommit.begin(target)) {
+            Path tmp = commit.staging();
             try (NDManager m = scratch.newSubManager()) {
                 SafetensorsWriter.write(tmp.resolve(TRAINABLE), tensors(trainable, m), Map.of("format", "pt"));
                 SafetensorsWriter.write(tmp.resolve(OPTIMIZER), tensors(optimizer, m), Map.of("format", "pt"));
             }
             model.save(tmp);
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(STATE).toFile(), state);
-            deleteTree(target);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
+            commit.commit();
             return target;
         } catch (IOException e) {
             throw new JloraException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                deleteTree(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
         }
     }
 
-    /** Removes the oldest checkpoints beyond {@code keep}. */
+    /**
+     * Removes the oldest checkpoints beyond {@code keep}. Each is first renamed to a hidden name,
+     * so that a kill while deleting never leaves a partial folder under a checkpoint's name.
+     */
     static void prune(Path outputDir, int keep) {
         if (keep <= 0) {
             return;
         }
         List<Path> all = list(outputDir);
         for (int i = 0; i < all.size() - keep; i++) {
+            Path doomed = all.get(i).resolveSibling("." + all.get(i).getFileName() + ".jlora-deleting");
             try {
-                deleteTree(all.get(i));
+                FolderCommit.deleteTree(doomed);
+                Files.move(all.get(i), doomed, StandardCopyOption.ATOMIC_MOVE);
+                FolderCommit.deleteTree(doomed);
             } catch (IOException e) {
                 throw new JloraException("cannot remove old checkpoint " + all.get(i) + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Finishes or undoes what a killed run left beside its checkpoints: a checkpoint staged
+     * complete moves into place, partial ones and half-pruned ones go.
+     */
+    private static void recoverInterrupted(Path outputDir) {
+        if (!Files.isDirectory(outputDir)) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(outputDir)) {
+            leftovers = s.filter(p -> p.getFileName().toString().matches("\\." + PREFIX + "\\d+\\.jlora-\\w+")).toList();
+        } catch (IOException e) {
+            throw new JloraException("cannot list " + outputDir + ": " + e.getMessage(), e);
+        }
+        for (Path p : leftovers) {
+            String name = p.getFileName().toString();
+            Path checkpoint = outputDir.resolve(name.substring(1, name.indexOf(".jlora-")));
+            try {
+                if (name.endsWith(".jlora-deleting")) {
+                    FolderCommit.deleteTree(p);
+                } else {
+                    FolderCommit.recover(checkpoint);
+                }
+            } catch (IOException e) {
+                throw new JloraException("cannot remove " + p + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Checks {@code dir} against its checksum manifest, when it has one (older checkpoints do not). */
+    static Path verified(Path dir) {
+        Path readable = FolderCommit.readable(dir);
+        FolderManifest.verify(readable, FolderManifest.Check.SHA256);
+        return readable;
     }
 
     /** Checkpoint folders under {@code outputDir}, oldest (lowest step) first. */
@@ -107,7 +140,9 @@ final class Checkpoint {
         }
     }
 
-    static ObjectNode readState(Path dir) {
+    /** The checkpoint's state, after checking the whole folder against its manifest. */
+    static ObjectNode readState(Path checkpoint) {
+        Path dir = verified(checkpoint);
         Path file = dir.resolve(STATE);
         if (!Files.exists(file)) {
             throw new JloraException(dir + " is not a training checkpoint: " + STATE + " missing");
@@ -124,7 +159,8 @@ final class Checkpoint {
     }
 
     /** Every tensor of {@code file} in {@code dir}, loaded into {@code m}. */
-    static Map<String, NDArray> readTensors(Path dir, String file, NDManager m) {
+    static Map<String, NDArray> readTensors(Path checkpoint, String file, NDManager m) {
+        Path dir = FolderCommit.readable(checkpoint);
         Path path = dir.resolve(file);
         if (!Files.exists(path)) {
             throw new JloraException(dir + " is not a training checkpoint: " + file + " missing");
@@ -154,16 +190,5 @@ final class Checkpoint {
             out.put(k, TensorData.of(d, SafetensorsDtype.of(d.getDataType())));
         });
         return out;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

@@ -87,6 +87,6 @@ public final class LoraTraining implements TrainableModel {
 
     @Override
     public void save(Path dir) {
-        adapters.save(name, dir);
+        adapters.writeInto(name, dir);
     }
 }

@@ -72,7 +72,9 @@ class AdapterFilesTest {
                 }
             }
             try (Stream<Path> s = Files.list(tmp.resolve("out"))) {
-                assertEquals(2, s.count(), "no temporary files left");
+                // the two PEFT files and the checksum manifest, no temporary files
+                assertEquals(3, s.count(), "no temporary files left");
+                assertTrue(Files.isRegularFile(tmp.resolve("out").resolve(io.jlora.io.FolderManifest.FILE)));
             }
         } finally {
             adapters.unload();

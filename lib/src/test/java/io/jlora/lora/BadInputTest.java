@@ -166,7 +166,8 @@ class BadInputTest {
                 MergeOptions.defaults().withOverwrite(true));
         assertFalse(Files.exists(out.resolve("keep.txt")), "replaced");
         assertTrue(r.files().stream().allMatch(Files::isRegularFile));
-        assertEquals(r.files().size(), list(out).size());
+        assertEquals(r.files().size() + 1, list(out).size(), "the written files and the checksum manifest");
+        assertTrue(Files.isRegularFile(out.resolve(io.jlora.io.FolderManifest.FILE)));
         LoraTesting.assertSameWeights(DIR.resolve("merged"), out, 1e-5);
         // an empty folder is fine without overwrite
         Path empty = Files.createDirectories(tmp.resolve("empty"));

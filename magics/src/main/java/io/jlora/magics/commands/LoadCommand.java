@@ -23,6 +23,9 @@ public final class LoadCommand extends LoraCommand {
     @Option(names = "--quantization", defaultValue = "none", description = "none, int4, int8, nf4 or fp4 (default: ${DEFAULT-VALUE}; int4 = nf4 with double quantization)")
     String quantization;
 
+    @Option(names = "--verify-checksums", arity = "0..1", fallbackValue = "true", description = "hash every file against the folder's jlora-checksums.json (default: sizes only)")
+    boolean verifyChecksums;
+
     @Override
     public CommandResult execute() {
         io.jlora.quant.Quantization q;
@@ -32,6 +35,10 @@ public final class LoadCommand extends LoraCommand {
             throw new CommandRunner.UsageException("--quantization: " + e.getMessage());
         }
         long start = System.nanoTime();
+        if (verifyChecksums) {
+            // load itself checks sizes; the hashes read the whole model once more
+            io.jlora.io.FolderManifest.verify(io.jlora.io.FolderCommit.readable(model), io.jlora.io.FolderManifest.Check.SHA256);
+        }
         // quantized bases are quantized tensor by tensor while streaming from the checkpoint
         CausalLm loaded = q == io.jlora.quant.Quantization.NONE ? CausalLm.load(model, device, dtype)
                 : io.jlora.quant.QuantizedModels.load(model, device, dtype, quantization);
