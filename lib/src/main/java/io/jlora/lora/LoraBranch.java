@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.Dropout;
+import io.jlora.model.DropoutMasks;
 import io.jlora.model.Linear;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -98,7 +98,7 @@ public class LoraBranch {
     }
 
     protected NDArray dropped(NDArray x, boolean training) {
-        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+        return training && dropout > 0 ? DropoutMasks.apply(x, dropout) : x;
     }
 
     protected boolean dropsOut(boolean training) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.jlora.JloraException;
 import io.jlora.model.Decoder;
+import io.jlora.model.DropoutMasks;
 import io.jlora.model.GradRecording;
 
 /**
@@ -31,7 +32,7 @@ import io.jlora.model.GradRecording;
  * </ol>
  * Peak memory is then the layer inputs plus one layer's (or the head's) intermediates.
  *
- * <p>Dropout draws from libtorch's generator, which is seeded before each layer (and the head)
+ * <p>Dropout masks ({@link DropoutMasks}) come from a stream seeded before each layer (and the head)
  * from the step's seed, in both passes: the recomputation sees the same masks as the first pass
  * (as torch.utils.checkpoint's preserve_rng_state), and runs with checkpointing on and off
  * compute the same gradients.
@@ -177,6 +178,8 @@ final class Backprop {
 
     /** Seeds libtorch's generator (dropout) for part {@code part} of the pass whose seed is {@code seed}. */
     static void seedDropout(long seed, int part) {
-        JniUtils.setSeed(Seeds.mix(seed, part) & Long.MAX_VALUE);
+        long partSeed = Seeds.mix(seed, part) & Long.MAX_VALUE;
+        DropoutMasks.seed(partSeed);
+        JniUtils.setSeed(partSeed); // any other draw from libtorch's generator
     }
 }
