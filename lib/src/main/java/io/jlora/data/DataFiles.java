@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,9 +60,9 @@ final class DataFiles {
     private static Contents jsonLines(Path file) {
         List<DataRecord> records = new ArrayList<>();
         Set<String> columns = new LinkedHashSet<>();
+        long line = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String text;
-            long line = 0;
             while ((text = in.readLine()) != null) {
                 line++;
                 if (line == 1 && !text.isEmpty() && text.charAt(0) == '\uFEFF') {
@@ -80,10 +81,18 @@ final class DataFiles {
                 }
                 records.add(record(file, line, node, columns));
             }
+        } catch (CharacterCodingException e) {
+            // the decoder reads ahead, so the bad bytes are on the next line or shortly after
+            throw notUtf8(file, line + 1, e);
         } catch (IOException e) {
             throw new DataException(file, 0, null, "cannot read: " + e.getMessage(), e);
         }
         return new Contents(List.copyOf(columns), records);
+    }
+
+    /** Java's own message for this is "Input length = 1", which says nothing to a user. */
+    private static DataException notUtf8(Path file, long line, CharacterCodingException e) {
+        return new DataException(file, line, null, "not UTF-8 text (from about this line on): save the file as UTF-8", e);
     }
 
     /** A .json file holds an array of objects; some tools write JSON Lines under that name too. */
@@ -96,6 +105,8 @@ final class DataFiles {
             if (c != '[') {
                 return jsonLines(file);
             }
+        } catch (CharacterCodingException e) {
+            throw notUtf8(file, 1, e);
         } catch (IOException e) {
             throw new DataException(file, 0, null, "cannot read: " + e.getMessage(), e);
         }
@@ -174,6 +185,8 @@ final class DataFiles {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw notUtf8(file, 0, e);
         } catch (IOException e) {
             throw new DataException(file, 0, null, "cannot read: " + e.getMessage(), e);
         }

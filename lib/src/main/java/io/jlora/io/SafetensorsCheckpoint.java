@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -84,7 +85,13 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             if (!e.getValue().isTextual()) {
                 throw new ModelFormatException(index, e.getKey(), "weight_map value is not a file name");
             }
-            Path shard = dir.resolve(e.getValue().asText()).normalize();
+            Path shard;
+            try {
+                shard = dir.resolve(e.getValue().asText()).normalize();
+            } catch (InvalidPathException bad) {
+                throw new ModelFormatException(index, e.getKey(), "weight_map value is not a usable file name: "
+                        + bad.getMessage(), bad);
+            }
             if (!shard.startsWith(dir)) {
                 throw new ModelFormatException(index, e.getKey(), "shard " + e.getValue().asText() + " is outside the folder");
             }

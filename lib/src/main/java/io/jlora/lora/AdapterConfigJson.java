@@ -250,7 +250,7 @@ public final class AdapterConfigJson {
                 return null;
             }
             if (n.isIntegralNumber()) {
-                return List.of(n.asInt());
+                return List.of(intValue("layers_to_transform", n));
             }
             if (n.isArray()) {
                 List<Integer> out = new ArrayList<>();
@@ -258,7 +258,7 @@ public final class AdapterConfigJson {
                     if (!v.isIntegralNumber()) {
                         throw fail("layers_to_transform", "holds a non-integer: " + v);
                     }
-                    out.add(v.asInt());
+                    out.add(intValue("layers_to_transform", v));
                 }
                 return out;
             }
@@ -287,7 +287,7 @@ public final class AdapterConfigJson {
                 if (!e.getValue().isIntegralNumber()) {
                     throw fail("rank_pattern", "value of '" + e.getKey() + "' is not an integer: " + e.getValue());
                 }
-                out.put(e.getKey(), e.getValue().asInt());
+                out.put(e.getKey(), intValue("rank_pattern", e.getValue()));
             }
             return out;
         }
@@ -325,6 +325,14 @@ public final class AdapterConfigJson {
             }
             if (!n.isIntegralNumber()) {
                 throw fail(key, "must be an integer, got " + n);
+            }
+            return intValue(key, n);
+        }
+
+        /** Jackson's asInt() would read 2^32 + 16 as 16: integers past int are refused, not wrapped. */
+        private int intValue(String key, JsonNode n) {
+            if (!n.canConvertToInt()) {
+                throw fail(key, "holds " + n + ", outside the integer range");
             }
             return n.asInt();
         }

@@ -85,8 +85,8 @@ public final class ModelConfigReader {
         }
         Integer window = null;
         if (family == Family.MISTRAL) {
-            JsonNode w = root.get("sliding_window");
-            window = w == null || w.isNull() ? null : w.asInt();
+            window = root.has("sliding_window") && !root.get("sliding_window").isNull()
+                    ? optionalInt("sliding_window", 0) : null;
         } else if (optionalBool("use_sliding_window", false)) {
             // Qwen's per-layer windows (max_window_layers) are not implemented; refuse rather than differ
             throw new ModelFormatException(file, "use_sliding_window", "sliding-window attention is supported for mistral only");
@@ -109,7 +109,7 @@ public final class ModelConfigReader {
             p = params;
             where = "rope_parameters";
             if (p.has("rope_theta")) {
-                theta = p.get("rope_theta").asDouble();
+                theta = ropeNumber(p, where, "rope_theta");
             }
         } else if (scaling != null && scaling.isObject()) {
             p = scaling;
@@ -149,8 +149,13 @@ public final class ModelConfigReader {
             return ids;
         }
         if (v.isArray()) {
-            v.forEach(x -> ids.add(x.asLong()));
-        } else if (v.isIntegralNumber()) {
+            for (JsonNode x : v) {
+                if (!isLong(x)) {
+                    throw new ModelFormatException(file, key, "must be an integer or a list of integers: " + v);
+                }
+                ids.add(x.asLong());
+            }
+        } else if (isLong(v)) {
             ids.add(v.asLong());
         } else {
             throw new ModelFormatException(file, key, "must be an integer or a list of integers: " + v);
@@ -171,37 +176,57 @@ public final class ModelConfigReader {
     }
 
     private int requiredInt(String key) {
-        JsonNode v = required(key);
-        if (!v.isIntegralNumber() || v.asInt() <= 0) {
-            throw new ModelFormatException(file, key, "must be a positive integer: " + v);
-        }
-        return v.asInt();
+        return positiveInt(key, required(key));
     }
 
     private int optionalInt(String key, int fallback) {
         JsonNode v = root.get(key);
-        if (v == null || v.isNull()) {
-            return fallback;
-        }
-        if (!v.isIntegralNumber() || v.asInt() <= 0) {
-            throw new ModelFormatException(file, key, "must be a positive integer: " + v);
+        return v == null || v.isNull() ? fallback : positiveInt(key, v);
+    }
+
+    /** Jackson's asInt() would read 2^32 + 16 as 16: sizes past int are refused, not wrapped. */
+    private int positiveInt(String key, JsonNode v) {
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+            throw new ModelFormatException(file, key, "must be a positive integer below 2^31: " + v);
         }
         return v.asInt();
     }
 
+    private static boolean isLong(JsonNode v) {
+        return v.isIntegralNumber() && v.canConvertToLong();
+    }
+
     private Long optionalLong(String key) {
         JsonNode v = root.get(key);
-        return v == null || v.isNull() ? null : v.asLong();
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!isLong(v)) {
+            throw new ModelFormatException(file, key, "must be an integer: " + v);
+        }
+        return v.asLong();
     }
 
     private double optionalDouble(String key, double fallback) {
         JsonNode v = root.get(key);
-        return v == null || v.isNull() ? fallback : v.asDouble();
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber()) {
+            throw new ModelFormatException(file, key, "must be a number: " + v);
+        }
+        return v.asDouble();
     }
 
     private boolean optionalBool(String key, boolean fallback) {
         JsonNode v = root.get(key);
-        return v == null || v.isNull() ? fallback : v.asBoolean();
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw new ModelFormatException(file, key, "must be true or false: " + v);
+        }
+        return v.asBoolean();
     }
 
     private String optionalText(String key, String fallback) {

@@ -1,0 +1,96 @@
+package io.jlora.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jlora.data.DataException;
+import io.jlora.data.Dataset;
+import io.jlora.io.ModelFormatException;
+import io.jlora.io.SafetensorsCheckpoint;
+import io.jlora.lora.AdapterConfigJson;
+import io.jlora.model.ModelConfigReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One regression test for each distinct bug the fuzz suite found, with the smallest input that
+ * showed it. Each failed before its fix (an escape, or a value silently misread) and must now be
+ * refused with the file and key named.
+ */
+class FuzzFoundBugsTest {
+
+    @TempDir
+    Path tmp;
+
+    /** A NUL in a shard name escaped as java.nio.file.InvalidPathException from SafetensorsCheckpoint.open. */
+    @Test
+    void shardIndexWithUnusableFileNameIsRefused() throws IOException {
+        Path index = Files.writeString(tmp.resolve("model.safetensors.index.json"),
+                "{\"weight_map\": {\"model.norm.weight\": \"model\\u0000.safetensors\"}}");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsCheckpoint.open(tmp));
+        assertEquals(index, e.file());
+        assertEquals("model.norm.weight", e.key());
+    }
+
+    /** hidden_size 2^32 + 16 was read through an int cast as 16, and a 16-wide model loaded. */
+    @Test
+    void configSizePastIntIsRefusedNotWrapped() throws IOException {
+        String config = Seeds.text(Seeds.model().resolve("config.json")).replace("\"hidden_size\": 64", "\"hidden_size\": 4294967360");
+        Files.writeString(tmp.resolve("config.json"), config);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelConfigReader.read(tmp));
+        assertEquals("hidden_size", e.key());
+        assertTrue(e.getMessage().contains(tmp.resolve("config.json").toString()) && e.getMessage().contains("4294967360"),
+                e.getMessage());
+    }
+
+    /** Token ids, flags and numbers of the wrong JSON type were read as 0 / false instead of refused. */
+    @Test
+    void configValuesOfTheWrongTypeAreRefused() throws IOException {
+        String seed = Seeds.text(Seeds.model().resolve("config.json"));
+        String[][] cases = {
+            {"\"eos_token_id\": 0", "\"eos_token_id\": [\"</s>\"]", "eos_token_id"},
+            {"\"bos_token_id\": 0", "\"bos_token_id\": \"x\"", "bos_token_id"},
+            {"\"tie_word_embeddings\": false", "\"tie_word_embeddings\": \"no\"", "tie_word_embeddings"},
+            {"\"rms_norm_eps\": 1e-05", "\"rms_norm_eps\": \"tiny\"", "rms_norm_eps"},
+            {"\"rope_theta\": 10000.0", "\"rope_theta\": \"big\"", "rope_parameters.rope_theta"},
+        };
+        for (String[] c : cases) {
+            assertTrue(seed.contains(c[0]), c[0]);
+            Files.writeString(tmp.resolve("config.json"), seed.replace(c[0], c[1]));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelConfigReader.read(tmp), c[1]);
+            assertEquals(c[2], e.key(), e.getMessage());
+        }
+    }
+
+    /** r, rank_pattern and layers_to_transform past int were read through an int cast (2^32 + 8 as 8). */
+    @Test
+    void adapterIntegersPastIntAreRefusedNotWrapped() throws IOException {
+        String seed = Seeds.text(Seeds.adapter().resolve(AdapterConfigJson.FILE));
+        String[][] cases = {
+            {"\"r\": 8", "\"r\": 4294967304", "r"},
+            {"\"rank_pattern\": {}", "\"rank_pattern\": {\"q_proj\": 4294967304}", "rank_pattern"},
+            {"\"layers_to_transform\": null", "\"layers_to_transform\": [4294967296]", "layers_to_transform"},
+        };
+        for (String[] c : cases) {
+            assertTrue(seed.contains(c[0]), c[0]);
+            Files.writeString(tmp.resolve(AdapterConfigJson.FILE), seed.replace(c[0], c[1]));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> AdapterConfigJson.read(tmp, "llama"));
+            assertEquals(c[2], e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains(AdapterConfigJson.FILE), e.getMessage());
+        }
+    }
+
+    /** A dataset with bytes that are not UTF-8 was refused as "cannot read: Input length = 1". */
+    @Test
+    void datasetThatIsNotUtf8SaysSo() throws IOException {
+        Path file = tmp.resolve("data.jsonl");
+        Files.write(file, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+        DataException e = assertThrows(DataException.class, () -> Dataset.load(file));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not UTF-8"), e.getMessage());
+        assertEquals(1, e.line());
+    }
+}
