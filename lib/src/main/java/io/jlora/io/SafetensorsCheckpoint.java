@@ -2,6 +2,7 @@ package io.jlora.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -121,6 +122,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     /** Loads one tensor; see {@link SafetensorsFile#load}. */
     public NDArray load(String key, NDManager target) {
         return fileOf(key).load(key, target);
+    }
+
+    /** Loads one tensor converted to the floating type {@code as}; see {@link SafetensorsFile#load(String, NDManager, DataType)}. */
+    public NDArray load(String key, NDManager target, DataType as) {
+        return fileOf(key).load(key, target, as);
     }
 
     private SafetensorsFile fileOf(String key) {

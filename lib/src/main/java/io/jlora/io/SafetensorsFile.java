@@ -109,26 +109,39 @@ public final class SafetensorsFile implements AutoCloseable {
      * {@link SafetensorsDtype#loadedAs()} gives: bfloat16 arrives as float32.
      */
     public NDArray load(String key, NDManager target) {
+        return load(key, target, null);
+    }
+
+    /**
+     * As {@link #load(String, NDManager)}, converted chunk by chunk to the floating type
+     * {@code as} (null: the loaded type), so that e.g. a bfloat16 tensor arrives as float16
+     * without its float32 widening ever being whole: the scratch memory stays one chunk.
+     */
+    public NDArray load(String key, NDManager target, DataType as) {
         TensorInfo t = info(key);
-        DataType type = t.dtype().loadedAs();
-        if (type == null) {
+        DataType loaded = t.dtype().loadedAs();
+        if (loaded == null) {
             throw new ModelFormatException(file, key, "dtype " + t.dtype() + " is not supported for loading");
         }
+        if (as != null && as != loaded && !(as.isFloating() && loaded.isFloating())) {
+            throw new ModelFormatException(file, key, "dtype " + t.dtype() + " cannot be loaded as " + as);
+        }
+        DataType type = as == null ? loaded : as;
         Shape shape = new Shape(t.shape());
         long n = t.elementCount();
         if (n == 0) {
             return target.zeros(shape, type);
         }
-        long chunkElements = Math.max(1, maxChunkBytes / Math.max(t.dtype().bytes(), type.getNumOfBytes()));
+        long chunkElements = Math.max(1, maxChunkBytes / Math.max(t.dtype().bytes(), loaded.getNumOfBytes()));
         // the destination is allocated by libtorch and filled chunk by chunk: no Java buffer ever
         // holds the whole tensor, and a tensor larger than one map (2 GB) needs no special case
         NDArray flat = target.create(new Shape(n), type);
         ByteBuffer widened = t.dtype().isNative() ? null
-                : ByteBuffer.allocateDirect(Math.toIntExact(Math.min(n, chunkElements) * type.getNumOfBytes()))
+                : ByteBuffer.allocateDirect(Math.toIntExact(Math.min(n, chunkElements) * loaded.getNumOfBytes()))
                         .order(ByteOrder.nativeOrder());
         try {
             for (long first = 0; first < n; first += chunkElements) {
-                copyChunk(t, first, Math.min(chunkElements, n - first), flat, widened);
+                copyChunk(t, loaded, first, Math.min(chunkElements, n - first), flat, widened);
             }
             NDArray shaped = flat.reshape(shape);
             shaped.attach(target);
@@ -148,8 +161,8 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
-    /** Copies elements [first, first+count) of tensor t into the same range of flat. */
-    private void copyChunk(TensorInfo t, long first, long count, NDArray flat, ByteBuffer widened) {
+    /** Copies elements [first, first+count) of tensor t, read as {@code loaded}, into the same range of flat. */
+    private void copyChunk(TensorInfo t, DataType loaded, long first, long count, NDArray flat, ByteBuffer widened) {
         int inBytes = t.dtype().bytes();
         long start = header.dataStart() + t.begin() + first * inBytes;
         long length = count * inBytes;
@@ -167,7 +180,10 @@ public final class SafetensorsFile implements AutoCloseable {
             try (NDManager scratch = flat.getManager().newSubManager(Device.cpu())) {
                 // the view reads the map (or the widened buffer) in place; set() copies it into
                 // libtorch's memory before either buffer is released
-                NDArray view = scratch.create(widened != null ? widened : mapped, new Shape(count), flat.getDataType());
+                NDArray view = scratch.create(widened != null ? widened : mapped, new Shape(count), loaded);
+                if (loaded != flat.getDataType()) {
+                    view = view.toType(flat.getDataType(), false);
+                }
                 if (flat.getDevice().isGpu()) {
                     view = view.toDevice(flat.getDevice(), false);
                 }

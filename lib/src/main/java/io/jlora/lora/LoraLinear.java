@@ -59,6 +59,18 @@ public final class LoraLinear implements Linear {
         return base.bias();
     }
 
+    // the base's own sizes: Linear's defaults read weight(), which a quantized base makes anew
+    // (a float copy of the whole matrix, alive as long as the model) at each call
+    @Override
+    public long inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public long outFeatures() {
+        return base.outFeatures();
+    }
+
     @Override
     public NDArray forward(NDArray x) {
         NDArray result = base.forward(x);

@@ -32,6 +32,24 @@ public final class CheckpointWeights implements WeightSource {
 
     @Override
     public NDArray get(String name, long... shape) {
+        check(name, shape);
+        NDArray loaded = checkpoint.load(name, manager);
+        if (loaded.getDataType() == floatType) {
+            return loaded;
+        }
+        NDArray converted = loaded.toType(floatType, false);
+        loaded.close();
+        return converted;
+    }
+
+    /** Converts chunk by chunk while reading: a bfloat16 embedding never exists whole in float32. */
+    @Override
+    public NDArray get(String name, DataType type, long... shape) {
+        check(name, shape);
+        return checkpoint.load(name, manager, type == null ? floatType : type);
+    }
+
+    private void check(String name, long[] shape) {
         if (!checkpoint.contains(name)) {
             throw new ModelFormatException(checkpoint.source(), name, "weight missing from the checkpoint");
         }
@@ -43,13 +61,6 @@ public final class CheckpointWeights implements WeightSource {
         if (info.dtype().loadedAs() == null || !info.dtype().loadedAs().isFloating()) {
             throw new ModelFormatException(checkpoint.source(), name, "dtype " + info.dtype() + " is not a float type");
         }
-        NDArray loaded = checkpoint.load(name, manager);
-        if (loaded.getDataType() == floatType) {
-            return loaded;
-        }
-        NDArray converted = loaded.toType(floatType, false);
-        loaded.close();
-        return converted;
     }
 
     @Override

@@ -31,10 +31,12 @@ import java.util.function.UnaryOperator;
 public final class Decoder {
 
     private final ModelConfig config;
+    private final DataType computeType;
     private final NDArray embedTokens;
     private final List<DecoderLayer> layers;
     private final RmsNorm norm;
     private final LinearSlot lmHead;
+    private final Linear builtHead;
     private final RotaryEmbedding rotary;
     private final Map<String, LinearSlot> slots;
     private final Map<String, NDArray> parameters;
@@ -42,10 +44,12 @@ public final class Decoder {
     private Decoder(ModelConfig config, NDArray embedTokens, List<DecoderLayer> layers, RmsNorm norm,
             LinearSlot lmHead, Map<String, LinearSlot> slots, Map<String, NDArray> parameters) {
         this.config = config;
+        this.computeType = norm.weight().getDataType();
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.norm = norm;
         this.lmHead = lmHead;
+        this.builtHead = lmHead.get();
         this.rotary = new RotaryEmbedding(config.rope(), config.headDim());
         this.slots = slots;
         this.parameters = parameters;
@@ -58,20 +62,22 @@ public final class Decoder {
 
     /**
      * As {@link #build(ModelConfig, WeightSource)}, with each decoder-layer projection made by
-     * {@code linears} as its weight is read (to quantize while loading). The head stays dense.
-     * {@link #parameters()} lists the weights of dense projections only, and the biases of all.
+     * {@code linears} as its weight is read (to quantize while loading). The embedding and the head
+     * stay dense, stored in {@link LinearFactory#embeddingType()}. {@link #parameters()} lists the
+     * weights of dense projections only, and the biases of all.
      */
     public static Decoder build(ModelConfig c, WeightSource w, LinearFactory linears) {
         Builder b = new Builder(c, w, linears);
-        NDArray embed = b.param("model.embed_tokens.weight", c.vocabSize(), c.hiddenSize());
+        DataType frozen = linears.embeddingType();
+        NDArray embed = b.param("model.embed_tokens.weight", frozen, c.vocabSize(), c.hiddenSize());
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
             layers.add(b.layer(i));
         }
         RmsNorm norm = new RmsNorm(b.param("model.norm.weight", c.hiddenSize()), c.rmsNormEps());
-        LinearSlot head = c.tieWordEmbeddings()
-                ? b.slot(new DenseLinear("lm_head", embed, null))
-                : b.slot(new DenseLinear("lm_head", b.param("lm_head.weight", c.vocabSize(), c.hiddenSize()), null));
+        NDArray headWeight = c.tieWordEmbeddings() ? embed
+                : b.param("lm_head.weight", frozen, c.vocabSize(), c.hiddenSize());
+        LinearSlot head = b.slot(linears.head("lm_head", headWeight, null));
         return new Decoder(c, embed, Collections.unmodifiableList(layers), norm, head,
                 Collections.unmodifiableMap(b.slots), Collections.unmodifiableMap(b.params));
     }
@@ -80,9 +86,12 @@ public final class Decoder {
         return config;
     }
 
-    /** The floating type of the weights (float32 on CPU, usually float16 on GPU). */
+    /**
+     * The compute type (float32 on CPU, usually float16 on GPU): that of the norms and activations;
+     * a frozen embedding may be stored narrower (see {@link LinearFactory#embeddingType()}).
+     */
     public DataType dtype() {
-        return embedTokens.getDataType();
+        return computeType;
     }
 
     public Device device() {
@@ -132,7 +141,13 @@ public final class Decoder {
 
     /** Token embeddings [batch, time, hidden] of ids [batch, time], in the ids' manager. */
     public NDArray embed(NDArray inputIds) {
-        return Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        NDArray rows = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        if (rows.getDataType() == computeType) {
+            return rows;
+        }
+        NDArray wide = rows.toType(computeType, false);
+        rows.close();
+        return wide;
     }
 
     /** Rotary tables and causal mask for positions [start, start+length), owned by {@code m}. */
@@ -149,6 +164,36 @@ public final class Decoder {
     /** Final norm and head: logits [batch, time, vocab] of the last layer's output x. */
     public NDArray head(NDArray x) {
         return lmHead.forward(norm.forward(x));
+    }
+
+    /** lm_head alone on the final norm's output: logits [batch, time, vocab]. */
+    public NDArray lmHead(NDArray normed) {
+        return lmHead.forward(normed);
+    }
+
+    /** The final norm alone, on the last layer's output x: the head's input. */
+    public NDArray finalNorm(NDArray x) {
+        return norm.forward(x);
+    }
+
+    /**
+     * The causal-LM loss of the head (the scaled sum of {@link CausalLmLoss#tokenLosses}) and its
+     * gradient with respect to {@code normed} (the {@link #finalNorm} output), computed in
+     * vocabulary blocks ({@link VocabChunkedLoss}); call it with autograd recording off. Null when
+     * the head is not the frozen, bias-free matrix the decoder was built with (an adapter on
+     * lm_head, a trainable head): the caller then computes the whole logits.
+     */
+    public VocabChunkedLoss.Result headLoss(NDArray normed, NDArray labels, double scale) {
+        Linear head = lmHead.get();
+        if (head != builtHead || head.bias() != null || headWeight().hasGradient()) {
+            return null;
+        }
+        return VocabChunkedLoss.sumAndGradient(normed, headWeight(), labels, scale);
+    }
+
+    /** The head's matrix as stored: the embedding when tied, else lm_head.weight. */
+    private NDArray headWeight() {
+        return config.tieWordEmbeddings() ? embedTokens : parameters.get("lm_head.weight");
     }
 
     /** Every projection by module path, in model order (layer by layer, then lm_head). */
@@ -203,7 +248,11 @@ public final class Decoder {
         }
 
         NDArray param(String name, long... shape) {
-            NDArray a = w.get(name, shape);
+            return param(name, (DataType) null, shape);
+        }
+
+        NDArray param(String name, DataType type, long... shape) {
+            NDArray a = w.get(name, type, shape);
             a.setName(name);
             params.put(name, a);
             return a;

@@ -78,7 +78,10 @@ final class BnbCheckpoint {
                     tensors.put(linear.path() + ".weight_format", TensorData.of(scratch.create(new byte[] {0}, new Shape())
                             .toType(DataType.UINT8, false)));
                 } else if (linear instanceof Float16Linear f) {
-                    tensors.put(w, TensorData.of(f.weight16()));
+                    boolean tiedHead = linear == decoder.linear("lm_head") && lm.config().tieWordEmbeddings();
+                    if (!tensors.containsKey(w) && !tiedHead) {
+                        tensors.put(w, TensorData.of(f.weight16()));
+                    }
                 } else if (linear instanceof DenseLinear) {
                     boolean tiedHead = linear == decoder.linear("lm_head") && lm.config().tieWordEmbeddings();
                     if (!tensors.containsKey(w) && !tiedHead) {

@@ -25,6 +25,18 @@ final class BnbLinearFactory implements LinearFactory {
         this.source = source;
     }
 
+    /** As bitsandbytes keeps them: the embedding and the head in 16 bits. */
+    @Override
+    public DataType embeddingType() {
+        return DataType.FLOAT16;
+    }
+
+    @Override
+    public Linear head(String path, NDArray weight, NDArray bias) {
+        return weight.getDataType() == DataType.FLOAT16 ? new Float16Linear(path, weight, bias)
+                : new DenseLinear(path, weight, bias);
+    }
+
     @Override
     public Linear create(String path, long out, long in, boolean hasBias, WeightSource weights) {
         String w = path + ".weight";

@@ -1,6 +1,9 @@
 package io.jlora.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -20,6 +23,31 @@ final class DirectViews {
 
     static FloatBuffer floats(NDArray a) {
         return bytes(a).asFloatBuffer();
+    }
+
+    /**
+     * A tensor of {@code bytes} in {@code m}, allocated by libtorch and filled through a view. DJL's
+     * {@code create(buffer)} would copy a heap buffer into a Java direct buffer that the tensor
+     * keeps: memory counted against -XX:MaxDirectMemorySize (by default the heap's -Xmx), which a
+     * 7B model's 3.5 GB of 4-bit codes would exhaust under a small heap.
+     */
+    static NDArray upload(NDManager m, byte[] bytes, Shape shape, DataType type) {
+        if (m.getDevice().isGpu()) {
+            return m.create(ByteBuffer.wrap(bytes), shape, type);
+        }
+        NDArray out = m.create(shape, type);
+        bytes(out).put(bytes);
+        return out;
+    }
+
+    /** As {@link #upload(NDManager, byte[], Shape, DataType)}, for float32 values. */
+    static NDArray upload(NDManager m, float[] values, Shape shape) {
+        if (m.getDevice().isGpu()) {
+            return m.create(values, shape);
+        }
+        NDArray out = m.create(shape, DataType.FLOAT32);
+        floats(out).put(values);
+        return out;
     }
 
     private static void requireCpu(NDArray a) {

@@ -1,14 +1,15 @@
 package io.jlora.quant;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.jlora.model.ChunkedLinear;
 import io.jlora.model.Linear;
 
 /**
  * A frozen projection stored in float16 (2 bytes a parameter) and computed in the input's type:
- * on the CPU, where float16 arithmetic is slow, each forward widens the weight to float32 and
- * closes the copy after use, so plain LoRA keeps about 2 bytes per frozen parameter.
+ * on the CPU, where float16 arithmetic is slow, each forward widens the weight to float32 (in blocks
+ * of rows, {@link ChunkedLinear}) and closes the copy after use, so plain LoRA keeps about 2 bytes
+ * per frozen parameter. Also the head over a float16 embedding.
  */
 public final class Float16Linear implements Linear {
 
@@ -66,11 +67,8 @@ public final class Float16Linear implements Linear {
         if (x.getDataType() == DataType.FLOAT16) {
             return ai.djl.nn.core.Linear.linear(x, weight16, bias).singletonOrThrow();
         }
-        try (NDManager scratch = x.getManager().newSubManager()) {
-            NDArray w = weight16.toType(x.getDataType(), true);
-            w.attach(scratch);
-            return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
-        }
+        // widened a block of rows at a time: a 128k-token head is 1 GB in float32
+        return ChunkedLinear.forward(x, weight16, bias);
     }
 
     @Override

@@ -49,13 +49,15 @@ public final class FourBitWeight {
     /** Copies a quantized weight to {@code m}'s device. */
     public static FourBitWeight upload(PackedFourBit q, NDManager m) {
         Shape shape = new Shape(q.shape());
-        NDArray packed = m.create(ByteBuffer.wrap(q.packed()), new Shape(q.packed().length), DataType.UINT8);
+        NDArray packed = DirectViews.upload(m, q.packed(), new Shape(q.packed().length), DataType.UINT8);
         if (q.nested() == null) {
-            return new FourBitWeight(q.spec(), shape, packed, m.create(q.absmax()), null, null, 0f);
+            return new FourBitWeight(q.spec(), shape, packed, DirectViews.upload(m, q.absmax(), new Shape(q.absmax().length)),
+                    null, null, 0f);
         }
         NestedAbsmax n = q.nested();
-        NDArray codes = m.create(ByteBuffer.wrap(n.codes()), new Shape(n.codes().length), DataType.UINT8);
-        return new FourBitWeight(q.spec(), shape, packed, null, codes, m.create(n.scales()), n.offset());
+        NDArray codes = DirectViews.upload(m, n.codes(), new Shape(n.codes().length), DataType.UINT8);
+        return new FourBitWeight(q.spec(), shape, packed, null, codes,
+                DirectViews.upload(m, n.scales(), new Shape(n.scales().length)), n.offset());
     }
 
     public FourBitSpec spec() {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.model.Linear;
-import java.nio.ByteBuffer;
 
 /**
  * A frozen projection kept as int8 codes with one scale per output row (LLM.int8-style weights;
@@ -43,8 +42,8 @@ public final class Int8Linear implements Linear {
     }
 
     public static Int8Linear upload(String path, PackedInt8 q, NDArray bias, NDManager m) {
-        NDArray codes = m.create(ByteBuffer.wrap(q.codes()), new Shape(q.rows(), q.cols()), DataType.INT8);
-        return new Int8Linear(path, codes, m.create(q.rowAbsmax()), bias);
+        NDArray codes = DirectViews.upload(m, q.codes(), new Shape(q.rows(), q.cols()), DataType.INT8);
+        return new Int8Linear(path, codes, DirectViews.upload(m, q.rowAbsmax(), new Shape(q.rowAbsmax().length)), bias);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jlora.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
 import io.jlora.model.LinearFactory;
@@ -9,7 +10,8 @@ import io.jlora.model.WeightSource;
 /**
  * Quantizes each decoder-layer projection as its weight is read from the checkpoint and closes
  * the float weight at once, so loading holds the quantized model plus one float matrix, never the
- * whole float model. Biases stay in the model's type.
+ * whole float model. Biases stay in the model's type; the embedding and the head are kept in
+ * float16 (converted while read).
  */
 public final class QuantizingLinearFactory implements LinearFactory {
 
@@ -23,6 +25,18 @@ public final class QuantizingLinearFactory implements LinearFactory {
     public QuantizingLinearFactory(Quantization quantization, int blockSize) {
         this.quantization = quantization;
         this.blockSize = FourBitSpec.checkBlockSize(blockSize);
+    }
+
+    /** Any stored form but none keeps the embedding and head in float16 too. */
+    @Override
+    public DataType embeddingType() {
+        return quantization == Quantization.NONE ? null : DataType.FLOAT16;
+    }
+
+    @Override
+    public Linear head(String path, NDArray weight, NDArray bias) {
+        return weight.getDataType() == DataType.FLOAT16 ? new Float16Linear(path, weight, bias)
+                : new DenseLinear(path, weight, bias);
     }
 
     @Override

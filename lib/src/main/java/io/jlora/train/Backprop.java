@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.jlora.JloraException;
+import io.jlora.model.CausalLmLoss;
 import io.jlora.model.Decoder;
 import io.jlora.model.DropoutMasks;
 import io.jlora.model.GradRecording;
+import io.jlora.model.VocabChunkedLoss;
 
 /**
  * One micro-batch's forward and backward pass through the decoder, layer by layer, with or without
@@ -24,7 +26,9 @@ import io.jlora.model.GradRecording;
  *   <li>the layers run with recording off, each in a manager of its own that is closed after it,
  *       so that only each layer's input is kept;
  *   <li>the head (final norm, lm_head, loss) runs with recording on from the last layer's output
- *       made a leaf; backward gives the head's parameter gradients and the gradient of that output;
+ *       made a leaf; backward gives the head's parameter gradients and the gradient of that output.
+ *       For the causal-LM loss over a frozen head, lm_head and the loss run in vocabulary blocks
+ *       ({@link VocabChunkedLoss}: the whole logits never exist) and backward starts at the norm;
  *   <li>for each layer from the last to the first: its input is made a leaf, the layer recomputed
  *       with recording on, and the incoming gradient backpropagated through it
  *       ({@code backward(output, grad_output)}), which adds the layer's parameter gradients and
@@ -42,6 +46,34 @@ final class Backprop {
     /** The loss of a micro-batch from its logits: a float32 scalar to backpropagate. */
     interface Head {
         NDArray loss(NDArray logits);
+
+        /**
+         * The labels when the loss is {@code scale} times the sum of {@link CausalLmLoss#tokenLosses}
+         * (then the head may run in vocabulary blocks, never holding the whole logits); null when
+         * the loss is another function of the logits.
+         */
+        default TokenTargets tokenTargets() {
+            return null;
+        }
+    }
+
+    /** Labels [batch, time] and the factor of the summed token losses. */
+    record TokenTargets(NDArray labels, double scale) {}
+
+    /** The causal-LM head: {@code scale} times the summed token losses of {@code labels}. */
+    static Head tokenLoss(NDArray labels, double scale) {
+        return new Head() {
+            @Override
+            public NDArray loss(NDArray logits) {
+                NDArray sum = CausalLmLoss.tokenLosses(logits, labels).sum();
+                return sum.mul(Scalars.of(sum, scale));
+            }
+
+            @Override
+            public TokenTargets tokenTargets() {
+                return new TokenTargets(labels, scale);
+            }
+        };
     }
 
     /** Runs right before every backward call (tests: a GC there must not change any gradient). */
@@ -114,9 +146,23 @@ final class Backprop {
             x.attach(scope);
             x.setRequiresGradient(true);
             seedDropout(seed, layers);
-            NDArray loss = head.loss(decoder.head(x));
-            lossValue = loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
-            Autograd.backward(loss); // x requires a gradient, so the loss does
+            TokenTargets targets = head.tokenTargets();
+            NDArray normed = decoder.finalNorm(x);
+            VocabChunkedLoss.Result blocks = null;
+            if (targets != null) {
+                // the head's logits one vocabulary block at a time, its input gradient made by hand
+                try (GradRecording.Scope off = Autograd.recording(false)) {
+                    blocks = decoder.headLoss(normed.stopGradient(), targets.labels(), targets.scale());
+                }
+            }
+            if (blocks != null) {
+                lossValue = blocks.loss();
+                Autograd.backward(normed, blocks.hiddenGradient());
+            } else {
+                NDArray loss = head.loss(decoder.lmHead(normed));
+                lossValue = loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+                Autograd.backward(loss); // x requires a gradient, so the loss does
+            }
             grad = Autograd.gradient(x, step);
         }
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it

@@ -67,10 +67,7 @@ final class SftTask extends Task {
         NDArray ids = step.create(batch.ids());
         NDArray labels = step.create(batch.labels());
         double scale = 1.0 / Math.max(1.0, stepUnits);
-        return backprop.run(step, ids, logits -> {
-            NDArray sum = CausalLmLoss.tokenLosses(logits, labels).sum();
-            return sum.mul(Scalars.of(sum, scale));
-        }, seed);
+        return backprop.run(step, ids, Backprop.tokenLoss(labels, scale), seed);
     }
 
     @Override

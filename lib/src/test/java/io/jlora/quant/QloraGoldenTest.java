@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.io.SafetensorsFile;
 import io.jlora.model.CausalLm;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
+import io.jlora.model.LinearFactory;
+import io.jlora.model.WeightSource;
 import io.jlora.testing.TestFiles;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,9 +23,28 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The golden llama-tiny model loaded quantized (every decoder-layer projection, not lm_head)
  * computes what the float model computes with each of those weights replaced by its 4-bit round
- * trip dequant(quant(W)): the quantized layers add no error of their own.
+ * trip dequant(quant(W)) (and its embedding and head in float16, as a quantized load keeps them):
+ * the quantized layers add no error of their own.
  */
 class QloraGoldenTest {
+
+    /** Float projections, the embedding and head in float16 as a quantized load keeps them. */
+    private static final LinearFactory FLOAT16_EMBEDDING = new LinearFactory() {
+        @Override
+        public Linear create(String path, long out, long in, boolean bias, WeightSource weights) {
+            return LinearFactory.DENSE.create(path, out, in, bias, weights);
+        }
+
+        @Override
+        public DataType embeddingType() {
+            return DataType.FLOAT16;
+        }
+
+        @Override
+        public Linear head(String path, NDArray weight, NDArray bias) {
+            return new Float16Linear(path, weight, bias);
+        }
+    };
 
     private static final Path DIR = TestFiles.golden("llama-tiny");
 
@@ -31,14 +53,14 @@ class QloraGoldenTest {
     void logitsEqualTheFloatModelWithRoundTrippedWeights(Quantization q) {
         FourBitSpec spec = q.fourBitSpec(FourBitSpec.DEFAULT_BLOCK_SIZE);
         try (CausalLm quantized = QuantizedModels.load(DIR.resolve("model"), "cpu", "auto", q.label());
-                CausalLm reference = CausalLm.load(DIR.resolve("model"), "cpu", "auto");
+                CausalLm reference = CausalLm.load(DIR.resolve("model"), "cpu", "auto", FLOAT16_EMBEDDING);
                 SafetensorsFile cases = SafetensorsFile.open(DIR.resolve("cases.safetensors"));
                 NDManager m = NDManager.newBaseManager()) {
             long floatBytes = 0;
             long packedBytes = 0;
             for (Map.Entry<String, Linear> e : quantized.decoder().linears().entrySet()) {
                 if (e.getKey().equals("lm_head")) {
-                    assertInstanceOf(DenseLinear.class, e.getValue(), "the head stays dense");
+                    assertInstanceOf(Float16Linear.class, e.getValue(), "the head stays dense, in float16");
                     continue;
                 }
                 QuantizedLinear ql = assertInstanceOf(QuantizedLinear.class, e.getValue(), e.getKey());

@@ -25,7 +25,7 @@ import java.util.Random;
  *   <li>{@code dequant ROWS COLS REPEATS}: GB/s of float32 output dequantizing one NF4 weight, plain
  *       Java path vs DJL-op path (and the nibble-splitting op variant), same run, same threads;
  *   <li>{@code step DIR SEQ REPEATS}: forward+backward time of a LoRA step (r 16, every projection)
- *       on the model in DIR, float32 base vs int4 (QLoRA) base, and their ratio.
+ *       on the model in DIR, float32 base vs int4 (QLoRA) base, interleaved, and their ratio.
  * </ul>
  */
 public final class QuantBench {
@@ -94,16 +94,55 @@ public final class QuantBench {
         }
     }
 
+    /**
+     * Both models loaded side by side, their steps interleaved (LoRA, QLoRA, LoRA, ...): on a
+     * shared machine a burst of load then hits both sides of a pair alike, so the median of the
+     * per-pair ratios is steadier than a ratio of two separately measured bests (printed too).
+     */
     static void step(Path dir, int seq, int repeats) {
-        double plain = stepSeconds(dir, "none", seq, repeats);
-        double qlora = stepSeconds(dir, "int4", seq, repeats);
-        System.out.printf("LoRA r16 forward+backward, batch 1 x %d tokens: float32 base %.0f ms, int4 base %.0f ms, ratio %.2fx%n",
-                seq, plain * 1e3, qlora * 1e3, qlora / plain);
+        try (Side plain = Side.load(dir, "none"); Side qlora = Side.load(dir, "int4")) {
+            long[] ids = new long[seq];
+            Arrays.setAll(ids, i -> (i * 7919L) % 32000);
+            plain.step(ids);
+            qlora.step(ids); // warm-up pair, not counted
+            double[] ratios = new double[repeats];
+            double bestPlain = Double.MAX_VALUE;
+            double bestQlora = Double.MAX_VALUE;
+            for (int i = 0; i < repeats; i++) {
+                double p = plain.step(ids);
+                double q = qlora.step(ids);
+                ratios[i] = q / p;
+                bestPlain = Math.min(bestPlain, p);
+                bestQlora = Math.min(bestQlora, q);
+                System.out.printf("  pair %d: float32 base %.0f ms, int4 base %.0f ms, ratio %.2fx%n", i + 1, p * 1e3,
+                        q * 1e3, ratios[i]);
+            }
+            Arrays.sort(ratios);
+            double median = repeats % 2 == 1 ? ratios[repeats / 2] : (ratios[repeats / 2 - 1] + ratios[repeats / 2]) / 2;
+            System.out.printf("frozen projections: float32 %.0f MB, int4 %.0f MB%n", plain.storedBytes / 1e6,
+                    qlora.storedBytes / 1e6);
+            System.out.printf("LoRA r16 forward+backward, batch 1 x %d tokens, %d interleaved pairs: median ratio %.2fx"
+                    + " (range %.2f-%.2fx); best float32 base %.0f ms, best int4 base %.0f ms, ratio of bests %.2fx%n",
+                    seq, repeats, median, ratios[0], ratios[repeats - 1], bestPlain * 1e3, bestQlora * 1e3,
+                    bestQlora / bestPlain);
+        }
     }
 
-    private static double stepSeconds(Path dir, String quantization, int seq, int repeats) {
-        try (CausalLm lm = QuantizedModels.load(dir, "cpu", "auto", quantization);
-                NDManager adapters = lm.manager().newSubManager()) {
+    /** One loaded model with rank-16 pairs on every projection but the head. */
+    private static final class Side implements AutoCloseable {
+        final CausalLm lm;
+        final NDManager adapters;
+        final long storedBytes;
+
+        private Side(CausalLm lm, NDManager adapters, long storedBytes) {
+            this.lm = lm;
+            this.adapters = adapters;
+            this.storedBytes = storedBytes;
+        }
+
+        static Side load(Path dir, String quantization) {
+            CausalLm lm = QuantizedModels.load(dir, "cpu", "auto", quantization);
+            NDManager adapters = lm.manager().newSubManager();
             Decoder d = lm.decoder();
             List<String> targets = new ArrayList<>(d.linears().keySet());
             targets.remove("lm_head");
@@ -111,27 +150,25 @@ public final class QuantBench {
             for (String t : targets) {
                 Linear l = d.linear(t);
                 stored += l instanceof QuantizedLinear q ? q.quantized().storageBytes() : 4 * l.inFeatures() * l.outFeatures();
-            }
-            for (String t : targets) {
                 d.replaceLinear(t, base -> new LowRank(base, adapters));
             }
-            long[] ids = new long[seq];
-            Arrays.setAll(ids, i -> (i * 7919L) % 32000);
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < repeats + 1; i++) {
-                long t0 = System.nanoTime();
-                try (NDManager s = lm.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray x = s.create(ids).reshape(1, seq);
-                    gc.backward(CausalLmLoss.mean(d.forward(x), x));
-                }
-                double t = (System.nanoTime() - t0) / 1e9;
-                if (i > 0) {
-                    best = Math.min(best, t);
-                }
+            return new Side(lm, adapters, stored);
+        }
+
+        /** Seconds of one forward+backward of the causal-LM loss. */
+        double step(long[] ids) {
+            long t0 = System.nanoTime();
+            try (NDManager s = lm.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray x = s.create(ids).reshape(1, ids.length);
+                gc.backward(CausalLmLoss.mean(lm.decoder().forward(x), x));
             }
-            System.out.printf("  %-5s step %.0f ms (best of %d); frozen projections take %.0f MB%n", quantization,
-                    best * 1e3, repeats, stored / 1e6);
-            return best;
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        @Override
+        public void close() {
+            adapters.close();
+            lm.close();
         }
     }
 

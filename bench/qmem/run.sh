@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Whole-process peak resident memory of a LoRA and a QLoRA training step (io.jlora.quant.QmemBench),
+# batch 1 x 512 tokens, LoRA r 16 on all linear layers, gradient checkpointing on, on random
+# bfloat16 models of the Llama-3.2-1B and Llama-2-7B shapes; each case in a JVM of its own, its
+# VmHWM (never reset) printed beside the goal, the seed's table and the project's MemoryEstimate.
+#   bench/qmem/run.sh        1B LoRA, 1B LoRA+4-bit, 7B LoRA+4-bit (the 7B case takes ~30 min on 2 cores)
+#   bench/qmem/run.sh 1b     the two 1B cases;   bench/qmem/run.sh 7b   the 7B case
+# Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
+#      HEAP (the JVM's -Xmx, 512m: weights and activations live in libtorch's native memory, the
+#      Java heap only holds one weight's quantization scratch), MALLOC_ARENA_MAX (2)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+WHAT=${1:-all}
+BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
+THREADS=${THREADS:-2}
+SEQ=${SEQ:-512}
+STEPS=${STEPS:-2}
+HEAP=${HEAP:-512m}
+mkdir -p "$BENCH_DIR"
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# glibc gives each thread that allocates its own arena (up to 8 per core); freed activation memory
+# then sits in arenas other threads do not reuse. Two arenas keep the step's peak lower.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+
+mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
+CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+JAVA=(java -Xmx"$HEAP" -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS"
+      -Djava.util.concurrent.ForkJoinPool.common.parallelism="$THREADS" -cp "$CP" io.jlora.quant.QmemBench)
+M1B="$BENCH_DIR/qmem-llama32-1b"   # Llama-3.2-1B shape, bf16, tied, 128256 tokens
+M7B="$BENCH_DIR/qmem-llama2-7b"    # Llama-2-7B shape, bf16, 3 shards
+RESULTS=$(mktemp)
+trap 'rm -f "$RESULTS"' EXIT
+
+run_case() { # LABEL DIR QUANTIZATION GOAL_GIB
+  "${JAVA[@]}" case "$1" "$2" "$3" "$SEQ" "$STEPS" "$4" 2>&1 | grep --line-buffered -v SLF4J | tee -a "$RESULTS"
+}
+
+echo "== batch 1 x $SEQ tokens, LoRA r16 all-linear, checkpointing on, $STEPS steps, -Xmx$HEAP," \
+     "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX, $THREADS threads =="
+if [[ $WHAT == all || $WHAT == 1b ]]; then
+  [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
+  run_case 1B "$M1B" float16 3.5
+  run_case 1B "$M1B" int4 2
+fi
+if [[ $WHAT == all || $WHAT == 7b ]]; then
+  [[ -f $M7B/model.safetensors.index.json ]] || "${JAVA[@]}" write-7b "$M7B" 2>&1 | grep -v SLF4J || true
+  run_case 7B "$M7B" int4 6
+fi
+
+echo
+echo "== whole-process peak RSS (GiB), ours beside the goal, the seed's table and HF PEFT =="
+printf '%-6s %-10s %10s %8s %6s %10s %10s\n' model mode "peak RSS" goal "" estimate "seed's"
+grep '^qmem-result' "$RESULTS" | sed 's/[a-z_]*=//g' | while read -r _ model mode peak goal verdict est seed _; do
+  printf '%-6s %-10s %10s %8s %6s %10s %10s\n' "$model" "$mode" "$peak" "< $goal" "$verdict" "$est" "$seed"
+done
+echo "seed's table (GB): 1B full 8 / LoRA 4 / LoRA+4-bit 3; 7B 56 / 16 / 8; 13B 104 / 32 / 16"
+echo "HF PEFT (the guide's measurement, not this run): 10.5 GiB resident, Llama-3.2-1B shape, LoRA, batch 1 x 512"

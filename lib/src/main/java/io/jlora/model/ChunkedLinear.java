@@ -1,0 +1,70 @@
+package io.jlora.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * {@code x W^T + b} for a weight stored in another floating type than x (float16 storage, float32
+ * compute): W is widened to x's type one block of rows at a time, so that the widened copy of a
+ * large matrix (a 128k-token head is 1 GB in float32) is never whole.
+ */
+public final class ChunkedLinear {
+
+    /** Largest widened block: 32 MiB. */
+    public static final long BLOCK_BYTES = 32L << 20;
+
+    private ChunkedLinear() {}
+
+    /** Rows per widened block of a weight with {@code inFeatures} columns, at 4 bytes a value. */
+    public static long rowsPerBlock(long inFeatures, long blockBytes) {
+        return Math.max(1, blockBytes / (4 * Math.max(1, inFeatures)));
+    }
+
+    /**
+     * Rows [from, to) of {@code weight} in {@code type}, owned by {@code m} (a view when the type
+     * already matches).
+     */
+    public static NDArray rows(NDArray weight, long from, long to, DataType type, NDManager m) {
+        NDArray block = weight.get(new NDIndex("{}:{}", from, to));
+        block.attach(m);
+        if (block.getDataType() == type) {
+            return block;
+        }
+        NDArray wide = block.toType(type, false);
+        wide.attach(m);
+        return wide;
+    }
+
+    /** x [..., in] to [..., out], the result in x's manager; works under autograd for x. */
+    public static NDArray forward(NDArray x, NDArray weight, NDArray bias) {
+        return forward(x, weight, bias, BLOCK_BYTES);
+    }
+
+    static NDArray forward(NDArray x, NDArray weight, NDArray bias, long blockBytes) {
+        long out = weight.getShape().get(0);
+        long step = rowsPerBlock(weight.getShape().get(1), blockBytes);
+        if (weight.getDataType() == x.getDataType()) {
+            return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        }
+        NDManager owner = x.getManager();
+        NDList parts = new NDList();
+        try (NDManager scratch = owner.newSubManager()) {
+            for (long from = 0; from < out; from += step) {
+                long to = Math.min(out, from + step);
+                NDArray w = rows(weight, from, to, x.getDataType(), scratch);
+                NDArray b = bias == null ? null : rows(bias, from, to, x.getDataType(), scratch);
+                NDArray part = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+                part.attach(scratch);
+                parts.add(part);
+            }
+            // under autograd the graph keeps each widened block it needs; the handles can go
+            NDArray result = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, -1);
+            result.attach(owner);
+            return result;
+        }
+    }
+}

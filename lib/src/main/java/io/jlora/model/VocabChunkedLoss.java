@@ -1,0 +1,123 @@
+package io.jlora.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The causal-LM loss of a frozen head (the scaled sum of {@link CausalLmLoss#tokenLosses}) and its
+ * gradient with respect to the head's input, computed one block of the vocabulary at a time, so
+ * that neither the [tokens, vocab] logits nor the widened head are ever whole: at a 128k vocabulary
+ * and 512 tokens the float32 logits alone are 250 MB, their log-softmax and gradient as much again.
+ *
+ * <p>Two passes over the vocabulary blocks, with no autograd: the first keeps a running maximum and
+ * sum of exponentials per token (the log-sum-exp, as an online softmax) and picks each target's
+ * logit; the second recomputes each block's logits and accumulates the gradient
+ * {@code (softmax - onehot(target)) * weight W}, the weight of a token being {@code scale} when
+ * it is counted and 0 when its label is {@link CausalLmLoss#IGNORE_INDEX}. The caller pushes that
+ * gradient back through the rest of the model (backward with it as the output gradient).
+ */
+public final class VocabChunkedLoss {
+
+    /** The loss (already scaled) and the gradient of the head's input [batch, time, hidden]. */
+    public record Result(float loss, NDArray hiddenGradient) {}
+
+    private VocabChunkedLoss() {}
+
+    /**
+     * @param hidden the head's input [batch, time, hidden] (after the final norm), float32
+     * @param weight the head [vocab, hidden] in any floating type; it gets no gradient
+     * @param labels [batch, time] int64, unshifted (position t predicts the label at t+1)
+     * @param scale the factor of the summed token losses (1 / counted tokens for a mean)
+     * @return the result, its gradient owned by {@code hidden}'s manager
+     */
+    public static Result sumAndGradient(NDArray hidden, NDArray weight, NDArray labels, double scale) {
+        return sumAndGradient(hidden, weight, labels, scale, ChunkedLinear.BLOCK_BYTES);
+    }
+
+    static Result sumAndGradient(NDArray hidden, NDArray weight, NDArray labels, double scale, long blockBytes) {
+        Shape shape = hidden.getShape();
+        long batch = shape.get(0);
+        long time = shape.get(1);
+        long width = shape.get(2);
+        long vocab = weight.getShape().get(0);
+        long n = batch * (time - 1);
+        NDManager owner = hidden.getManager();
+        if (n == 0) {
+            return new Result(0f, owner.zeros(shape, hidden.getDataType()));
+        }
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray rows = owned(scope, owned(scope, hidden.get(new NDIndex(":, :{}", time - 1))).reshape(n, width));
+            NDArray target = owned(scope, owned(scope, labels.get(":, 1:")).reshape(n));
+            NDArray counted = owned(scope, owned(scope, target.neq(CausalLmLoss.IGNORE_INDEX)).toType(DataType.FLOAT32, false));
+            NDArray safeTarget = owned(scope, target.maximum(0));
+            // a block's logits [n, rows] and its widened weight [rows, hidden] both within blockBytes
+            long step = ChunkedLinear.rowsPerBlock(Math.max(width, n), blockBytes);
+
+            // 1. log-sum-exp per token (online: running max m, running sum of exp(logit - m)) and target logits
+            NDArray max = scope.full(new Shape(n), Float.NEGATIVE_INFINITY);
+            NDArray sumExp = scope.zeros(new Shape(n));
+            NDArray picked = scope.zeros(new Shape(n));
+            for (long from = 0; from < vocab; from += step) {
+                long to = Math.min(vocab, from + step);
+                try (NDManager block = scope.newSubManager()) {
+                    NDArray logits = logits(rows, weight, from, to, block);
+                    NDArray newMax = owned(block, max.maximum(owned(block, logits.max(new int[] {1}))));
+                    NDArray kept = owned(block, owned(block, owned(block, max.sub(newMax)).exp()).mul(sumExp));
+                    NDArray added = logits.sub(newMax.expandDims(1)).exp().sum(new int[] {1});
+                    sumExp.set(new NDIndex(":"), kept.add(added));
+                    max.set(new NDIndex(":"), newMax);
+                    NDArray inBlock = safeTarget.gte(from).logicalAnd(safeTarget.lt(to)).toType(DataType.FLOAT32, false);
+                    NDArray local = safeTarget.sub(from).clip(0, to - from - 1).expandDims(1);
+                    attachAll(block, inBlock, local);
+                    NDArray got = logits.gather(local, 1).squeeze(1).mul(inBlock);
+                    picked.set(new NDIndex(":"), owned(block, picked.add(got)));
+                }
+            }
+            NDArray logSumExp = owned(scope, max.add(owned(scope, sumExp.log())));
+            NDArray tokenLosses = owned(scope, owned(scope, logSumExp.sub(picked)).mul(counted));
+            float loss = owned(scope, tokenLosses.sum()).getFloat() * (float) scale;
+
+            // 2. gradient of the input: sum over blocks of (softmax - onehot) * token weight @ W
+            NDArray tokenWeight = owned(scope, counted.mul((float) scale)).expandDims(1);
+            tokenWeight.attach(scope);
+            NDArray lse = owned(scope, logSumExp.expandDims(1));
+            NDArray column = owned(scope, safeTarget.expandDims(1));
+            NDArray grad = scope.zeros(new Shape(n, width), DataType.FLOAT32);
+            for (long from = 0; from < vocab; from += step) {
+                long to = Math.min(vocab, from + step);
+                try (NDManager block = scope.newSubManager()) {
+                    NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
+                    NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
+                    NDArray onehot = owned(block, owned(block, block.arange((int) from, (int) to, 1, DataType.INT64).expandDims(0))
+                            .eq(column)).toType(DataType.FLOAT32, false);
+                    NDArray g = logits.sub(lse).exp().sub(onehot).mul(tokenWeight);
+                    grad.addi(g.matMul(w));
+                }
+            }
+            NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
+            NDArray typed = full.toType(hidden.getDataType(), false);
+            typed.attach(owner);
+            return new Result(loss, typed);
+        }
+    }
+
+    /** Logits of rows [from, to) of the vocabulary, [n, to - from], owned by {@code block}. */
+    private static NDArray logits(NDArray rows, NDArray weight, long from, long to, NDManager block) {
+        NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
+        return owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
+    }
+
+    private static NDArray owned(NDManager m, NDArray a) {
+        a.attach(m);
+        return a;
+    }
+
+    private static void attachAll(NDManager m, NDArray... arrays) {
+        for (NDArray a : arrays) {
+            a.attach(m);
+        }
+    }
+}
