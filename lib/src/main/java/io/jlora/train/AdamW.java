@@ -52,12 +52,14 @@ public final class AdamW implements AutoCloseable {
         double stepSize = lr / bc1;
         double bc2Sqrt = Math.sqrt(bc2);
         float lerpWeight = (float) (1 - beta1);
-        try (NDManager tmp = manager.newSubManager()) {
-            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-                NDArray grad = gradients.get(e.getKey());
-                if (grad == null) {
-                    continue;
-                }
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            NDArray grad = gradients.get(e.getKey());
+            if (grad == null) {
+                continue;
+            }
+            // one parameter's temporaries at a time: with every weight trainable (full fine-tuning)
+            // holding them all to the end of the step would add several copies of the model
+            try (NDManager tmp = manager.newSubManager()) {
                 NDArray p = Autograd.data(e.getValue(), tmp);
                 NDArray g = grad.getDataType() == DataType.FLOAT32 ? grad : own(tmp, grad.toType(DataType.FLOAT32, false));
                 NDArray[] mv = state(e.getKey(), e.getValue());

@@ -23,8 +23,8 @@ import java.util.List;
  * layers of a float32 base; lora-nf4: the same on an NF4 base (QLoRA's recipe). AdamW lr 2e-4,
  * constant, no clipping, gradient checkpointing on, the ids of {@link TrainBench#ids}. Prints per
  * step loss, seconds and tokens/s, then one {@code fullft-result} line: steady-state tokens/s (first
- * step excluded), the whole-process peak RSS, the RSS before loading, and the peak above it (what
- * loading and training the model took), in MiB.
+ * step excluded), the whole-process peak RSS, the RSS before loading (the engine started), and the
+ * peak above it (what loading and training the model took), in MiB.
  */
 public final class FullFtBench {
 
@@ -36,6 +36,10 @@ public final class FullFtBench {
         int seq = Integer.parseInt(args[2]);
         int steps = Integer.parseInt(args[3]);
         String mode = args[4];
+        // the engine's native library and threads first: torch_full.py's baseline is after "import torch" too
+        try (ai.djl.ndarray.NDManager warm = ai.djl.ndarray.NDManager.newBaseManager()) {
+            warm.ones(new ai.djl.ndarray.types.Shape(8, 8)).matMul(warm.ones(new ai.djl.ndarray.types.Shape(8, 8))).sum().getFloat();
+        }
         System.gc();
         double before = MemoryStats.rssBytes() / 1048576.0;
         MemoryStats.resetPeak();
