@@ -80,6 +80,13 @@ class CellResourceErrorsTest {
     }
 
     @Test
+    void endlessRecursionIsReportedAndTheEvaluatorGoesOn() {
+        EvalResult.Failure failure = fail("int deeper(int n) { return deeper(n + 1) + 1; }\ndeeper(0)");
+        assertEquals("StackOverflowError", failure.ename());
+        assertEquals(4, value("2 + 2"));
+    }
+
+    @Test
     void adviceNamesTheHeapLimit() {
         String text = String.join("\n", OutOfMemoryAdvice.advice("Java heap space", List.of(), 512L << 20));
         assertTrue(text.contains("limited to 512 MiB (-Xmx)") && text.contains("install-kernel --jvm-option -Xmx8g"), text);
