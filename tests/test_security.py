@@ -319,9 +319,12 @@ def test_out_of_memory_is_reported_and_the_kernel_recovers(tmp_path):
             assert "set to null to free their memory: hog." in tb, tb
             assert "-Xmx" in tb and "install-kernel --jvm-option" in tb, tb
             assert [e["ename"] for e in res.errors] == ["OutOfMemoryError"]
-            # what the cell held is free again: 160 MB fits into the 384 MB heap only if hog's is gone
+            # what the cell held is free again: 160 MB more fits into the 384 MB heap only if hog's is gone
             assert execute(kc, "hog == null").assert_ok().text == "true"
-            assert execute(kc, "long[] again = new long[20_000_000];\nagain.length", timeout=60).assert_ok().text == "20000000"
+            refill = "List<long[]> again = new ArrayList<>();\nfor (int i = 0; i < 20; i++) again.add(new long[1 << 20]);\nagain.size()"
+            assert execute(kc, refill, timeout=60).assert_ok().text == "20"
+            # a large array declared in a cell costs its own size, not a string of every element besides
+            assert execute(kc, "again = null;\nlong[] big = new long[20_000_000];\nbig.length", timeout=60).assert_ok().text == "20000000"
             huge = execute(kc, "new long[Integer.MAX_VALUE]")
             assert huge.content["ename"] == "OutOfMemoryError" and "2^31" in huge.traceback, huge.describe()
             assert execute(kc, "1+1").assert_ok().text == "2"

@@ -44,8 +44,37 @@ final class KernelExecutionControl extends DirectExecutionControl {
     protected String invoke(Method doitMethod) throws Exception {
         Object value = doitMethod.invoke(null);
         lastValue = value;
+        return shortValueString(value);
+    }
+
+    @Override
+    public String varValue(String className, String varName) throws RunException, EngineTerminationException, InternalException {
+        try {
+            java.lang.reflect.Field field = findClass(className).getDeclaredField(varName);
+            field.setAccessible(true);
+            return shortValueString(field.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return super.varValue(className, varName);
+        }
+    }
+
+    /**
+     * The text JShell keeps for a value. The kernel shows values from the objects themselves, so JShell
+     * needs only a token of it; its own rendering writes out every element of an array, which for
+     * {@code long[] big = new long[20_000_000]} is a 60-million-character string, enough to fill a heap.
+     */
+    static String shortValueString(Object value) {
+        if (value != null && value.getClass().isArray()) {
+            String type = value.getClass().getComponentType().getSimpleName();
+            return type + "[" + java.lang.reflect.Array.getLength(value) + "]";
+        }
+        if (value instanceof CharSequence text && text.length() > MAX_TEXT) {
+            return valueString(text.subSequence(0, MAX_TEXT).toString()) + "...";
+        }
         return valueString(value);
     }
+
+    private static final int MAX_TEXT = 10_000;
 
     @Override
     protected String throwConvertedInvocationException(Throwable cause) throws RunException, InternalException {

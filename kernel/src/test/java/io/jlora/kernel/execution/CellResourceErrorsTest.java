@@ -87,6 +87,15 @@ class CellResourceErrorsTest {
     }
 
     @Test
+    void jshellKeepsOnlyAShortTextOfLargeValues() {
+        assertEquals("long[20000000]", KernelExecutionControl.shortValueString(new long[20_000_000]));
+        assertEquals("String[][2]", KernelExecutionControl.shortValueString(new String[2][3]));
+        assertEquals("\"" + "x".repeat(10_000) + "\"...", KernelExecutionControl.shortValueString("x".repeat(50_000)));
+        assertEquals("[1, 2]", KernelExecutionControl.shortValueString(List.of(1, 2)));
+        assertEquals("\"a\"", KernelExecutionControl.shortValueString("a"));
+    }
+
+    @Test
     void adviceNamesTheHeapLimit() {
         String text = String.join("\n", OutOfMemoryAdvice.advice("Java heap space", List.of(), 512L << 20));
         assertTrue(text.contains("limited to 512 MiB (-Xmx)") && text.contains("install-kernel --jvm-option -Xmx8g"), text);
