@@ -160,8 +160,13 @@ public final class Adapters {
      * complete folder or the new one. Refuses the base model's folder. Returns the two files.
      */
     public List<Path> save(String name, Path dir) {
+        return save(name, dir, true);
+    }
+
+    /** As {@link #save(String, Path)}; unless {@code overwrite}, refuses a folder that is not empty. */
+    public List<Path> save(String name, Path dir, boolean overwrite) {
         entry(name);
-        try (OutputFolder folder = OutputFolder.open(dir, true, lm.dir())) {
+        try (OutputFolder folder = OutputFolder.open(dir, overwrite, lm.dir())) {
             writeInto(name, folder.temp());
             folder.commit();
             return List.of(folder.out().resolve(AdapterConfigJson.FILE), folder.out().resolve(AdapterCheckpoint.WEIGHTS_FILE));

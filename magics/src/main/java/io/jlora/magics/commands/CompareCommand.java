@@ -53,14 +53,8 @@ public final class CompareCommand extends LoraCommand {
     @Option(names = "--device", defaultValue = "auto", description = "default: ${DEFAULT-VALUE}")
     String device;
 
-    @Option(names = {"--file", "--data"}, paramLabel = "F", description = "dataset file (default: the session's, from 'data')")
-    Path file;
-
-    @Option(names = "--max-seq-length", description = "with --file (default 512)")
-    Integer maxSeqLength;
-
-    @Option(names = "--eval-split", description = "with --file (default 0.0)")
-    Double evalSplit;
+    @Mixin
+    OneShotDataOptions dataOptions;
 
     @Option(names = "--output-folder", paramLabel = "DIR", description = "keep each run's result in DIR/NAME (default: measured, then deleted)")
     Path output;
@@ -82,10 +76,9 @@ public final class CompareCommand extends LoraCommand {
         Path base = model != null ? model : session.model().dir();
         Dataset data;
         TokenizeOptions tokenize;
-        if (file != null) {
-            data = Dataset.load(file, DataFormat.auto());
-            tokenize = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(training.seed);
+        if (dataOptions.given()) {
+            data = Dataset.load(dataOptions.file, DataFormat.auto());
+            tokenize = dataOptions.tokenizeOptions(training.seed);
         } else {
             data = session.dataset();
             tokenize = session.tokenizeOptions();

@@ -40,21 +40,10 @@ public final class SaveCommand extends LoraCommand {
         }
         if (adapterOnly) {
             String which = name != null ? name : adapters.active().get(0);
-            if (!overwrite && java.nio.file.Files.isDirectory(out) && !isEmpty(out)) {
-                throw new CommandRunner.UsageException("--output-folder " + out + " exists and is not empty (add --overwrite to replace it)");
-            }
-            List<Path> files = adapters.save(which, out);
+            List<Path> files = adapters.save(which, out, overwrite);
             return new FilesResult("saved adapter '" + which + "'", out, files, List.of(), FilesResult.since(start));
         }
         List<Path> files = adapters.saveMerged(out, overwrite);
         return new FilesResult("saved the merged model", out, files, List.of(), FilesResult.since(start));
-    }
-
-    static boolean isEmpty(Path dir) {
-        try (var entries = java.nio.file.Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 }

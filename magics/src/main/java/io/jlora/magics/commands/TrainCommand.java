@@ -56,14 +56,8 @@ public class TrainCommand extends LoraCommand {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = {"--file", "--data"}, paramLabel = "F", description = "dataset file (CLI; in a notebook use 'data')")
-    Path file;
-
-    @Option(names = "--max-seq-length", description = "with --file (default 512)")
-    Integer maxSeqLength;
-
-    @Option(names = "--eval-split", description = "with --file (default 0.0)")
-    Double evalSplit;
+    @Mixin
+    OneShotDataOptions data;
 
     @Mixin
     AttachCommand.LoraOptions lora;
@@ -88,10 +82,8 @@ public class TrainCommand extends LoraCommand {
     public CommandResult execute() {
         // full fine-tuning trains float32 weights whatever the device's default type
         CausalLm lm = modelOptions.resolve(session, peft ? "auto" : "float32");
-        if (file != null) {
-            TokenizeOptions options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(training.seed);
-            session.setData(Dataset.load(file, io.jlora.data.DataFormat.auto()), options);
+        if (data.given()) {
+            data.loadInto(session, training.seed);
         }
         TrainableModel model;
         if (peft) {
