@@ -3,6 +3,7 @@ package io.jlora.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jlora.JloraException;
 import io.jlora.model.HfTokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,18 +27,21 @@ public final class ChatTemplate {
     private final Jinja template;
     private final Map<String, String> specialTokens;
     private final boolean fallback;
+    /** Where the template was read from, named in every error; null for one given as text. */
+    private final Path file;
 
-    private ChatTemplate(Jinja template, Map<String, String> specialTokens, boolean fallback) {
+    private ChatTemplate(Jinja template, Map<String, String> specialTokens, boolean fallback, Path file) {
         this.template = template;
         this.specialTokens = specialTokens;
         this.fallback = fallback;
+        this.file = file;
     }
 
     /** The tokenizer's template, or ChatML when it has none. */
     public static ChatTemplate of(HfTokenizer tokenizer) {
         String source = tokenizer.chatTemplate();
-        return source == null ? new ChatTemplate(Jinja.parse(CHATML), tokenizer.specialTokens(), true)
-                : of(source, tokenizer.specialTokens());
+        return source == null ? new ChatTemplate(Jinja.parse(CHATML), tokenizer.specialTokens(), true, null)
+                : of(source, tokenizer.specialTokens(), tokenizer.chatTemplateFile());
     }
 
     /**
@@ -45,10 +49,14 @@ public final class ChatTemplate {
      * text, as the template sees them.
      */
     public static ChatTemplate of(String source, Map<String, String> specialTokens) {
+        return of(source, specialTokens, null);
+    }
+
+    private static ChatTemplate of(String source, Map<String, String> specialTokens, Path file) {
         try {
-            return new ChatTemplate(Jinja.parse(source), Map.copyOf(specialTokens), false);
+            return new ChatTemplate(Jinja.parse(source), Map.copyOf(specialTokens), false, file);
         } catch (Jinja.TemplateException e) {
-            throw new JloraException("chat template: " + e.getMessage()
+            throw new JloraException(where(file) + "chat template: " + e.getMessage()
                     + " (jlora renders a Jinja subset: if/for/set, filters and tests common in chat templates;"
                     + " give the tokenizer a simpler template in tokenizer_config.json, or use a text or"
                     + " prompt/completion dataset)", e);
@@ -87,9 +95,14 @@ public final class ChatTemplate {
             return template.render(vars);
         } catch (Jinja.TemplateException e) {
             if (e.raisedByTemplate) {
-                throw new JloraException("the chat template rejects this conversation: " + e.getMessage(), e);
+                throw new JloraException(where(file) + "the chat template rejects this conversation: " + e.getMessage(), e);
             }
-            throw new JloraException("chat template: " + e.getMessage(), e);
+            throw new JloraException(where(file) + "chat template: " + e.getMessage(), e);
         }
+    }
+
+    /** "file: " when the template came from one, so that the user knows which file to fix. */
+    private static String where(Path file) {
+        return file == null ? "" : file + ": ";
     }
 }

@@ -57,20 +57,75 @@ final class Jinja {
         this.body = body;
     }
 
+    /**
+     * What one render may do, so that a hostile or broken template (a chat template is a file
+     * from the model folder) fails with a TemplateException instead of hanging the JVM or
+     * exhausting its memory: steps are nodes executed plus loop iterations.
+     */
+    static final long MAX_STEPS = 10_000_000;
+    /** Characters of one rendered string, and elements of one range() or repetition. */
+    static final long MAX_SIZE = 50_000_000;
+
+    /** Steps taken by the render running on this thread (renders do not nest). */
+    private static final ThreadLocal<long[]> STEPS = ThreadLocal.withInitial(() -> new long[1]);
+
     static Jinja parse(String source) {
-        return new Parser(new Lexer(source).tokens()).template();
+        try {
+            return new Parser(new Lexer(source).tokens()).template();
+        } catch (StackOverflowError e) {
+            // the parser descends once per nesting level: (((...))), not not not ..., {% if %} in {% if %}
+            throw new TemplateException("the template nests too deeply to parse", false);
+        }
     }
 
     String render(Map<String, Object> variables) {
         Scope scope = new Scope(null);
         scope.vars.putAll(variables);
         StringBuilder out = new StringBuilder();
+        STEPS.get()[0] = 0;
         try {
             exec(body, scope, out);
         } catch (LoopControl c) {
             throw new TemplateException("'" + (c.isBreak ? "break" : "continue") + "' outside a loop", false);
+        } catch (StackOverflowError e) {
+            // evaluation descends once per operator of a chain (a + a + ... or x|f|f|...)
+            throw new TemplateException("the template nests too deeply to render", false);
+        } catch (TemplateException e) {
+            throw e;
+        } catch (ClassCastException | ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException
+                | NullPointerException | UnsupportedOperationException e) {
+            // a builtin given a value of a type or size it cannot take (range('a'), 1 // 0, ...)
+            throw new TemplateException("cannot render: " + e.getClass().getSimpleName() + ": " + e.getMessage(), false);
         }
         return out.toString();
+    }
+
+    /** Counts one step of the current render; throws when the render has gone on too long. */
+    private static void step(StringBuilder out, int line) {
+        long[] steps = STEPS.get();
+        if (++steps[0] > MAX_STEPS) {
+            throw new TemplateException("template line " + line + ": rendering takes more than " + MAX_STEPS
+                    + " steps; the template loops too much", false);
+        }
+        checkSize(out.length(), line);
+    }
+
+    /** Python's str * n, refused before allocating when the result would be too long. */
+    private static String repeat(String x, long n, int line) {
+        if (n <= 0 || x.isEmpty()) {
+            return "";
+        }
+        checkSize((double) x.length() * n > MAX_SIZE ? MAX_SIZE + 1 : x.length() * n, line);
+        return x.repeat((int) n);
+    }
+
+    /** A size (string length, element count) that a render is about to create. */
+    static int checkSize(long size, int line) {
+        if (size > MAX_SIZE) {
+            throw new TemplateException("template line " + line + ": a value of " + size + " characters or elements"
+                    + " is more than jlora renders (" + MAX_SIZE + ")", false);
+        }
+        return (int) Math.max(0, size);
     }
 
     /** JSON (Jackson) values to the Python-like values templates see. */
@@ -681,7 +736,12 @@ final class Jinja {
                     return s -> v;
                 }
                 case INT: {
-                    long v = Long.parseLong(t.text);
+                    long v;
+                    try {
+                        v = Long.parseLong(t.text);
+                    } catch (NumberFormatException e) {
+                        throw error(t, "integer " + t.text + " is too large");
+                    }
                     return s -> v;
                 }
                 case FLOAT: {
@@ -965,6 +1025,7 @@ final class Jinja {
 
     private static void exec(List<Node> nodes, Scope scope, StringBuilder out) {
         for (Node n : nodes) {
+            step(out, 0);
             if (n instanceof Text t) {
                 out.append(t.text());
             } else if (n instanceof Output o) {
@@ -1025,6 +1086,7 @@ final class Jinja {
         }
         // the loop body has its own scope: a plain {% set %} inside does not leak out (Jinja's rule)
         for (int k = 0; k < items.size(); k++) {
+            step(out, f.line());
             Scope inner = new Scope(scope);
             bind(inner, f.targets(), items.get(k), f.line());
             Map<String, Object> loopVar = new HashMap<>();
@@ -1265,10 +1327,10 @@ final class Jinja {
         }
         if (op.equals("*")) {
             if (a instanceof String x && b instanceof Long n) {
-                return x.repeat((int) Math.max(0, n));
+                return repeat(x, n, line);
             }
             if (a instanceof Long n && b instanceof String x) {
-                return x.repeat((int) Math.max(0, n));
+                return repeat(x, n, line);
             }
         }
         if (!isNumber(a) || !isNumber(b)) {
@@ -1487,6 +1549,12 @@ final class Jinja {
                             step = (Long) a.positional().get(2);
                         }
                     }
+                    if (step == 0) {
+                        throw new TemplateException("template line " + line + ": range() step cannot be zero", false);
+                    }
+                    // computed before the list is built, so that range(10**12) fails at once
+                    double count = Math.max(0, Math.ceil(((double) stop - start) / step));
+                    checkSize(count > MAX_SIZE ? MAX_SIZE + 1 : (long) count, line);
                     List<Object> out = new ArrayList<>();
                     for (long k = start; step > 0 ? k < stop : k > stop; k += step) {
                         out.add(k);
@@ -1745,7 +1813,7 @@ final class Jinja {
                 case "indent": {
                     long width = (Long) a.arg(0, "width", 4L);
                     boolean first = truthy(a.arg(1, "first", false));
-                    String pad = " ".repeat((int) width);
+                    String pad = " ".repeat(checkSize(width, line));
                     String[] lines = str(v).split("\n", -1);
                     StringBuilder sb = new StringBuilder();
                     for (int k = 0; k < lines.length; k++) {

@@ -20,18 +20,21 @@ import java.util.Map;
 public final class HfTokenizer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
 
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, String> specialTokens;
     private final Map<String, Long> specialIds;
     private final String chatTemplate;
+    private final Path chatTemplateFile;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, String> specialTokens,
-            Map<String, Long> specialIds, String chatTemplate) {
+            Map<String, Long> specialIds, String chatTemplate, Path chatTemplateFile) {
         this.tokenizer = tokenizer;
         this.specialTokens = specialTokens;
         this.specialIds = specialIds;
         this.chatTemplate = chatTemplate;
+        this.chatTemplateFile = chatTemplateFile;
     }
 
     /** Loads tokenizer.json (required) and tokenizer_config.json / chat_template.jinja (optional). */
@@ -67,8 +70,10 @@ public final class HfTokenizer implements AutoCloseable {
                 }
             }
         }
-        return new HfTokenizer(tok, Collections.unmodifiableMap(special), Collections.unmodifiableMap(ids),
-                chatTemplate(dir, config));
+        Path jinja = dir.resolve(CHAT_TEMPLATE_FILE);
+        String template = chatTemplate(jinja, config);
+        return new HfTokenizer(tok, Collections.unmodifiableMap(special), Collections.unmodifiableMap(ids), template,
+                template == null ? null : Files.exists(jinja) ? jinja : configFile);
     }
 
     /** Ids as transformers' {@code tokenizer(text)["input_ids"]}: special tokens per the post-processor. */
@@ -95,14 +100,18 @@ public final class HfTokenizer implements AutoCloseable {
         return chatTemplate;
     }
 
+    /** The file the chat template was read from (chat_template.jinja or tokenizer_config.json), or null. */
+    public Path chatTemplateFile() {
+        return chatTemplateFile;
+    }
+
     @Override
     public void close() {
         tokenizer.close();
     }
 
-    private static String chatTemplate(Path dir, JsonNode config) {
+    private static String chatTemplate(Path jinja, JsonNode config) {
         // newer transformers save the template beside the config instead of inside it
-        Path jinja = dir.resolve("chat_template.jinja");
         if (Files.exists(jinja)) {
             try {
                 return Files.readString(jinja);

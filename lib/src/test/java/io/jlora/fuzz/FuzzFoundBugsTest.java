@@ -2,17 +2,23 @@ package io.jlora.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jlora.JloraException;
+import io.jlora.data.ChatTemplate;
 import io.jlora.data.DataException;
 import io.jlora.data.Dataset;
 import io.jlora.io.ModelFormatException;
 import io.jlora.io.SafetensorsCheckpoint;
 import io.jlora.lora.AdapterConfigJson;
+import io.jlora.model.HfTokenizer;
 import io.jlora.model.ModelConfigReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,5 +98,38 @@ class FuzzFoundBugsTest {
         DataException e = assertThrows(DataException.class, () -> Dataset.load(file));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not UTF-8"), e.getMessage());
         assertEquals(1, e.line());
+    }
+
+    /**
+     * Chat template failures said "chat template: ..." without naming chat_template.jinja or
+     * tokenizer_config.json; a deep nesting escaped as StackOverflowError, an integer literal past
+     * long as NumberFormatException, 1 // 0 as ArithmeticException; range(10**11) and 'x' * 10**10
+     * ran out of memory, and range(10, 1, 0) never ended.
+     */
+    @Test
+    void hostileChatTemplatesAreRefusedNamingTheirFile() throws IOException {
+        Files.copy(Seeds.model().resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        String[] templates = {
+            "{{ messages[0]['content'] ",
+            "{{ " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + " }}",
+            "{{ 1" + " + 1".repeat(200_000) + " }}",
+            "{{ 99999999999999999999999 }}",
+            "{{ 1 // 0 }}",
+            "{% for i in range(100000000000) %}{% endfor %}",
+            "{% for i in range(10, 1, 0) %}{% endfor %}",
+            "{{ 'x' * 10000000000 }}",
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "{{ range('a') }}",
+        };
+        for (String t : templates) {
+            Path file = Files.writeString(tmp.resolve("chat_template.jinja"), t);
+            JloraException e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(JloraException.class, () -> {
+                try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+                    ChatTemplate.of(tok).render(JsonNodeFactory.instance.arrayNode()
+                            .add(JsonNodeFactory.instance.objectNode().put("role", "user").put("content", "hi")), true);
+                }
+            }), t.substring(0, Math.min(60, t.length())));
+            assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+        }
     }
 }
