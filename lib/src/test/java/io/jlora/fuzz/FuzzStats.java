@@ -25,6 +25,8 @@ final class FuzzStats {
     private final Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
     /** Distinct escape details (by their first line) with how often each came. */
     private final Map<String, Long> problems = new LinkedHashMap<>();
+    /** The first input that showed each problem, to reproduce it. */
+    private final Map<String, String> firstInputs = new LinkedHashMap<>();
     /** A sample of refusal messages, shown when collecting, to see which checks the inputs reach. */
     private final java.util.Set<String> refusals = new java.util.LinkedHashSet<>();
     private final long started = System.nanoTime();
@@ -47,6 +49,7 @@ final class FuzzStats {
             String key = v.outcome() + " " + v.detail();
             if (problems.containsKey(key) || problems.size() < KEPT_DETAILS) {
                 problems.merge(key, 1L, Long::sum);
+                firstInputs.putIfAbsent(key, input);
             }
             if (!COLLECT) {
                 throw new AssertionError(target + ": " + v.outcome() + " on input " + input + ": " + v.detail());
@@ -66,7 +69,8 @@ final class FuzzStats {
                 "fuzz %-12s inputs=%d accepted=%d refused=%d escapes=%d hangs=%d seconds=%.1f%n", target, inputs,
                 counts.get(Outcome.ACCEPTED), counts.get(Outcome.REFUSED), counts.get(Outcome.ESCAPED),
                 counts.get(Outcome.HUNG), seconds));
-        problems.forEach((p, n) -> sb.append("  ").append(n).append("x ").append(p).append('\n'));
+        problems.forEach((p, n) -> sb.append("  ").append(n).append("x ").append(p).append(" (first on ")
+                .append(firstInputs.get(p)).append(")\n"));
         refusals.forEach(m -> sb.append("  refused: ").append(m).append('\n'));
         return sb.toString();
     }

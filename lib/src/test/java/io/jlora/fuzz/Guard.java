@@ -22,6 +22,7 @@ final class Guard {
     /** Generous: the machine is shared, and a slow try is not a hang; a loop without end is. */
     static final long DEADLINE_MS = Long.getLong("jlora.fuzz.deadlineMs", 30_000);
 
+    private static volatile Thread workerThread;
     private static ExecutorService worker = newWorker();
 
     private Guard() {}
@@ -37,10 +38,14 @@ final class Guard {
             future.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
             return Verdict.accepted();
         } catch (TimeoutException e) {
+            // where the worker is stuck, before it is abandoned: the lead to a loop without end
+            Thread stuck = workerThread;
+            String where = stuck == null ? "" : " in " + Arrays.stream(stuck.getStackTrace()).limit(8)
+                    .map(StackTraceElement::toString).collect(Collectors.joining(" < "));
             future.cancel(true);
             worker.shutdownNow();
             worker = newWorker();
-            return new Verdict(Outcome.HUNG, "no result after " + DEADLINE_MS + " ms");
+            return new Verdict(Outcome.HUNG, "no result after " + DEADLINE_MS + " ms" + where);
         } catch (ExecutionException e) {
             return classify(inputDir, e.getCause());
         } catch (InterruptedException e) {
@@ -73,6 +78,7 @@ final class Guard {
         return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "fuzz-worker");
             t.setDaemon(true); // an abandoned, hung worker must not keep the JVM alive
+            workerThread = t;
             return t;
         });
     }
