@@ -382,7 +382,12 @@ final class Jinja {
                         case '\'' -> sb.append('\'');
                         case '"' -> sb.append('"');
                         case 'u' -> {
-                            sb.append((char) Integer.parseInt(src.substring(pos, pos + 4), 16));
+                            String hex = src.substring(pos, Math.min(src.length(), pos + 4));
+                            if (!hex.matches("[0-9a-fA-F]{4}")) {
+                                throw new TemplateException("template line " + line + ": '\\u" + hex
+                                        + "' is not a \\uXXXX escape (four hex digits)", false);
+                            }
+                            sb.append((char) Integer.parseInt(hex, 16));
                             pos += 4;
                         }
                         default -> sb.append('\\').append(e);

@@ -103,7 +103,7 @@ class FuzzFoundBugsTest {
     /**
      * Chat template failures said "chat template: ..." without naming chat_template.jinja or
      * tokenizer_config.json; a deep nesting escaped as StackOverflowError, an integer literal past
-     * long as NumberFormatException, 1 // 0 as ArithmeticException; range(10**11) and 'x' * 10**10
+     * long and a bad \\u escape as NumberFormatException, 1 // 0 as ArithmeticException; range(10**11) and 'x' * 10**10
      * ran out of memory, and range(10, 1, 0) never ended.
      */
     @Test
@@ -120,6 +120,8 @@ class FuzzFoundBugsTest {
             "{{ 'x' * 10000000000 }}",
             "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
             "{{ range('a') }}",
+            "{{ '\\uend|' }}",
+            "{{ '\\u0",
         };
         for (String t : templates) {
             Path file = Files.writeString(tmp.resolve("chat_template.jinja"), t);
