@@ -6,8 +6,9 @@
 #   bench/qmem/run.sh        1B LoRA, 1B LoRA+4-bit, 7B LoRA+4-bit (the 7B case takes ~30 min on 2 cores)
 #   bench/qmem/run.sh 1b     the two 1B cases;   bench/qmem/run.sh 7b   the 7B case
 # Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
-#      HEAP (the JVM's -Xmx, 512m: weights and activations live in libtorch's native memory, the
-#      Java heap only holds one weight's quantization scratch), MALLOC_ARENA_MAX (2)
+#      HEAP (the JVM's -Xmx, 256m: weights and activations live in libtorch's native memory, the
+#      Java heap only holds one weight's quantization scratch; a heap the GC lets fill up with
+#      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ (131072), MALLOC_ARENA_MAX (2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WHAT=${1:-all}
@@ -15,11 +16,13 @@ BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
 THREADS=${THREADS:-2}
 SEQ=${SEQ:-512}
 STEPS=${STEPS:-2}
-HEAP=${HEAP:-512m}
+HEAP=${HEAP:-256m}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-# glibc gives each thread that allocates its own arena (up to 8 per core); freed activation memory
-# then sits in arenas other threads do not reuse. Two arenas keep the step's peak lower.
+# as bin/jlora and the kernelspec set them: a fixed mmap threshold (glibc's dynamic one off) returns
+# each freed block of 128 KiB or more to the system at once; two malloc arenas. With glibc's
+# defaults the 1B QLoRA step peaked at 3.5 GiB (README)
+export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
 mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
@@ -36,7 +39,7 @@ run_case() { # LABEL DIR QUANTIZATION GOAL_GIB
 }
 
 echo "== batch 1 x $SEQ tokens, LoRA r16 all-linear, checkpointing on, $STEPS steps, -Xmx$HEAP," \
-     "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX, $THREADS threads =="
+     "MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX, $THREADS threads =="
 if [[ $WHAT == all || $WHAT == 1b ]]; then
   [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
   run_case 1B "$M1B" float16 3.5

@@ -20,9 +20,12 @@ import java.util.Map;
  *       (and LoRA+8-bit likewise, the projections at one byte a weight);
  *   <li>activations, in all three: gradient checkpointing at every decoder layer, so the
  *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
- *       gradients, and the logits with their log-softmax and gradient.
+ *       gradients, and the head: for full fine-tuning the whole logits with their log-softmax and
+ *       gradient; over a frozen head (LoRA, LoRA+4-bit) one vocabulary block of logits and of the
+ *       widened head at a time ({@link io.jlora.model.VocabChunkedLoss});
+ *   <li>the runtime, in all: the JVM with a small heap and libtorch, {@link #RUNTIME_GB}.
  * </ul>
- * The runtime itself (JVM, libtorch, tokenizer) and allocator slack are not counted.
+ * bench/qmem measures the whole process against these figures.
  */
 public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seqLen, long parameters,
         long loraParameters, double fullGb, double loraGb, double lora4bitGb, double lora8bitGb, double activationsGb) {
@@ -32,6 +35,15 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
     public static final int DEFAULT_SEQ_LEN = 512;
 
     private static final double GB = 1L << 30;
+
+    /**
+     * What the process holds before any weight: the JVM (a 256 MiB heap, code, threads) and
+     * libtorch's code and thread pools. bench/qmem measured 0.2-0.3 GiB.
+     */
+    public static final double RUNTIME_GB = 0.3;
+
+    /** Largest block of logits or widened head that the frozen-head loss holds: 32 MiB of float32. */
+    private static final double HEAD_BLOCK_VALUES = (32L << 20) / 4.0;
 
     /** The estimate for a config.json (or the folder holding one) with the defaults: r 16, batch 1, 512 tokens. */
     public static MemoryEstimate of(Path config) {
@@ -51,26 +63,27 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
         long p = s.parameters();
         long projections = s.projectionParameters();
         long lora = s.loraParameters(loraR);
-        double activations = activationBytes(s, loraR, batchSize, seqLen);
+        double activations = activationBytes(s, loraR, batchSize, seqLen, true);
+        double runtime = RUNTIME_GB * GB;
         double adapters = 16.0 * lora;
         double oneLayerWidened = 4.0 * s.projectionParametersPerLayer();
-        double full = 16.0 * p + activations;
-        double loraBytes = 2.0 * p + adapters + oneLayerWidened + activations;
-        double trainingExtras = 2.0 * (p - projections) + adapters + oneLayerWidened + activations;
+        double full = 16.0 * p + activationBytes(s, loraR, batchSize, seqLen, false) + runtime;
+        double loraBytes = 2.0 * p + adapters + oneLayerWidened + activations + runtime;
+        double trainingExtras = 2.0 * (p - projections) + adapters + oneLayerWidened + activations + runtime;
         double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + trainingExtras;
         double eightBit = projections * 1.0 + trainingExtras;
         return new MemoryEstimate(s, loraR, batchSize, seqLen, p, lora, full / GB, loraBytes / GB, fourBit / GB,
                 eightBit / GB, activations / GB);
     }
 
-    private static double activationBytes(ModelShape s, int r, int batch, int seq) {
+    private static double activationBytes(ModelShape s, int r, int batch, int seq, boolean frozenHead) {
         double tokens = (double) batch * seq;
         double checkpoints = s.layers() * tokens * s.hidden();
         // one layer: norm outputs and residuals (~6 hidden), q and attention output, k and v, the
         // four MLP intermediates (gate, up, silu, product), the adapters' rank-r intermediates
         double layer = tokens * (6.0 * s.hidden() + 2 * s.qOut() + 2 * s.kvOut() + 4.0 * s.intermediate() + 7.0 * r)
                 + 2.0 * batch * s.heads() * (double) seq * seq; // scores and probabilities
-        double logits = 3.0 * tokens * s.vocab();
+        double logits = frozenHead ? 3.0 * Math.min(tokens * s.vocab(), HEAD_BLOCK_VALUES) : 3.0 * tokens * s.vocab();
         return 4.0 * (checkpoints + 2 * layer + logits);
     }
 
