@@ -6,7 +6,7 @@
 #   bench/qmem/run.sh        1B LoRA, 1B LoRA+4-bit, 7B LoRA+4-bit (the 7B case takes ~30 min on 2 cores)
 #   bench/qmem/run.sh 1b     the two 1B cases;   bench/qmem/run.sh 7b   the 7B case
 # Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
-#      HEAP (the JVM's -Xmx, 256m: weights and activations live in libtorch's native memory, the
+#      HEAP (the JVM's -Xmx, 128m: weights and activations live in libtorch's native memory, the
 #      Java heap only holds one weight's quantization scratch; a heap the GC lets fill up with
 #      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ (131072), MALLOC_ARENA_MAX (2)
 set -euo pipefail
@@ -16,7 +16,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
 THREADS=${THREADS:-2}
 SEQ=${SEQ:-512}
 STEPS=${STEPS:-2}
-HEAP=${HEAP:-256m}
+HEAP=${HEAP:-128m}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 # as bin/jlora and the kernelspec set them: a fixed mmap threshold (glibc's dynamic one off) returns

@@ -112,7 +112,7 @@ public final class KernelSpecInstaller {
         // idle OpenMP workers sleep instead of spinning: on shared cores spinning made libtorch ops 3-5x slower
         env.addProperty("OMP_WAIT_POLICY", "PASSIVE");
         // freed tensors go back to the system at once instead of staying in malloc's heaps (a fixed
-        // mmap threshold turns off glibc's dynamic one): a QLoRA step's resident peak was 1.5x larger
+        // mmap threshold turns off glibc's dynamic one): a QLoRA step's resident peak was 1.6x larger
         // without (bench/qmem); two arenas give freed memory fewer places to sit
         env.addProperty("MALLOC_MMAP_THRESHOLD_", "131072");
         env.addProperty("MALLOC_ARENA_MAX", "2");
