@@ -12,7 +12,11 @@ import ai.djl.ndarray.types.Shape;
  * that neither the [tokens, vocab] logits nor the widened head are ever whole: at a 128k vocabulary
  * and 512 tokens the float32 logits alone are 250 MB, their log-softmax and gradient as much again.
  *
- * <p>Two passes over the vocabulary blocks, with no autograd: the first keeps a running maximum and
+ * <p>A float32 head (nothing to widen) is read whole by one pass over blocks of tokens: each block's
+ * logits [tokens, vocab] are made once, and its loss and input gradient follow from them. A
+ * half-precision head is widened one block of vocabulary rows at a time instead, so that no widened
+ * copy of the whole head exists; the loss then needs two passes over the vocabulary (each block's
+ * logits computed twice, a head's forward GEMM more), with no autograd: the first keeps a running maximum and
  * sum of exponentials per token (the log-sum-exp, as an online softmax) and picks each target's
  * logit; the second recomputes each block's logits and accumulates the gradient
  * {@code (softmax - onehot(target)) * weight W}, the weight of a token being {@code scale} when
@@ -53,6 +57,9 @@ public final class VocabChunkedLoss {
             NDArray target = owned(scope, owned(scope, labels.get(":, 1:")).reshape(n));
             NDArray counted = owned(scope, owned(scope, target.neq(CausalLmLoss.IGNORE_INDEX)).toType(DataType.FLOAT32, false));
             NDArray safeTarget = owned(scope, target.maximum(0));
+            if (weight.getDataType() == DataType.FLOAT32 && rows.getDataType() == DataType.FLOAT32) {
+                return byTokenBlocks(rows, weight, safeTarget, counted, scale, blockBytes, shape, owner, scope);
+            }
             // a block's logits [n, rows] and its widened weight [rows, hidden] both within blockBytes
             long step = ChunkedLinear.rowsPerBlock(Math.max(width, n), blockBytes);
 
@@ -102,6 +109,45 @@ public final class VocabChunkedLoss {
             typed.attach(owner);
             return new Result(loss, typed);
         }
+    }
+
+    /**
+     * One pass for a float32 head: per block of tokens (its logits within blockBytes), the logits
+     * once, then log-sum-exp, the picked target logits and {@code (softmax - onehot) * weight @ W}.
+     */
+    private static Result byTokenBlocks(NDArray rows, NDArray weight, NDArray safeTarget, NDArray counted, double scale,
+            long blockBytes, Shape shape, NDManager owner, NDManager scope) {
+        long n = rows.getShape().get(0);
+        long width = rows.getShape().get(1);
+        long vocab = weight.getShape().get(0);
+        long step = Math.max(1, blockBytes / (4 * vocab));
+        NDArray grad = scope.zeros(new Shape(n, width), DataType.FLOAT32);
+        NDArray vocabIds = owned(scope, scope.arange(0, (int) vocab, 1, DataType.INT64).expandDims(0));
+        double lossSum = 0;
+        for (long from = 0; from < n; from += step) {
+            long to = Math.min(n, from + step);
+            try (NDManager block = scope.newSubManager()) {
+                NDArray x = owned(block, rows.get(new NDIndex("{}:{}", from, to)));
+                NDArray column = owned(block, owned(block, safeTarget.get(new NDIndex("{}:{}", from, to))).expandDims(1));
+                NDArray tokenWeight = owned(block, owned(block, owned(block, counted.get(new NDIndex("{}:{}", from, to)))
+                        .mul((float) scale)).expandDims(1));
+                NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(x, weight, null).singletonOrThrow());
+                NDArray max = owned(block, logits.max(new int[] {1}, true));
+                NDArray lse = owned(block, max.add(owned(block, owned(block, owned(block, logits.sub(max)).exp())
+                        .sum(new int[] {1}, true)).log()));
+                NDArray picked = owned(block, logits.gather(column, 1));
+                lossSum += owned(block, owned(block, lse.sub(picked)).mul(tokenWeight)).sum().getFloat();
+                NDArray onehot = owned(block, owned(block, vocabIds.eq(column)).toType(DataType.FLOAT32, false));
+                NDArray g = logits.sub(lse).exp().sub(onehot).mul(tokenWeight);
+                grad.set(new NDIndex("{}:{}", from, to), owned(block, g.matMul(weight)));
+            }
+        }
+        long batch = shape.get(0);
+        long time = shape.get(1);
+        NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
+        NDArray typed = full.toType(DataType.FLOAT32, false);
+        typed.attach(owner);
+        return new Result((float) lossSum, typed);
     }
 
     /** Logits of rows [from, to) of the vocabulary, [n, to - from], owned by {@code block}. */
