@@ -134,4 +134,30 @@ class FuzzFoundBugsTest {
             assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
         }
     }
+
+    /**
+     * A BPE merge whose second part is shorter than model.continuing_subword_prefix made the native
+     * tokenizer library panic while building the model, which aborted the JVM (bench/fuzz run of
+     * 2026-11-29, tokenizer target). Without the guard this test takes its JVM down.
+     */
+    @Test
+    void bpeMergeShorterThanTheSubwordPrefixIsRefusedBeforeTheNativeLibrary() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
+        com.fasterxml.jackson.databind.node.ObjectNode tokenizer =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(source.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode model = (com.fasterxml.jackson.databind.node.ObjectNode) tokenizer.get("model");
+        model.put("continuing_subword_prefix", "x".repeat(24));
+        model.putArray("merges").addArray().add("e").add("s");
+        Path dir = Files.createDirectories(tmp.resolve("bpe"));
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir));
+        assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("model.merges[0]"), e.getMessage());
+        // the legacy "a b" form too, and a cut inside a two-byte character
+        model.put("continuing_subword_prefix", "#");
+        model.putArray("merges").add("e \u00e9");
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        e = assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir));
+        assertTrue(e.getMessage().contains("inside a character"), e.getMessage());
+    }
 }
