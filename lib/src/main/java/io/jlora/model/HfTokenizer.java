@@ -44,7 +44,7 @@ public final class HfTokenizer implements AutoCloseable {
             throw new ModelFormatException(json, null, "file not found");
         }
         JsonNode tokenizerJson = readJson(json);
-        BpeMergeCheck.check(json, tokenizerJson);
+        NativeTokenizerGuard.check(json, tokenizerJson);
         HuggingFaceTokenizer tok;
         try {
             // no truncation nor padding: transformers' tokenizer(text) does neither by default

@@ -141,6 +141,21 @@ class FuzzFoundBugsTest {
      * 2026-11-29, tokenizer target). Without the guard this test takes its JVM down.
      */
     @Test
+    void aHugeAddedTokenIsRefusedBeforeTheNativeLibraryStallsOnIt() throws IOException {
+        // loading took minutes (time quadratic in the token's length): a fuzz hang of 2026-11-29
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
+        com.fasterxml.jackson.databind.node.ObjectNode tokenizer =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(source.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tokenizer.get("added_tokens").get(1)).put("content", "x".repeat(262_144));
+        Path dir = Files.createDirectories(tmp.resolve("added"));
+        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        ModelFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir)));
+        assertTrue(e.getMessage().contains("added_tokens[1].content"), e.getMessage());
+    }
+
+    @Test
     void bpeMergeShorterThanTheSubwordPrefixIsRefusedBeforeTheNativeLibrary() throws IOException {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
