@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.JloraException;
+import io.jlora.io.DirectViews;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
 import java.util.SplittableRandom;
@@ -41,7 +42,9 @@ final class BranchFactory {
             }
             case PISSA -> throw new IllegalArgumentException("PiSSA weights come from pissa()");
         }
-        return new NDArray[] {owner.create(a, new Shape(r, in)), owner.create(b, new Shape(out, r))};
+        // in libtorch's memory: DJL's create(float[]) would keep a Java direct buffer per matrix, counted
+        // against the JVM's direct-memory cap (-Xmx by default); a 7B model's adapter exceeds 128 MB
+        return new NDArray[] {DirectViews.upload(owner, a, new Shape(r, in)), DirectViews.upload(owner, b, new Shape(out, r))};
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.jlora.io.DirectViews;
 import java.nio.FloatBuffer;
 import java.util.function.Consumer;
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.jlora.io.DirectViews;
 import io.jlora.model.CausalLm;
 import io.jlora.model.CausalLmLoss;
 import io.jlora.model.Decoder;

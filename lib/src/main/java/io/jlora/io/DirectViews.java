@@ -1,4 +1,4 @@
-package io.jlora.quant;
+package io.jlora.io;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,16 +12,16 @@ import java.nio.FloatBuffer;
  * Java views of CPU tensors' memory, to read and write them without copies: DJL's
  * {@code toByteBuffer(true)} returns the tensor's own storage for a contiguous CPU array.
  */
-final class DirectViews {
+public final class DirectViews {
 
     private DirectViews() {}
 
-    static ByteBuffer bytes(NDArray a) {
+    public static ByteBuffer bytes(NDArray a) {
         requireCpu(a);
         return a.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    static FloatBuffer floats(NDArray a) {
+    public static FloatBuffer floats(NDArray a) {
         return bytes(a).asFloatBuffer();
     }
 
@@ -31,7 +31,7 @@ final class DirectViews {
      * keeps: memory counted against -XX:MaxDirectMemorySize (by default the heap's -Xmx), which a
      * 7B model's 3.5 GB of 4-bit codes would exhaust under a small heap.
      */
-    static NDArray upload(NDManager m, byte[] bytes, Shape shape, DataType type) {
+    public static NDArray upload(NDManager m, byte[] bytes, Shape shape, DataType type) {
         if (m.getDevice().isGpu()) {
             return m.create(ByteBuffer.wrap(bytes), shape, type);
         }
@@ -41,7 +41,7 @@ final class DirectViews {
     }
 
     /** As {@link #upload(NDManager, byte[], Shape, DataType)}, for float32 values. */
-    static NDArray upload(NDManager m, float[] values, Shape shape) {
+    public static NDArray upload(NDManager m, float[] values, Shape shape) {
         if (m.getDevice().isGpu()) {
             return m.create(values, shape);
         }
