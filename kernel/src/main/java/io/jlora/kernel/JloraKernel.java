@@ -432,7 +432,15 @@ public final class JloraKernel {
         Message parent = currentRequest;
         sockets.publish(parent != null ? parent.broadcast("stream", content)
                 : Message.broadcastWithoutParent("stream", content, history.session() + ""));
-        sockets.drainIopub(1000);
+        // the JVM halts when the shutdown hooks return: give the IOPub thread time to hand the message
+        // to ZeroMQ even on a loaded machine, then ZeroMQ's I/O thread time to write it (nothing waits
+        // for that write, and a socket may only be closed by its own thread)
+        sockets.drainIopub(5000);
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void flushStreams() {
