@@ -3,7 +3,8 @@
 #   bench/quant/run.sh            dequantization throughput of a 4096x4096 NF4 weight (GB/s of
 #                                 float32 output), plain Java path vs DJL-op paths; then a LoRA
 #                                 step (r 16, all projections) on a ~124M Llama-shaped random model,
-#                                 float32 base vs int4 base, and their ratio
+#                                 float32 base vs int4 base, and their ratio (the Trainer's step:
+#                                 checkpointing on, AdamW)
 #   bench/quant/run.sh dequant    only the first part;   bench/quant/run.sh step   only the second
 # Env: BENCH_DIR (models, default /tmp/jlora-bench), THREADS (2), REPEATS (5), SEQ (128)
 set -euo pipefail
@@ -16,6 +17,9 @@ SEQ=${SEQ:-128}
 mkdir -p "$BENCH_DIR"
 # sleeping (not spinning) OpenMP workers: spinning ones stall on a shared 2-core machine
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# glibc settings bin/jlora runs with (freed tensors go back to the system)
+export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
 mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
 CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"

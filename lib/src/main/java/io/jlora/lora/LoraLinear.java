@@ -48,6 +48,11 @@ public final class LoraLinear implements Linear {
         return base.path();
     }
 
+    @Override
+    public Linear frozenBase() {
+        return base.frozenBase();
+    }
+
     /** The base weight (with any merged adapters in it). */
     @Override
     public NDArray weight() {

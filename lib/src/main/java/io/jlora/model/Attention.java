@@ -49,8 +49,10 @@ final class Attention {
             q = qNorm.forward(q);
             k = kNorm.forward(k);
         }
-        q = RotaryEmbedding.apply(q.transpose(0, 2, 1, 3), cos, sin);
-        k = RotaryEmbedding.apply(k.transpose(0, 2, 1, 3), cos, sin);
+        NDArray qt = q.transpose(0, 2, 1, 3);
+        NDArray kt = k.transpose(0, 2, 1, 3);
+        q = RotaryEmbedding.apply(qt, cos, sin);
+        k = RotaryEmbedding.apply(kt, cos, sin);
         v = v.transpose(0, 2, 1, 3);
         if (cache != null) {
             NDList kv = cache.append(layer, k, v);
@@ -65,20 +67,35 @@ final class Attention {
         NDArray qg = q.reshape(b, kvHeads, group, t, headDim);
         NDArray kg = k.expandDims(2);
         NDArray vg = v.expandDims(2);
-        NDArray raw = qg.matMul(kg.transpose(0, 1, 2, 4, 3));
-        // not raw.mul(scale): DJL wraps a Number in an array over a Java buffer and closes it at once, but
+        // The [heads, t, s] scores are the largest arrays of a layer (32 MiB each at 32 heads and 512
+        // tokens): scaled and masked in place (matmul, mul by a scalar and add keep none of them for
+        // backward) and closed once softmax has them, which keeps its own output; DJL would otherwise
+        // hold each of them until the layer's manager closes, after its backward pass.
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3));
+        // not a Java Number: DJL wraps it in an array over a Java buffer and closes it at once, but
         // autograd keeps it for the backward pass, which then reads freed memory after a GC; a
         // libtorch-made scalar owns its memory (io.jlora.train.Scalars, GoldenTrainingTest)
-        NDArray scores = raw.mul(raw.getManager().full(new Shape(), scale, raw.getDataType()))
-                .toType(DataType.FLOAT32, false);
-        if (mask != null) {
-            scores = scores.add(mask);
+        scores.muli(scores.getManager().full(new Shape(), scale, scores.getDataType()));
+        NDArray wide = scores.toType(DataType.FLOAT32, false);
+        if (wide != scores) {
+            scores.close();
         }
-        NDArray probs = scores.softmax(-1).toType(q.getDataType(), false);
-        NDArray out = probs.matMul(vg)
-                .reshape(b, heads, t, headDim)
+        if (mask != null) {
+            wide.addi(mask);
+        }
+        NDArray probs = wide.softmax(-1);
+        wide.close();
+        NDArray typed = probs.toType(q.getDataType(), false);
+        if (typed != probs) {
+            probs.close();
+            probs = typed;
+        }
+        NDArray mixed = probs.matMul(vg);
+        NDArray out = mixed.reshape(b, heads, t, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(new Shape(b, t, (long) heads * headDim));
+        // q after rotary and the per-head output: copied into qg and out, kept by nothing
+        IntermediateArrays.close(q, qg, mixed);
         return oProj.forward(out);
     }
 }

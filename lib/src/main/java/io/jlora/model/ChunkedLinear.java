@@ -44,6 +44,40 @@ public final class ChunkedLinear {
         return forward(x, weight, bias, BLOCK_BYTES);
     }
 
+    /**
+     * {@code dy W}: dy [..., out] times the weight [out, in], widened to dy's type a block of rows at
+     * a time; the result [..., in] in dy's manager. For the backward pass of a frozen projection.
+     */
+    public static NDArray inputGradient(NDArray dy, NDArray weight) {
+        return inputGradient(dy, weight, BLOCK_BYTES);
+    }
+
+    static NDArray inputGradient(NDArray dy, NDArray weight, long blockBytes) {
+        if (weight.getDataType() == dy.getDataType()) {
+            return dy.matMul(weight);
+        }
+        long out = weight.getShape().get(0);
+        long step = rowsPerBlock(weight.getShape().get(1), blockBytes);
+        NDArray sum = null;
+        try (NDManager scratch = dy.getManager().newSubManager()) {
+            for (long from = 0; from < out; from += step) {
+                long to = Math.min(out, from + step);
+                NDArray w = rows(weight, from, to, dy.getDataType(), scratch);
+                NDArray g = dy.get(new NDIndex("..., {}:{}", from, to));
+                g.attach(scratch);
+                NDArray part = g.matMul(w);
+                if (sum == null) {
+                    sum = part;
+                } else {
+                    sum.addi(part);
+                    part.close();
+                }
+            }
+            sum.attach(dy.getManager());
+            return sum;
+        }
+    }
+
     static NDArray forward(NDArray x, NDArray weight, NDArray bias, long blockBytes) {
         long out = weight.getShape().get(0);
         long step = rowsPerBlock(weight.getShape().get(1), blockBytes);

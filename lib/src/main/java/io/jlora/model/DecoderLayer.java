@@ -21,6 +21,8 @@ final class DecoderLayer {
 
     NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
         NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index));
+        // h feeds the output and the MLP's norm: under ProjectionCuts a leaf, so each is backpropagated once
+        h = ProjectionCuts.shared(h);
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
 }

@@ -50,13 +50,17 @@ public final class DropoutMasks {
         Shape shape = x.getShape();
         ByteBuffer bits = STREAM.get().draw(shape.size(), 1 - p);
         NDArray mask;
-        // bytes to x's type in libtorch: the result owns its memory (the byte view over the reused
-        // Java buffer is closed at once, before the next draw overwrites it)
+        // a libtorch copy of the bytes, which owns its memory (the view over the reused Java buffer is
+        // closed at once, before the next draw overwrites it). Kept as 0/1 bytes: x * mask promotes to
+        // x's type, and autograd keeps the byte mask (a quarter of a float mask) for the backward pass
         try (NDArray bytes = m.create(bits, shape, DataType.UINT8)) {
-            mask = bytes.toType(x.getDataType(), true);
+            mask = bytes.duplicate();
         }
-        NDArray scaled = mask.muli(m.full(new Shape(), (float) (1 / (1 - p)), mask.getDataType()));
-        return x.mul(scaled);
+        NDArray kept = x.mul(mask);
+        NDArray out = kept.mul(m.full(new Shape(), (float) (1 / (1 - p)), x.getDataType()));
+        kept.close();
+        mask.close();
+        return out;
     }
 
     /** One thread's random stream and its reusable byte buffer. */

@@ -25,6 +25,11 @@ public interface Linear {
      */
     NDArray forward(NDArray x);
 
+    /** The projection that holds the frozen weight: this one, or the base an adapter wraps. */
+    default Linear frozenBase() {
+        return this;
+    }
+
     default long inFeatures() {
         return weight().getShape().get(1);
     }

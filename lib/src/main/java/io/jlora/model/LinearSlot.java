@@ -27,7 +27,9 @@ public final class LinearSlot {
     }
 
     public NDArray forward(NDArray x) {
-        return linear.forward(x);
+        ProjectionCuts cuts = linear.frozenBase() instanceof OnDemandWeight ? ProjectionCuts.active() : null;
+        // inside a cuts scope the projection and its adapters start from a leaf cut from x
+        return linear.forward(cuts != null ? cuts.input(x) : x);
     }
 
     /** Puts {@code replacement} in place; it must keep the path and the in/out sizes. */

@@ -24,8 +24,17 @@ final class RmsNorm {
     NDArray forward(NDArray x) {
         DataType type = x.getDataType();
         NDArray xf = x.toType(DataType.FLOAT32, false);
-        NDArray rms = xf.square().mean(new int[] {-1}, true).add(eps).sqrt();
+        NDArray squares = xf.square();
+        NDArray rms = squares.mean(new int[] {-1}, true).add(eps).sqrt();
         // x first in every op, so that results belong to the caller's (per-step) manager
-        return xf.div(rms).toType(type, false).mul(weight);
+        NDArray normed = xf.div(rms);
+        NDArray typed = normed.toType(type, false);
+        NDArray out = typed.mul(weight);
+        // x-sized temporaries autograd does not keep (pow keeps its input, mul its other operand)
+        IntermediateArrays.close(squares, normed, typed);
+        if (xf != x) {
+            xf.close();
+        }
+        return out;
     }
 }

@@ -30,13 +30,23 @@ final class RotaryEmbedding {
 
     /** x: [batch, heads, time, headDim]; cos/sin: [time, headDim]. */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        return x.mul(cos).add(rotateHalf(x).mul(sin));
+        NDArray cosPart = x.mul(cos);
+        NDArray rotated = rotateHalf(x);
+        NDArray sinPart = rotated.mul(sin);
+        NDArray out = cosPart.add(sinPart);
+        // temporaries autograd does not keep (the products keep cos and sin only)
+        IntermediateArrays.close(cosPart, rotated, sinPart);
+        return out;
     }
 
     /** [x1, x2] -> [-x2, x1] over the last axis. */
     static NDArray rotateHalf(NDArray x) {
         int last = x.getShape().dimension() - 1; // DJL's split wants a non-negative axis
         NDList halves = x.split(2, last);
-        return halves.get(1).neg().concat(halves.get(0), last);
+        NDArray negated = halves.get(1).neg();
+        NDArray out = negated.concat(halves.get(0), last);
+        negated.close();
+        halves.close();
+        return out;
     }
 }

@@ -15,13 +15,14 @@ import ai.djl.ndarray.types.Shape;
  * <p>A float32 head (nothing to widen) is read whole by one pass over blocks of tokens: each block's
  * logits [tokens, vocab] are made once, and its loss and input gradient follow from them. A
  * half-precision head is widened one block of vocabulary rows at a time instead, so that no widened
- * copy of the whole head exists; the loss then needs two passes over the vocabulary (each block's
- * logits computed twice, a head's forward GEMM more), with no autograd: the first keeps a running maximum and
- * sum of exponentials per token (the log-sum-exp, as an online softmax) and picks each target's
- * logit; the second recomputes each block's logits and accumulates the gradient
- * {@code (softmax - onehot(target)) * weight W}, the weight of a token being {@code scale} when
- * it is counted and 0 when its label is {@link CausalLmLoss#IGNORE_INDEX}. The caller pushes that
- * gradient back through the rest of the model (backward with it as the output gradient).
+ * copy of the whole head exists, in one pass over the vocabulary with no autograd, each block's
+ * logits made once (an online softmax, as flash attention computes it): a running maximum per
+ * token, the sum of exponentials below it, the target's logit, and the product of those
+ * exponentials with the block's rows of W, rescaled whenever the maximum grows. The gradient
+ * {@code (softmax - onehot(target)) * weight W} follows at the end, the weight of a token being
+ * {@code scale} when it is counted and 0 when its label is {@link CausalLmLoss#IGNORE_INDEX}. The
+ * caller pushes that gradient back through the rest of the model (backward with it as the output
+ * gradient).
  */
 public final class VocabChunkedLoss {
 
@@ -63,18 +64,23 @@ public final class VocabChunkedLoss {
             // a block's logits [n, rows] and its widened weight [rows, hidden] both within blockBytes
             long step = ChunkedLinear.rowsPerBlock(Math.max(width, n), blockBytes);
 
-            // 1. log-sum-exp per token (online: running max m, running sum of exp(logit - m)) and target logits
+            // one pass, as an online softmax (flash attention's): per token a running max m, the sum
+            // of exp(logit - m), the target's logit, and acc = sum over blocks of exp(logits - m) W,
+            // rescaled by exp(m_old - m_new) whenever m grows
             NDArray max = scope.full(new Shape(n), Float.NEGATIVE_INFINITY);
             NDArray sumExp = scope.zeros(new Shape(n));
             NDArray picked = scope.zeros(new Shape(n));
+            NDArray acc = scope.zeros(new Shape(n, width), DataType.FLOAT32);
             for (long from = 0; from < vocab; from += step) {
                 long to = Math.min(vocab, from + step);
                 try (NDManager block = scope.newSubManager()) {
-                    NDArray logits = logits(rows, weight, from, to, block);
+                    NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
+                    NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
                     NDArray newMax = owned(block, max.maximum(owned(block, logits.max(new int[] {1}))));
-                    NDArray kept = owned(block, owned(block, owned(block, max.sub(newMax)).exp()).mul(sumExp));
-                    NDArray added = logits.sub(newMax.expandDims(1)).exp().sum(new int[] {1});
-                    sumExp.set(new NDIndex(":"), kept.add(added));
+                    NDArray rescale = owned(block, owned(block, max.sub(newMax)).exp());
+                    NDArray e = owned(block, owned(block, logits.sub(owned(block, newMax.expandDims(1)))).exp());
+                    sumExp.muli(rescale).addi(owned(block, e.sum(new int[] {1})));
+                    acc.muli(owned(block, rescale.expandDims(1))).addi(owned(block, e.matMul(w)));
                     max.set(new NDIndex(":"), newMax);
                     NDArray inBlock = safeTarget.gte(from).logicalAnd(safeTarget.lt(to)).toType(DataType.FLOAT32, false);
                     NDArray local = safeTarget.sub(from).clip(0, to - from - 1).expandDims(1);
@@ -87,23 +93,13 @@ public final class VocabChunkedLoss {
             NDArray tokenLosses = owned(scope, owned(scope, logSumExp.sub(picked)).mul(counted));
             float loss = owned(scope, tokenLosses.sum()).getFloat() * (float) scale;
 
-            // 2. gradient of the input: sum over blocks of (softmax - onehot) * token weight @ W
-            NDArray tokenWeight = owned(scope, counted.mul((float) scale)).expandDims(1);
-            tokenWeight.attach(scope);
-            NDArray lse = owned(scope, logSumExp.expandDims(1));
-            NDArray column = owned(scope, safeTarget.expandDims(1));
-            NDArray grad = scope.zeros(new Shape(n, width), DataType.FLOAT32);
-            for (long from = 0; from < vocab; from += step) {
-                long to = Math.min(vocab, from + step);
-                try (NDManager block = scope.newSubManager()) {
-                    NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
-                    NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
-                    NDArray onehot = owned(block, owned(block, block.arange((int) from, (int) to, 1, DataType.INT64).expandDims(0))
-                            .eq(column)).toType(DataType.FLOAT32, false);
-                    NDArray g = logits.sub(lse).exp().sub(onehot).mul(tokenWeight);
-                    grad.addi(g.matMul(w));
-                }
-            }
+            // the input gradient: (softmax - onehot(target)) W per token, times its weight
+            // (scale when counted, 0 when ignored) = weight * (acc / sumExp - W[target])
+            NDArray tokenWeight = owned(scope, owned(scope, counted.mul((float) scale)).expandDims(1));
+            NDArray targetRows = owned(scope, owned(scope, weight.get(new NDIndex("{}", safeTarget)))
+                    .toType(DataType.FLOAT32, false));
+            NDArray grad = owned(scope, owned(scope, owned(scope, acc.div(owned(scope, sumExp.expandDims(1))))
+                    .sub(targetRows)).mul(tokenWeight));
             NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
             NDArray typed = full.toType(hidden.getDataType(), false);
             typed.attach(owner);

@@ -19,6 +19,8 @@ import java.util.Arrays;
 final class BnbLinearFactory implements LinearFactory {
 
     private final Path source;
+    /** The transient float weights of this model's 4-bit projections. */
+    private final WeightScratch scratch = new WeightScratch();
 
     /** {@code source}: the folder, named in errors. */
     BnbLinearFactory(Path source) {
@@ -44,7 +46,7 @@ final class BnbLinearFactory implements LinearFactory {
         for (FourBitType type : FourBitType.values()) {
             String stateKey = w + "." + BnbQuantState.key(type);
             if (weights.has(stateKey)) {
-                return new QuantizedLinear(path, fourBit(w, stateKey, out, in, weights), bias);
+                return new QuantizedLinear(path, fourBit(w, stateKey, out, in, weights), bias, scratch);
             }
         }
         if (weights.has(path + ".SCB")) {

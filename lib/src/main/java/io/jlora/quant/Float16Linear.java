@@ -3,15 +3,17 @@ package io.jlora.quant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.jlora.model.ChunkedLinear;
-import io.jlora.model.Linear;
+import io.jlora.model.OnDemandWeight;
+import io.jlora.model.ProjectionCuts;
 
 /**
  * A frozen projection stored in float16 (2 bytes a parameter) and computed in the input's type:
  * on the CPU, where float16 arithmetic is slow, each forward widens the weight to float32 (in blocks
  * of rows, {@link ChunkedLinear}) and closes the copy after use, so plain LoRA keeps about 2 bytes
- * per frozen parameter. Also the head over a float16 embedding.
+ * per frozen parameter. Also the head over a float16 embedding. Under {@link ProjectionCuts} the
+ * widened blocks are not kept for the backward pass: {@link #inputGradient} widens them again.
  */
-public final class Float16Linear implements Linear {
+public final class Float16Linear implements OnDemandWeight {
 
     private final String path;
     private final NDArray weight16;
@@ -64,11 +66,21 @@ public final class Float16Linear implements Linear {
 
     @Override
     public NDArray forward(NDArray x) {
+        NDArray cut = ProjectionCuts.baseOutput(this, x);
+        if (cut != null) {
+            return cut;
+        }
         if (x.getDataType() == DataType.FLOAT16) {
             return ai.djl.nn.core.Linear.linear(x, weight16, bias).singletonOrThrow();
         }
         // widened a block of rows at a time: a 128k-token head is 1 GB in float32
-        return ChunkedLinear.forward(x, weight16, bias);
+        NDArray r = ChunkedLinear.forward(x, weight16, bias);
+        return r;
+    }
+
+    @Override
+    public NDArray inputGradient(NDArray outputGradient) {
+        return ChunkedLinear.inputGradient(outputGradient, weight16);
     }
 
     @Override

@@ -38,6 +38,15 @@ public final class FourBitDequantizer {
      */
     public static void dequantize(ByteBuffer packed, float[] absmax, float[] code, int blockSize, long count,
             FloatBuffer out) {
+        dequantize(packed, absmax, 0, code, blockSize, count, out);
+    }
+
+    /**
+     * As above from value {@code firstBlock * blockSize} of the weight: {@code packed} starts at that
+     * value's byte, {@code absmax} is the whole weight's.
+     */
+    public static void dequantize(ByteBuffer packed, float[] absmax, int firstBlock, float[] code, int blockSize,
+            long count, FloatBuffer out) {
         if (count > out.capacity()) {
             throw new IllegalArgumentException("output holds " + out.capacity() + " values, " + count + " needed");
         }
@@ -53,7 +62,7 @@ public final class FourBitDequantizer {
             byte[] in = scratch != null ? scratch.in : new byte[length];
             float[] values = scratch != null ? scratch.values : new float[2 * length];
             packed.get(from, in, 0, length);
-            decodeChunk(in, length, values, pairs, absmax, from / bytesPerBlock, bytesPerBlock);
+            decodeChunk(in, length, values, pairs, absmax, firstBlock + from / bytesPerBlock, bytesPerBlock);
             int valueCount = (int) Math.min(2L * length, count - 2L * from);
             out.put(2 * from, values, 0, valueCount);
         });

@@ -122,9 +122,41 @@ public final class FourBitWeight {
         }
         // libtorch allocates the result; Java writes straight into its memory
         NDArray out = target.create(shape, DataType.FLOAT32);
+        dequantizeInto(out);
+        return out;
+    }
+
+    /**
+     * Rows [from, to) dequantized into {@code out}, a contiguous float32 CPU array of that many
+     * values, by the Java path; {@code from * columns} must be a multiple of the block size, and
+     * {@code absmax} the weight's {@link #blockAbsmax()}.
+     */
+    public void dequantizeRowsInto(NDArray out, long from, long to, float[] absmax) {
+        long columns = shape.get(1);
+        long first = from * columns;
+        long count = (to - from) * columns;
+        if (first % spec.blockSize() != 0 || out.getDataType() != DataType.FLOAT32 || out.size() != count) {
+            throw new IllegalArgumentException("rows " + from + ".." + to + " of " + shape + " into " + out.getDataType()
+                    + out.getShape());
+        }
+        ByteBuffer bytes = DirectViews.bytes(packed);
+        ByteBuffer rows = bytes.slice(Math.toIntExact(first / 2), Math.toIntExact((count + 1) / 2));
+        FourBitDequantizer.dequantize(rows, absmax, Math.toIntExact(first / spec.blockSize()), spec.type().code(),
+                spec.blockSize(), count, DirectViews.floats(out));
+    }
+
+    /** The float32 absmax of every block (double quantization undone), for {@link #dequantizeRowsInto}. */
+    public float[] blockAbsmax() {
+        return hostAbsmax();
+    }
+
+    /** Dequantizes into {@code out}, a contiguous float32 CPU array of this weight's size, by the Java path. */
+    public void dequantizeInto(NDArray out) {
+        if (out.getDataType() != DataType.FLOAT32 || out.size() != shape.size()) {
+            throw new IllegalArgumentException("need float32 of " + shape + ", got " + out.getDataType() + out.getShape());
+        }
         FourBitDequantizer.dequantize(DirectViews.bytes(packed), hostAbsmax(), spec.type().code(), spec.blockSize(),
                 shape.size(), DirectViews.floats(out));
-        return out;
     }
 
     /** A Java copy, for saving or inspection. */

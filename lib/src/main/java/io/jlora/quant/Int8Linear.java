@@ -5,14 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.io.DirectViews;
-import io.jlora.model.Linear;
+import io.jlora.model.OnDemandWeight;
+import io.jlora.model.ProjectionCuts;
 
 /**
  * A frozen projection kept as int8 codes with one scale per output row (LLM.int8-style weights;
  * the outlier decomposition of the matmul is not done: activations stay in float). Each forward
  * widens the codes into a float32 weight (two DJL ops, on any device) and closes it after use.
  */
-public final class Int8Linear implements Linear {
+public final class Int8Linear implements OnDemandWeight {
 
     private final String path;
     private final NDArray codes;
@@ -92,12 +93,27 @@ public final class Int8Linear implements Linear {
 
     @Override
     public NDArray forward(NDArray x) {
+        NDArray cut = ProjectionCuts.baseOutput(this, x);
+        if (cut != null) {
+            return cut;
+        }
         try (NDManager scratch = x.getManager().newSubManager()) {
             NDArray w = dequantize(scratch);
             if (x.getDataType() != DataType.FLOAT32) {
                 w = w.toType(x.getDataType(), false);
             }
             return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+        }
+    }
+
+    @Override
+    public NDArray inputGradient(NDArray outputGradient) {
+        try (NDManager scratch = outputGradient.getManager().newSubManager()) {
+            NDArray w = dequantize(scratch);
+            if (outputGradient.getDataType() != DataType.FLOAT32) {
+                w = w.toType(outputGradient.getDataType(), false);
+            }
+            return outputGradient.matMul(w);
         }
     }
 

@@ -1,41 +1,70 @@
 package io.jlora.quant;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import io.jlora.model.Linear;
+import ai.djl.ndarray.types.Shape;
+import io.jlora.model.GradRecording;
+import io.jlora.model.OnDemandWeight;
+import io.jlora.model.ProjectionCuts;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A frozen projection whose weight is kept 4-bit ({@link FourBitWeight}): each forward
  * dequantizes it into float32 (the compute type), multiplies, and closes the float copy, so that
  * between forwards only the packed bytes are resident.
  *
- * <p>Under autograd, torch's graph keeps each dequantized weight until the backward pass (the
- * matmul needs W for dL/dx). bitsandbytes avoids that with a custom autograd function that
- * dequantizes again in backward; DJL offers none, so training memory relies on gradient
- * checkpointing to hold the dequantized weights of one decoder layer at a time. The weight itself
- * never requires a gradient.
+ * <p>Under autograd a plain matmul would make torch keep each dequantized weight until the backward
+ * pass (it needs W for dL/dx). Training therefore runs inside {@link ProjectionCuts}, which takes
+ * this projection out of the graph and asks it for dL/dx = dL/dy W ({@link #inputGradient}),
+ * dequantizing again, as bitsandbytes' MatMul4Bit does in its backward. The weight itself never
+ * requires a gradient.
+ *
+ * <p>With recording off (inference, the first pass of checkpointed training, inside the cuts) the
+ * float weight is written a block of rows at a time into a buffer shared by the model's projections
+ * ({@link WeightScratch}), not into fresh memory.
  */
-public final class QuantizedLinear implements Linear {
+public final class QuantizedLinear implements OnDemandWeight {
+
+    /**
+     * Float weights made while recording gradients, which a graph may keep until its backward pass
+     * (tests: a checkpointed training step makes none).
+     */
+    static final LongAdder MADE_FOR_A_GRAPH = new LongAdder();
 
     private final String path;
     private final FourBitWeight weight;
     private final NDArray bias;
+    private final WeightScratch scratch;
 
     public QuantizedLinear(String path, FourBitWeight weight, NDArray bias) {
+        this(path, weight, bias, null);
+    }
+
+    /** {@code scratch}: shared by the projections of one model, or null (every weight in fresh memory). */
+    QuantizedLinear(String path, FourBitWeight weight, NDArray bias, WeightScratch scratch) {
         if (weight.shape().dimension() != 2) {
             throw new IllegalArgumentException(path + ": a linear weight is [out, in], not " + weight.shape());
         }
         this.path = path;
         this.weight = weight;
         this.bias = bias;
+        this.scratch = scratch;
     }
 
     /** Quantizes {@code floatWeight} [out, in] as {@code spec} says, on its device, into its manager. */
     public static QuantizedLinear quantize(String path, NDArray floatWeight, NDArray bias, FourBitSpec spec) {
+        return quantize(path, floatWeight, bias, spec, null);
+    }
+
+    static QuantizedLinear quantize(String path, NDArray floatWeight, NDArray bias, FourBitSpec spec,
+            WeightScratch scratch) {
         FourBitQuantizer q = new FourBitQuantizer(spec, floatWeight.getShape().getShape());
         WeightChunks.forEach(floatWeight, spec.blockSize(), q::accept);
-        return new QuantizedLinear(path, FourBitWeight.upload(q.finish(), floatWeight.getManager()), bias);
+        return new QuantizedLinear(path, FourBitWeight.upload(q.finish(), floatWeight.getManager()), bias, scratch);
     }
 
     @Override
@@ -74,14 +103,107 @@ public final class QuantizedLinear implements Linear {
 
     @Override
     public NDArray forward(NDArray x) {
-        try (NDManager scratch = x.getManager().newSubManager()) {
-            NDArray w = weight.dequantize(scratch);
-            if (x.getDataType() != DataType.FLOAT32) {
-                w = w.toType(x.getDataType(), false);
-            }
-            // the result belongs to x's manager; the float weight dies with scratch
-            return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+        NDArray cut = ProjectionCuts.baseOutput(this, x);
+        if (cut != null) {
+            return cut;
         }
+        NDManager owner = x.getManager();
+        try (NDManager temp = owner.newSubManager()) {
+            NDList parts = new NDList();
+            inRowBlocks(x.getDataType(), temp, (w, from, to) -> {
+                NDArray b = bias == null || (from == 0 && to == outFeatures()) ? bias : owned(temp,
+                        bias.get(new NDIndex("{}:{}", from, to)));
+                NDArray part = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+                part.attach(temp);
+                parts.add(part);
+            });
+            NDArray y = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, -1);
+            y.attach(owner);
+            return y;
+        }
+    }
+
+    @Override
+    public NDArray inputGradient(NDArray outputGradient) {
+        NDManager owner = outputGradient.getManager();
+        try (NDManager temp = owner.newSubManager()) {
+            NDArray[] sum = new NDArray[1];
+            inRowBlocks(outputGradient.getDataType(), temp, (w, from, to) -> {
+                NDArray dy = from == 0 && to == outFeatures() ? outputGradient : owned(temp,
+                        outputGradient.get(new NDIndex("..., {}:{}", from, to)));
+                NDArray part = dy.matMul(w);
+                part.attach(temp);
+                if (sum[0] == null) {
+                    sum[0] = part;
+                } else {
+                    sum[0].addi(part);
+                }
+            });
+            sum[0].attach(owner);
+            return sum[0];
+        }
+    }
+
+    /** What a pass does with rows [from, to) of the float weight, [to - from, in]. */
+    private interface RowBlock {
+        void accept(NDArray weightRows, long from, long to);
+    }
+
+    /**
+     * Hands the float weight in {@code type} to {@code use}. With recording off (nothing can keep
+     * it) a block of rows at a time in the model's shared buffer (memory already touched, reused by
+     * every projection); else, or when the buffer is out, whole in fresh memory that a graph may keep.
+     */
+    private void inRowBlocks(DataType type, NDManager temp, RowBlock use) {
+        long out = outFeatures();
+        long in = inFeatures();
+        boolean recording = GradRecording.isOn();
+        if (recording || scratch == null || temp.getDevice().isGpu()) {
+            if (recording) {
+                MADE_FOR_A_GRAPH.increment();
+            }
+            use.accept(typed(weight.dequantize(temp), type), 0, out);
+            return;
+        }
+        float[] absmax = weight.blockAbsmax();
+        long step = rowsPerBlock(in, weight.spec().blockSize(), scratch.blockBytes());
+        for (long from = 0; from < out; from += step) {
+            long to = Math.min(out, from + step);
+            NDArray w = scratch.lease(new Shape(to - from, in), weight.packed().getManager(), temp);
+            if (w == null) { // another thread holds the buffer
+                use.accept(typed(weight.dequantize(temp), type), 0, out);
+                return;
+            }
+            try {
+                weight.dequantizeRowsInto(w, from, to, absmax);
+                use.accept(typed(w, type), from, to);
+            } finally {
+                w.close();
+                scratch.release();
+            }
+        }
+    }
+
+    /**
+     * Rows per block: within {@code blockBytes} of float32, and a multiple of the rows whose values
+     * fill whole quantization blocks, so that every block of rows starts on a quantization block.
+     */
+    static long rowsPerBlock(long columns, int blockSize, long blockBytes) {
+        long unit = blockSize / gcd(columns, blockSize);
+        return Math.max(unit, blockBytes / (4 * columns) / unit * unit);
+    }
+
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
+    private static NDArray owned(NDManager m, NDArray a) {
+        a.attach(m);
+        return a;
+    }
+
+    private static NDArray typed(NDArray w, DataType type) {
+        return w.getDataType() == type ? w : w.toType(type, false);
     }
 
     @Override

@@ -17,6 +17,8 @@ public final class QuantizingLinearFactory implements LinearFactory {
 
     private final Quantization quantization;
     private final int blockSize;
+    /** The transient float weights of this model's 4-bit projections. */
+    private final WeightScratch scratch = new WeightScratch();
 
     public QuantizingLinearFactory(Quantization quantization) {
         this(quantization, FourBitSpec.DEFAULT_BLOCK_SIZE);
@@ -50,7 +52,8 @@ public final class QuantizingLinearFactory implements LinearFactory {
             switch (quantization) {
                 case FLOAT16: return Float16Linear.narrow(path, weight, bias);
                 case INT8: return Int8Linear.quantize(path, weight, bias);
-                default: return QuantizedLinear.quantize(path, weight, bias, quantization.fourBitSpec(blockSize));
+                default: return QuantizedLinear.quantize(path, weight, bias, quantization.fourBitSpec(blockSize),
+                        scratch);
             }
         } finally {
             weight.close();

@@ -9,6 +9,7 @@ import io.jlora.model.CausalLmLoss;
 import io.jlora.model.Decoder;
 import io.jlora.model.DropoutMasks;
 import io.jlora.model.GradRecording;
+import io.jlora.model.ProjectionCuts;
 import io.jlora.model.VocabChunkedLoss;
 
 /**
@@ -33,6 +34,9 @@ import io.jlora.model.VocabChunkedLoss;
  *       with recording on, and the incoming gradient backpropagated through it
  *       ({@code backward(output, grad_output)}), which adds the layer's parameter gradients and
  *       gives the gradient of its input for the layer below. Its arrays are closed right after.
+ *       Projections whose float weight is made on demand (4-bit, int8, float16 storage) are cut out
+ *       of that graph ({@link ProjectionCuts}) and dequantize again for their input gradient, so the
+ *       recomputed layer never holds more than one float weight.
  * </ol>
  * Peak memory is then the layer inputs plus one layer's (or the head's) intermediates.
  *
@@ -167,7 +171,8 @@ final class Backprop {
         }
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
         for (int i = layers - 1; i >= 0; i--) {
-            try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+            try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager();
+                    ProjectionCuts cuts = ProjectionCuts.open()) {
                 NDArray in = inputs[i];
                 in.attach(scope);
                 boolean wantInputGrad = i > 0 || embeddingTrainable;
@@ -177,6 +182,8 @@ final class Backprop {
                 seedDropout(seed, i);
                 NDArray out = decoder.layer(i, in, p);
                 backwardIfGraph(out, grad); // no graph only for a first layer without trainable arrays
+                // then across the projections whose float weights the graph did not keep
+                cuts.propagate(Backprop::backwardIfGraph);
                 grad.close();
                 grad = wantInputGrad ? Autograd.gradient(in, step) : null;
             }

@@ -58,12 +58,16 @@ final class QmemCase {
                     + " after load %.2f (load peak %.2f), after attach %.2f GiB%n", label, quantization,
                     Runtime.getRuntime().maxMemory() / GIB, Runtime.getRuntime().totalMemory() / GIB, jvmStart, loaded,
                     loadPeak, attached);
-            try (Trainer trainer = Trainer.sft(model, List.of(Example.of(ids)), List.of(), config)) {
+            try (Trainer trainer = Trainer.sft(model, List.of(Example.of(ids)), List.of(), config);
+                    PeakTrace trace = "1".equals(System.getenv("TRACE")) ? PeakTrace.start() : null) {
                 for (int s = 1; s <= steps; s++) {
                     StepMetrics m = trainer.step();
                     System.out.printf(Locale.ROOT, "  step %d: loss %.4f, %.1f s, RSS after %.2f GiB, peak so far %.2f GiB,"
                             + " JVM heap committed %.2f GiB%n", s, m.loss(), m.seconds(), gib(MemoryStats.rssBytes()),
                             gib(MemoryStats.peakRssBytes()), Runtime.getRuntime().totalMemory() / GIB);
+                }
+                if (trace != null) {
+                    trace.print(12);
                 }
             }
         }

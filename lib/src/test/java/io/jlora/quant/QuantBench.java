@@ -1,21 +1,23 @@
 package io.jlora.quant;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
+import io.jlora.data.Example;
 import io.jlora.io.DirectViews;
+import io.jlora.lora.Adapters;
+import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
-import io.jlora.model.CausalLmLoss;
 import io.jlora.model.Decoder;
 import io.jlora.model.Family;
 import io.jlora.model.Linear;
 import io.jlora.model.RandomModels;
+import io.jlora.train.LoraTraining;
+import io.jlora.train.Trainer;
+import io.jlora.train.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -25,8 +27,9 @@ import java.util.Random;
  * <ul>
  *   <li>{@code dequant ROWS COLS REPEATS}: GB/s of float32 output dequantizing one NF4 weight, plain
  *       Java path vs DJL-op path (and the nibble-splitting op variant), same run, same threads;
- *   <li>{@code step DIR SEQ REPEATS}: forward+backward time of a LoRA step (r 16, every projection)
- *       on the model in DIR, float32 base vs int4 (QLoRA) base, interleaved, and their ratio.
+ *   <li>{@code step DIR SEQ REPEATS}: time of a training step (the Trainer's, LoRA r 16 on every
+ *       projection, checkpointing on) on the model in DIR, float32 base vs int4 (QLoRA) base,
+ *       interleaved, and their ratio.
  * </ul>
  */
 public final class QuantBench {
@@ -37,7 +40,8 @@ public final class QuantBench {
         switch (args[0]) {
             case "dequant": dequant(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])); break;
             case "write": RandomModels.write(Path.of(args[1]), Family.LLAMA, 768, 12, 12, 4, 2048, 32000, 7); break;
-            case "step": step(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])); break;
+            case "step": step(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                    args.length > 5 ? args[4] : "none", args.length > 5 ? args[5] : "int4"); break;
             default: throw new IllegalArgumentException("dequant ROWS COLS REPEATS | write DIR | step DIR SEQ REPEATS");
         }
     }
@@ -96,79 +100,83 @@ public final class QuantBench {
     }
 
     /**
-     * Both models loaded side by side, their steps interleaved (LoRA, QLoRA, LoRA, ...): on a
-     * shared machine a burst of load then hits both sides of a pair alike, so the median of the
+     * Both models loaded side by side, their training steps interleaved (LoRA, QLoRA, LoRA, ...): on
+     * a shared machine a burst of load then hits both sides of a pair alike, so the median of the
      * per-pair ratios is steadier than a ratio of two separately measured bests (printed too).
+     * Each step is the Trainer's own: LoRA r 16 on every projection (alpha 32, dropout 0.05),
+     * gradient checkpointing on (the default), AdamW.
      */
-    static void step(Path dir, int seq, int repeats) {
-        try (Side plain = Side.load(dir, "none"); Side qlora = Side.load(dir, "int4")) {
-            long[] ids = new long[seq];
-            Arrays.setAll(ids, i -> (i * 7919L) % 32000);
-            plain.step(ids);
-            qlora.step(ids); // warm-up pair, not counted
+    static void step(Path dir, int seq, int repeats, String plainBase, String quantizedBase) {
+        try (Side plain = Side.load(dir, plainBase, seq); Side qlora = Side.load(dir, quantizedBase, seq)) {
+            plain.step();
+            qlora.step(); // warm-up pair, not counted
             double[] ratios = new double[repeats];
             double bestPlain = Double.MAX_VALUE;
             double bestQlora = Double.MAX_VALUE;
             for (int i = 0; i < repeats; i++) {
-                double p = plain.step(ids);
-                double q = qlora.step(ids);
+                double p = plain.step();
+                double q = qlora.step();
                 ratios[i] = q / p;
                 bestPlain = Math.min(bestPlain, p);
                 bestQlora = Math.min(bestQlora, q);
-                System.out.printf("  pair %d: float32 base %.0f ms, int4 base %.0f ms, ratio %.2fx%n", i + 1, p * 1e3,
-                        q * 1e3, ratios[i]);
+                System.out.printf("  pair %d: %s base %.0f ms, %s base %.0f ms, ratio %.2fx%n", i + 1, plainBase,
+                        p * 1e3, quantizedBase, q * 1e3, ratios[i]);
             }
             Arrays.sort(ratios);
             double median = repeats % 2 == 1 ? ratios[repeats / 2] : (ratios[repeats / 2 - 1] + ratios[repeats / 2]) / 2;
-            System.out.printf("frozen projections: float32 %.0f MB, int4 %.0f MB%n", plain.storedBytes / 1e6,
-                    qlora.storedBytes / 1e6);
-            System.out.printf("LoRA r16 forward+backward, batch 1 x %d tokens, %d interleaved pairs: median ratio %.2fx"
-                    + " (range %.2f-%.2fx); best float32 base %.0f ms, best int4 base %.0f ms, ratio of bests %.2fx%n",
-                    seq, repeats, median, ratios[0], ratios[repeats - 1], bestPlain * 1e3, bestQlora * 1e3,
-                    bestQlora / bestPlain);
+            System.out.printf("frozen projections: %s %.0f MB, %s %.0f MB%n", plainBase, plain.storedBytes / 1e6,
+                    quantizedBase, qlora.storedBytes / 1e6);
+            System.out.printf("Trainer step (LoRA r16 all-linear, checkpointing on), batch 1 x %d tokens, %d interleaved"
+                    + " pairs: median ratio %.2fx (range %.2f-%.2fx); best %s base %.0f ms, best %s base %.0f ms,"
+                    + " ratio of bests %.2fx%n", seq, repeats, median, ratios[0], ratios[repeats - 1], plainBase,
+                    bestPlain * 1e3, quantizedBase, bestQlora * 1e3, bestQlora / bestPlain);
         }
     }
 
-    /** One loaded model with rank-16 pairs on every projection but the head. */
+    /** One loaded model with a default LoRA adapter and its trainer. */
     private static final class Side implements AutoCloseable {
         final CausalLm lm;
-        final NDManager adapters;
+        final Trainer trainer;
         final long storedBytes;
 
-        private Side(CausalLm lm, NDManager adapters, long storedBytes) {
+        private Side(CausalLm lm, Trainer trainer, long storedBytes) {
             this.lm = lm;
-            this.adapters = adapters;
+            this.trainer = trainer;
             this.storedBytes = storedBytes;
         }
 
-        static Side load(Path dir, String quantization) {
+        static Side load(Path dir, String quantization, int seq) {
             CausalLm lm = QuantizedModels.load(dir, "cpu", "auto", quantization);
-            NDManager adapters = lm.manager().newSubManager();
             Decoder d = lm.decoder();
-            List<String> targets = new ArrayList<>(d.linears().keySet());
-            targets.remove("lm_head");
             long stored = 0;
-            for (String t : targets) {
+            for (String t : d.linears().keySet()) {
+                if (t.equals("lm_head")) {
+                    continue;
+                }
                 Linear l = d.linear(t);
-                stored += l instanceof QuantizedLinear q ? q.quantized().storageBytes() : 4 * l.inFeatures() * l.outFeatures();
-                d.replaceLinear(t, base -> new LowRank(base, adapters));
+                stored += l instanceof QuantizedLinear q ? q.quantized().storageBytes()
+                        : l instanceof Float16Linear ? 2 * l.inFeatures() * l.outFeatures()
+                        : 4 * l.inFeatures() * l.outFeatures();
             }
-            return new Side(lm, adapters, stored);
+            Adapters.of(lm).add("default", LoraConfig.builder().r(16).loraAlpha(32).loraDropout(0.05)
+                    .targetModules("all-linear").build(), 42);
+            long[] ids = new long[seq];
+            Arrays.setAll(ids, i -> (i * 7919L) % 32000);
+            Trainer trainer = Trainer.sft(LoraTraining.of(lm), List.of(Example.of(ids)), List.of(),
+                    TrainerConfig.builder().batchSize(1).shuffle(false).build());
+            return new Side(lm, trainer, stored);
         }
 
-        /** Seconds of one forward+backward of the causal-LM loss. */
-        double step(long[] ids) {
+        /** Seconds of one training step. */
+        double step() {
             long t0 = System.nanoTime();
-            try (NDManager s = lm.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray x = s.create(ids).reshape(1, ids.length);
-                gc.backward(CausalLmLoss.mean(lm.decoder().forward(x), x));
-            }
+            trainer.step();
             return (System.nanoTime() - t0) / 1e9;
         }
 
         @Override
         public void close() {
-            adapters.close();
+            trainer.close();
             lm.close();
         }
     }
@@ -187,45 +195,5 @@ public final class QuantBench {
             }
         }
         return best;
-    }
-
-    /** A minimal LoRA pair (r 16, scale 2), standing in for the lora package's layer. */
-    private static final class LowRank implements Linear {
-        private final Linear base;
-        private final NDArray a;
-        private final NDArray b;
-
-        LowRank(Linear base, NDManager m) {
-            this.base = base;
-            this.a = m.randomNormal(0, 0.01f, new Shape(16, base.inFeatures()), DataType.FLOAT32);
-            this.b = m.zeros(new Shape(base.outFeatures(), 16));
-            a.setRequiresGradient(true);
-            b.setRequiresGradient(true);
-        }
-
-        public String path() {
-            return base.path();
-        }
-
-        public NDArray weight() {
-            return base.weight();
-        }
-
-        public NDArray bias() {
-            return base.bias();
-        }
-
-        public long inFeatures() {
-            return base.inFeatures();
-        }
-
-        public long outFeatures() {
-            return base.outFeatures();
-        }
-
-        public NDArray forward(NDArray x) {
-            NDArray down = ai.djl.nn.core.Linear.linear(x, a, null).singletonOrThrow();
-            return base.forward(x).add(ai.djl.nn.core.Linear.linear(down, b, null).singletonOrThrow().mul(2f));
-        }
     }
 }

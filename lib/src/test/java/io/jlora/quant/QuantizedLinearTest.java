@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.jlora.model.GradRecording;
 import io.jlora.model.Linear;
 import io.jlora.testing.TestFiles;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,39 @@ class QuantizedLinearTest {
             assertTrue(TestFiles.maxAbsDiff(expected, layer.forward(x)) < 1e-5);
             assertEquals(IN, layer.inFeatures());
             assertEquals(OUT, layer.outFeatures());
+        }
+    }
+
+    /**
+     * With recording off and a shared buffer, forward and input gradient run a block of rows at a
+     * time (here 6 rows of 96 columns a block, 70 rows: a partial last block; 96 columns of blocks
+     * of 64 make each block of rows start on a quantization block only at even rows): same results
+     * as the whole dequantized weight, and the buffer is the one array the model's manager gains.
+     */
+    @Test
+    void rowBlocksInTheSharedBufferGiveTheWholeWeightsResults() {
+        long out = 70;
+        long in = 96;
+        assertEquals(6, QuantizedLinear.rowsPerBlock(in, 64, 6 * 96 * 4 + 100));
+        assertEquals(2, QuantizedLinear.rowsPerBlock(in, 64, 4), "at least the rows of whole quantization blocks");
+        try (NDManager m = NDManager.newBaseManager(); GradRecording.Scope off = GradRecording.off()) {
+            PackedFourBit packed = FourBitQuantizer.quantize(DequantPathsTest.gaussian((int) (out * in), 3),
+                    new long[] {out, in}, FourBitSpec.qlora());
+            NDArray bias = m.randomNormal(new Shape(out));
+            QuantizedLinear layer = new QuantizedLinear("p", FourBitWeight.upload(packed, m), bias,
+                    new WeightScratch(6 * 96 * 4 + 100));
+            int modelArrays = managed(m);
+            NDArray w = m.create(packed.dequantize(), new Shape(out, in));
+            NDArray wt = w.transpose();
+            try (NDManager step = m.newSubManager()) {
+                NDArray x = step.randomNormal(new Shape(2, 5, in));
+                NDArray dy = step.randomNormal(new Shape(2, 5, out));
+                for (int repeat = 0; repeat < 3; repeat++) {
+                    assertTrue(TestFiles.maxAbsDiff(x.matMul(wt).add(bias), layer.forward(x)) < 1e-5);
+                    assertTrue(TestFiles.maxAbsDiff(dy.matMul(w), layer.inputGradient(dy)) < 1e-5);
+                }
+            }
+            assertEquals(modelArrays + 3, managed(m), "w and its transpose made here, and the shared buffer");
         }
     }
 

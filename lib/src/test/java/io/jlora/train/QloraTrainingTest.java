@@ -19,7 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * QLoRA: the trainer on a quantized base (golden llama-tiny loaded as nf4, int4 = nf4 with double
  * quantization, int8) computes finite gradients, the same whether or not a GC runs before each
- * backward pass (the dequantized weights autograd keeps must not live in freed Java buffers).
+ * backward pass (the dequantized weights autograd keeps must not live in freed Java buffers); and
+ * with gradient checkpointing, where the recomputed layers cut those projections out of the graph
+ * and dequantize again for their input gradient ({@code ProjectionCuts}), the gradients equal those
+ * of the plain recorded pass, whose graph keeps every float weight.
  */
 class QloraTrainingTest {
 
@@ -50,6 +53,37 @@ class QloraTrainingTest {
         assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
         for (String k : runs.get(0).keySet()) {
             assertEquals(0.0, GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k)), k);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"int4", "fp4", "int8", "float16"})
+    void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String quantization) {
+        List<Map<String, float[]>> runs = new ArrayList<>();
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            try (CausalLm lm = QuantizedModels.load(TestFiles.golden("llama-tiny").resolve("model"), "cpu", "auto",
+                    quantization)) {
+                // dropout on: the recomputation must draw the same masks through the cut inputs
+                Adapters.of(lm).add("default", LoraConfig.builder().r(8).loraAlpha(16).loraDropout(0.1)
+                        .init("gaussian").targetModules("all-linear").build(), 42);
+                Map<String, float[]> grads = new LinkedHashMap<>();
+                List<Example> examples = List.of(Example.of(new long[] {5, 6, 7, 8, 9, 10, 11, 12}),
+                        Example.of(new long[] {15, 16, 17, 18, 19, 20, 21, 22}));
+                try (Trainer t = Trainer.sft(LoraTraining.of(lm), examples, List.of(),
+                        TrainerConfig.builder().batchSize(2).shuffle(false).gradientCheckpointing(checkpointing).build())) {
+                    t.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+                    StepMetrics m = t.step();
+                    assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+                }
+                runs.add(grads);
+            }
+        }
+        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
+        assertEquals(2 * 7 * 2, runs.get(0).size(), "lora_A and lora_B of 7 projections in 2 layers");
+        for (String k : runs.get(0).keySet()) {
+            // the same products summed in another order: float32 rounding only
+            double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
+            assertTrue(err < 1e-5, k + ": relative error " + err);
         }
     }
 }
