@@ -8,7 +8,8 @@
 # Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
 #      HEAP (the JVM's -Xmx, 128m: weights and activations live in libtorch's native memory, the
 #      Java heap only holds one weight's quantization scratch; a heap the GC lets fill up with
-#      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ (131072), MALLOC_ARENA_MAX (2)
+#      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ (131072), MALLOC_ARENA_MAX (2),
+#      TRACE (1: print where the resident set reached its highest values, PeakTrace)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WHAT=${1:-all}

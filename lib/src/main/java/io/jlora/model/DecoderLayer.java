@@ -20,8 +20,11 @@ final class DecoderLayer {
     }
 
     NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
+        // the residual stream feeds two branches at the layer's input (norm and residual add) and
+        // after attention (the output and the MLP's norm): under ProjectionCuts each is a leaf, so
+        // that every part of the graph is backpropagated once
+        x = ProjectionCuts.shared(x);
         NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index));
-        // h feeds the output and the MLP's norm: under ProjectionCuts a leaf, so each is backpropagated once
         h = ProjectionCuts.shared(h);
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }

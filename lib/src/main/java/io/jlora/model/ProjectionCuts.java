@@ -1,6 +1,7 @@
 package io.jlora.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
@@ -31,7 +32,10 @@ import java.util.function.BiConsumer;
  * from two cuts (each backward frees what it passed through): the decoder layer cuts its residual
  * stream too ({@link #shared}).
  *
- * <p>Every array made here lives in the manager of the forward's arrays: propagate before closing it.
+ * <p>The arrays a cut needs (its source, its leaf and the projections' outputs) move to the scope's
+ * manager, so that a caller may close the managers of the forward's other arrays (one per layer)
+ * before propagating; what is computed from a leaf lands there too. Close that manager after
+ * {@link #propagate}.
  */
 public final class ProjectionCuts implements AutoCloseable {
 
@@ -52,17 +56,19 @@ public final class ProjectionCuts implements AutoCloseable {
     private record BaseOutput(OnDemandWeight projection, NDArray output) {}
 
     private final ProjectionCuts outer;
+    private final NDManager arrays;
     private final Map<NDArray, Cut> bySource = new IdentityHashMap<>();
     private final Map<NDArray, Cut> byLeaf = new IdentityHashMap<>();
     private final List<Cut> cuts = new ArrayList<>();
 
-    private ProjectionCuts(ProjectionCuts outer) {
+    private ProjectionCuts(ProjectionCuts outer, NDManager arrays) {
         this.outer = outer;
+        this.arrays = arrays;
     }
 
-    /** Opens a scope on this thread, until {@link #close}. */
-    public static ProjectionCuts open() {
-        ProjectionCuts cuts = new ProjectionCuts(OPEN.get());
+    /** Opens a scope on this thread, until {@link #close}; the cuts' arrays go to {@code arrays}. */
+    public static ProjectionCuts open(NDManager arrays) {
+        ProjectionCuts cuts = new ProjectionCuts(OPEN.get(), arrays);
         OPEN.set(cuts);
         return cuts;
     }
@@ -77,6 +83,7 @@ public final class ProjectionCuts implements AutoCloseable {
     NDArray input(NDArray x) {
         Cut cut = bySource.get(x);
         if (cut == null) {
+            x.attach(arrays);
             NDArray leaf = x.stopGradient();
             leaf.setRequiresGradient(true);
             cut = new Cut(x, leaf);

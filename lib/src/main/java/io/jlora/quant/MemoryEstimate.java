@@ -1,5 +1,6 @@
 package io.jlora.quant;
 
+import io.jlora.model.ChunkedLinear;
 import io.jlora.model.ModelConfigReader;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,11 +14,13 @@ import java.util.Map;
  * <ul>
  *   <li>full: weights, gradients and AdamW's two moments, 16 bytes a parameter;
  *   <li>LoRA: the frozen base in float16 (2 bytes a parameter, {@link Float16Linear}); the
- *       adapters (rank r on every projection) at 16 bytes a parameter; the float32 copy of one
- *       layer's projections that the per-layer widening makes;
+ *       adapters (rank r on every projection) at 16 bytes a parameter; one block of a widened
+ *       weight (32 MiB at most: training cuts those projections out of the graph, so no layer's
+ *       float weights are kept for backward, {@link io.jlora.model.ProjectionCuts});
  *   <li>LoRA+4-bit: the projections in the QLoRA recipe ({@link FourBitSpec#qlora()}, 4.127 bits
- *       a weight), embedding and head in float16, adapters and one dequantized layer as above
- *       (and LoRA+8-bit likewise, the projections at one byte a weight);
+ *       a weight), embedding and head in float16, adapters as above, and the model's dequantization
+ *       buffer (16 MiB of rows at a time, {@link WeightScratch}); LoRA+8-bit likewise, the
+ *       projections at one byte a weight and dequantized whole (one weight at a time);
  *   <li>activations, in all three: gradient checkpointing at every decoder layer, so the
  *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
  *       gradients, and the head: for full fine-tuning the whole logits with their log-softmax and
@@ -66,12 +69,14 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
         double activations = activationBytes(s, loraR, batchSize, seqLen, true);
         double runtime = RUNTIME_GB * GB;
         double adapters = 16.0 * lora;
-        double oneLayerWidened = 4.0 * s.projectionParametersPerLayer();
+        double largestWeight = 4.0 * s.largestProjectionParameters();
+        double widenedBlock = Math.min(largestWeight, ChunkedLinear.BLOCK_BYTES);
         double full = 16.0 * p + activationBytes(s, loraR, batchSize, seqLen, false) + runtime;
-        double loraBytes = 2.0 * p + adapters + oneLayerWidened + activations + runtime;
-        double trainingExtras = 2.0 * (p - projections) + adapters + oneLayerWidened + activations + runtime;
-        double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + trainingExtras;
-        double eightBit = projections * 1.0 + trainingExtras;
+        double loraBytes = 2.0 * p + adapters + widenedBlock + activations + runtime;
+        double trainingExtras = 2.0 * (p - projections) + adapters + activations + runtime;
+        double fourBit = projections * FourBitSpec.qlora().bitsPerWeight() / 8 + trainingExtras
+                + Math.min(largestWeight, WeightScratch.DEFAULT_BLOCK_BYTES);
+        double eightBit = projections * 1.0 + trainingExtras + largestWeight;
         return new MemoryEstimate(s, loraR, batchSize, seqLen, p, lora, full / GB, loraBytes / GB, fourBit / GB,
                 eightBit / GB, activations / GB);
     }

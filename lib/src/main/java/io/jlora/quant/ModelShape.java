@@ -33,6 +33,11 @@ public record ModelShape(int hidden, int intermediate, int layers, int vocab, in
         return hidden * qOut() + 2 * hidden * kvOut() + qOut() * hidden + 3L * hidden * intermediate;
     }
 
+    /** Weights of the largest projection (an MLP one, or q/o when the MLP is narrow). */
+    long largestProjectionParameters() {
+        return Math.max((long) hidden * intermediate, hidden * qOut());
+    }
+
     long projectionParameters() {
         return layers * projectionParametersPerLayer();
     }

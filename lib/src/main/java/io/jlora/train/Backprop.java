@@ -19,7 +19,8 @@ import io.jlora.model.VocabChunkedLoss;
  * <p>Without checkpointing the whole forward is recorded and the loss is backpropagated at once:
  * what each layer's backward needs stays alive until the backward pass (each layer runs in a
  * manager of its own, closed after it, so that the arrays autograd does not keep are freed at
- * once, as in eager PyTorch).
+ * once, as in eager PyTorch). Projections with on-demand float weights are cut out of that graph
+ * ({@link ProjectionCuts}): their base outputs and inputs are kept instead of their float weights.
  *
  * <p>With checkpointing (transformers' gradient_checkpointing: layer-wise, non-reentrant in
  * effect):
@@ -99,7 +100,8 @@ final class Backprop {
     }
 
     private float recorded(NDManager step, NDArray ids, Head head, long seed) {
-        try (GradRecording.Scope on = Autograd.recording(true)) {
+        try (GradRecording.Scope on = Autograd.recording(true); NDManager cutArrays = step.newSubManager();
+                ProjectionCuts cuts = ProjectionCuts.open(cutArrays)) {
             int length = Math.toIntExact(ids.getShape().get(1));
             Decoder.Positions p = decoder.positions(step, 0, length);
             NDArray x = decoder.embed(ids);
@@ -118,6 +120,7 @@ final class Backprop {
             if (!backwardIfGraph(loss, null)) {
                 throw noGraph();
             }
+            cuts.propagate(Backprop::backwardIfGraph);
             return loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
         }
     }
@@ -172,7 +175,7 @@ final class Backprop {
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
         for (int i = layers - 1; i >= 0; i--) {
             try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager();
-                    ProjectionCuts cuts = ProjectionCuts.open()) {
+                    ProjectionCuts cuts = ProjectionCuts.open(scope)) {
                 NDArray in = inputs[i];
                 in.attach(scope);
                 boolean wantInputGrad = i > 0 || embeddingTrainable;

@@ -106,8 +106,11 @@ public final class QuantBench {
      * Each step is the Trainer's own: LoRA r 16 on every projection (alpha 32, dropout 0.05),
      * gradient checkpointing on (the default), AdamW.
      */
-    static void step(Path dir, int seq, int repeats, String plainBase, String quantizedBase) {
-        try (Side plain = Side.load(dir, plainBase, seq); Side qlora = Side.load(dir, quantizedBase, seq)) {
+    static void step(Path dir, int seq, int repeats, String plainQuantization, String quantizedQuantization) {
+        // "none" loads the base as stored (float32 here)
+        String plainBase = plainQuantization.equals("none") ? "float32" : plainQuantization;
+        String quantizedBase = quantizedQuantization.equals("none") ? "float32" : quantizedQuantization;
+        try (Side plain = Side.load(dir, plainQuantization, seq); Side qlora = Side.load(dir, quantizedQuantization, seq)) {
             plain.step();
             qlora.step(); // warm-up pair, not counted
             double[] ratios = new double[repeats];

@@ -57,15 +57,17 @@ class QloraTrainingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"int4", "fp4", "int8", "float16"})
-    void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String quantization) {
+    @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora"})
+    void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String variant) {
+        String quantization = variant.replace("+dora", "");
+        boolean dora = variant.endsWith("+dora");
         List<Map<String, float[]>> runs = new ArrayList<>();
         for (boolean checkpointing : new boolean[] {false, true}) {
             try (CausalLm lm = QuantizedModels.load(TestFiles.golden("llama-tiny").resolve("model"), "cpu", "auto",
                     quantization)) {
                 // dropout on: the recomputation must draw the same masks through the cut inputs
                 Adapters.of(lm).add("default", LoraConfig.builder().r(8).loraAlpha(16).loraDropout(0.1)
-                        .init("gaussian").targetModules("all-linear").build(), 42);
+                        .init("gaussian").useDora(dora).targetModules("all-linear").build(), 42);
                 Map<String, float[]> grads = new LinkedHashMap<>();
                 List<Example> examples = List.of(Example.of(new long[] {5, 6, 7, 8, 9, 10, 11, 12}),
                         Example.of(new long[] {15, 16, 17, 18, 19, 20, 21, 22}));
@@ -79,7 +81,8 @@ class QloraTrainingTest {
             }
         }
         assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
-        assertEquals(2 * 7 * 2, runs.get(0).size(), "lora_A and lora_B of 7 projections in 2 layers");
+        assertEquals(2 * 7 * (dora ? 3 : 2), runs.get(0).size(), "lora_A, lora_B (and DoRA's magnitude) of 7 projections"
+                + " in 2 layers");
         for (String k : runs.get(0).keySet()) {
             // the same products summed in another order: float32 rounding only
             double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
