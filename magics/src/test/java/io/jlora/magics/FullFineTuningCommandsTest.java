@@ -174,14 +174,25 @@ class FullFineTuningCommandsTest {
     }
 
     @Test
-    void memoryMeasuresFullFineTuningBesideItsEstimate() throws Exception {
+    void memoryMeasuresEachColumnBesideItsEstimate() throws Exception {
         CommandResult r = run("memory", "--model", GOLDEN.toString(), "--batch-size", "2", "--seq-len", "64", "--measure");
         JsonNode j = json(r);
         assertTrue(j.get("full_gb").isNumber());
-        double measured = j.get("full_measured_mb").asDouble();
+        double full = j.get("full_measured_mb").asDouble();
         // weights, gradients and two AdamW moments of 133,440 floats alone are 2 MiB
-        assertTrue(measured > 2 && measured < 2048, j.toString());
-        assertTrue(r.text().contains("measured"), r.text());
-        assertTrue(r.html().contains("measured"), r.html());
+        assertTrue(full > 2 && full < 2048, j.toString());
+        for (String column : List.of("lora", "lora_4bit")) {
+            double mb = j.get(column + "_measured_mb").asDouble();
+            assertTrue(mb > 0 && mb < 2048, column + ": " + j);
+        }
+        assertEquals(3, r.text().split("measured ", -1).length - 1, r.text());
+        assertEquals(3, r.html().split("measured ", -1).length - 1, r.html());
+    }
+
+    @Test
+    void memoryRefusesANonFourBitQuantizationForTheFourBitColumn() {
+        Exception e = assertThrows(Exception.class,
+                () -> run("memory", "--model", GOLDEN.toString(), "--quantization", "int8"));
+        assertTrue(e.getMessage().contains("--quantization"), e.getMessage());
     }
 }
