@@ -19,34 +19,21 @@ import java.util.Map;
  * precompute_ref_log_probs), two floats a pair instead of a frozen copy of the model. Dropout is off
  * (TRL's disable_dropout).
  */
-final class DpoTask extends Task {
+final class DpoTask extends ListTask<PreferenceExample> {
 
     static final String REWARD_CHOSEN = "rewards/chosen";
     static final String REWARD_REJECTED = "rewards/rejected";
     static final String REWARD_MARGIN = "rewards/margins";
     static final String REWARD_ACCURACY = "rewards/accuracies";
 
-    private final List<PreferenceExample> train;
-    private final List<PreferenceExample> eval;
     private final double beta;
     /** Precomputed reference log-probs (chosen, rejected) per train / eval pair, or null: the model's reference mode. */
     private float[][] trainReference;
     private float[][] evalReference;
 
     DpoTask(List<PreferenceExample> train, List<PreferenceExample> eval, double beta) {
-        this.train = List.copyOf(train);
-        this.eval = List.copyOf(eval);
+        super(train, eval);
         this.beta = beta;
-    }
-
-    @Override
-    int trainSize() {
-        return train.size();
-    }
-
-    @Override
-    int evalSize() {
-        return eval.size();
     }
 
     @Override
@@ -56,7 +43,7 @@ final class DpoTask extends Task {
 
     @Override
     MicroBatch collate(int[] indices, boolean fromEval, long padId) {
-        List<PreferenceExample> source = fromEval ? eval : train;
+        List<PreferenceExample> source = examples(fromEval);
         int pairs = indices.length;
         int width = 0;
         for (int i : indices) {
@@ -127,8 +114,8 @@ final class DpoTask extends Task {
      * calling the model's reference mode.
      */
     void precomputeReference(TrainableModel model, NDManager parent, int batchSize, long padId) {
-        trainReference = precompute(model, parent, train.size(), false, batchSize, padId);
-        evalReference = precompute(model, parent, eval.size(), true, batchSize, padId);
+        trainReference = precompute(model, parent, trainSize(), false, batchSize, padId);
+        evalReference = precompute(model, parent, evalSize(), true, batchSize, padId);
     }
 
     private float[][] precompute(TrainableModel model, NDManager parent, int size, boolean fromEval, int batchSize,

@@ -13,24 +13,11 @@ import java.util.Map;
  * averaged over all trained tokens of the optimizer step (transformers' num_items_in_batch
  * normalisation, so gradient accumulation gives what one big batch gives).
  */
-final class SftTask extends Task {
+final class SftTask extends ListTask<Example> {
 
-    private final List<Example> train;
-    private final List<Example> eval;
 
     SftTask(List<Example> train, List<Example> eval) {
-        this.train = List.copyOf(train);
-        this.eval = List.copyOf(eval);
-    }
-
-    @Override
-    int trainSize() {
-        return train.size();
-    }
-
-    @Override
-    int evalSize() {
-        return eval.size();
+        super(train, eval);
     }
 
     @Override
@@ -40,7 +27,7 @@ final class SftTask extends Task {
 
     @Override
     MicroBatch collate(int[] indices, boolean fromEval, long padId) {
-        List<Example> source = fromEval ? eval : train;
+        List<Example> source = examples(fromEval);
         int width = 0;
         for (int i : indices) {
             width = Math.max(width, source.get(i).length());

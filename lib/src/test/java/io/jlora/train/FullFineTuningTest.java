@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
 import io.jlora.data.DataFormat;
@@ -23,12 +22,10 @@ import io.jlora.testing.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -121,24 +118,7 @@ class FullFineTuningTest {
     /** Without a reference mode, DPO's reference is the model the trainer started from, computed once. */
     @Test
     void dpoPrecomputesTheReferenceFromTheInitialWeights() {
-        ObjectMapper json = new ObjectMapper();
-        List<ObjectNode> rows = new ArrayList<>();
-        Random r = new Random(5);
-        for (int i = 0; i < 8; i++) {
-            int start = r.nextInt(20);
-            StringBuilder prompt = new StringBuilder();
-            StringBuilder chosen = new StringBuilder();
-            StringBuilder rejected = new StringBuilder();
-            for (int k = 0; k < 6; k++) {
-                prompt.append((char) ('a' + start + k));
-            }
-            for (int k = 0; k < 4; k++) {
-                chosen.append((char) ('a' + (start + 6 + k) % 26));
-                rejected.append((char) ('a' + r.nextInt(26)));
-            }
-            rows.add(json.createObjectNode().put("prompt", prompt.toString()).put("chosen", chosen.toString())
-                    .put("rejected", rejected.toString()));
-        }
+        List<ObjectNode> rows = TinyRuns.alphabetPreferences(8, false, 5);
         Path dir = TinyRuns.model(tmp.resolve("model"), 0.1);
         try (CausalLm lm = CausalLm.load(dir, "cpu", "float32")) {
             TokenizedData<PreferenceExample> data = Dataset.of("prefs.jsonl", DataFormat.auto(), rows)

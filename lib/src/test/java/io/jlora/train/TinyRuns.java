@@ -54,4 +54,42 @@ final class TinyRuns {
     static TokenizedData<Example> tokenized(CausalLm lm, Dataset data, double evalSplit) {
         return data.tokenize(lm.tokenizer(), TokenizeOptions.defaults().withMaxSeqLength(64).withEvalSplit(evalSplit));
     }
+
+    /**
+     * {@code count} preference rows over the alphabet (seeded): the chosen continuation carries the
+     * prompt's run of letters on, the rejected one is random. Plain-text triples, or TRL's
+     * conversational form (prompt a list of messages, chosen and rejected one assistant message each).
+     */
+    static List<ObjectNode> alphabetPreferences(int count, boolean conversational, long seed) {
+        ObjectMapper json = new ObjectMapper();
+        List<ObjectNode> rows = new ArrayList<>();
+        Random r = new Random(seed);
+        for (int i = 0; i < count; i++) {
+            int start = r.nextInt(20);
+            StringBuilder prompt = new StringBuilder();
+            StringBuilder chosen = new StringBuilder();
+            StringBuilder rejected = new StringBuilder();
+            for (int k = 0; k < 6; k++) {
+                prompt.append((char) ('a' + start + k));
+            }
+            for (int k = 0; k < 4; k++) {
+                chosen.append((char) ('a' + (start + 6 + k) % 26));
+                rejected.append((char) ('a' + r.nextInt(26)));
+            }
+            ObjectNode row = json.createObjectNode();
+            if (conversational) {
+                row.set("prompt", json.createArrayNode().add(message(json, "user", prompt.toString())));
+                row.set("chosen", json.createArrayNode().add(message(json, "assistant", chosen.toString())));
+                row.set("rejected", json.createArrayNode().add(message(json, "assistant", rejected.toString())));
+            } else {
+                row.put("prompt", prompt.toString()).put("chosen", chosen.toString()).put("rejected", rejected.toString());
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static ObjectNode message(ObjectMapper json, String role, String content) {
+        return json.createObjectNode().put("role", role).put("content", content);
+    }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
@@ -317,31 +316,7 @@ class TrainerTest {
     @ParameterizedTest(name = "conversational {0}")
     @ValueSource(booleans = {false, true})
     void dpoStartsAtLog2AgainstTheDisabledAdapterAndLearnsThePreference(boolean conversational) {
-        ObjectMapper json = new ObjectMapper();
-        List<ObjectNode> rows = new ArrayList<>();
-        Random r = new Random(5);
-        for (int i = 0; i < 8; i++) {
-            int start = r.nextInt(20);
-            StringBuilder prompt = new StringBuilder();
-            StringBuilder chosen = new StringBuilder();
-            StringBuilder rejected = new StringBuilder();
-            for (int k = 0; k < 6; k++) {
-                prompt.append((char) ('a' + start + k));
-            }
-            for (int k = 0; k < 4; k++) {
-                chosen.append((char) ('a' + (start + 6 + k) % 26));
-                rejected.append((char) ('a' + r.nextInt(26)));
-            }
-            ObjectNode row = json.createObjectNode();
-            if (conversational) {
-                row.set("prompt", json.createArrayNode().add(message(json, "user", prompt.toString())));
-                row.set("chosen", json.createArrayNode().add(message(json, "assistant", chosen.toString())));
-                row.set("rejected", json.createArrayNode().add(message(json, "assistant", rejected.toString())));
-            } else {
-                row.put("prompt", prompt.toString()).put("chosen", chosen.toString()).put("rejected", rejected.toString());
-            }
-            rows.add(row);
-        }
+        List<ObjectNode> rows = TinyRuns.alphabetPreferences(8, conversational, 5);
         try (CausalLm lm = TinyRuns.withAdapter(modelDir, 8, 0.05)) {
             TokenizedData<PreferenceExample> data = Dataset.of("prefs.jsonl", DataFormat.auto(), rows)
                     .tokenizePreferences(lm.tokenizer(), TokenizeOptions.defaults().withEvalSplit(0.25));
@@ -364,10 +339,6 @@ class TrainerTest {
                 assertEquals(1.0, trainer.history().get(11).extra().get("rewards/accuracies"));
             }
         }
-    }
-
-    private static ObjectNode message(ObjectMapper json, String role, String content) {
-        return json.createObjectNode().put("role", role).put("content", content);
     }
 
     @Test
