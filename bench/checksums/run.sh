@@ -9,8 +9,8 @@ cd "$(dirname "$0")/../.."
 BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "$CP")
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
 [[ -f $MODEL/model.safetensors || -f $MODEL/model.safetensors.index.json ]] \

@@ -19,8 +19,8 @@ MODES=${MODES:-"lora-nf4 lora full"}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/fullft-cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/fullft-cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/fullft-cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}

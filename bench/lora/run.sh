@@ -17,8 +17,8 @@ XMX=${XMX:-1g}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Xmx"$XMX" -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP" io.jlora.lora.MergeBench)
 
 BASE="$BENCH_DIR/llama-1b-${DTYPE,,}"

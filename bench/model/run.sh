@@ -18,8 +18,8 @@ mkdir -p "$BENCH_DIR"
 # workers of libtorch (DJL's and Python's alike) wait for descheduled peers and run 3-5x slower
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP" io.jlora.bench.ModelBench)
 
 if [[ $WHAT == all || $WHAT == speed ]]; then

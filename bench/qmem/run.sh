@@ -26,8 +26,8 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Xmx"$HEAP" -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS"
       -Djava.util.concurrent.ForkJoinPool.common.parallelism="$THREADS" -cp "$CP" io.jlora.quant.QmemBench)
 M1B="$BENCH_DIR/qmem-llama32-1b"   # Llama-3.2-1B shape, bf16, tied, 128256 tokens

@@ -16,8 +16,8 @@ THREADS=${THREADS:-1}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 WORK=$(mktemp -d "$BENCH_DIR/soak.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Xmx1g -cp "$CP" io.jlora.bench.SoakBench \

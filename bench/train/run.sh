@@ -21,8 +21,8 @@ mkdir -p "$BENCH_DIR"
 # OpenMP workers that sleep instead of spinning when idle (see bench/model/README.md): both sides
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/cp.txt" >/dev/null
-CP="lib/target/test-classes:lib/target/classes:$(cat "$BENCH_DIR/cp.txt")"
+source bench/lib.sh
+CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
