@@ -39,9 +39,11 @@ public final class ChunkedLinear {
         return wide;
     }
 
-    /** x [..., in] to [..., out], the result in x's manager; works under autograd for x. */
-    public static NDArray forward(NDArray x, NDArray weight, NDArray bias) {
-        return forward(x, weight, bias, BLOCK_BYTES);
+    /** Rows [from, to) of a weight in the compute type, made for one block (widened, dequantized). */
+    @FunctionalInterface
+    public interface WeightRows {
+        /** The rows, owned by {@code temp} (or by the source itself), read before the next call. */
+        NDArray rows(long from, long to, NDManager temp);
     }
 
     /**
@@ -56,21 +58,24 @@ public final class ChunkedLinear {
         if (weight.getDataType() == dy.getDataType()) {
             return dy.matMul(weight);
         }
-        long out = weight.getShape().get(0);
-        long step = rowsPerBlock(weight.getShape().get(1), blockBytes);
+        DataType type = dy.getDataType();
+        return inputGradient(dy, (from, to, temp) -> rows(weight, from, to, type, temp), weight.getShape().get(0),
+                rowsPerBlock(weight.getShape().get(1), blockBytes));
+    }
+
+    /** {@code dy W} for a weight of {@code out} rows given {@code step} rows at a time; the result in dy's manager. */
+    public static NDArray inputGradient(NDArray dy, WeightRows weight, long out, long step) {
         NDArray sum = null;
         try (NDManager scratch = dy.getManager().newSubManager()) {
             for (long from = 0; from < out; from += step) {
                 long to = Math.min(out, from + step);
-                NDArray w = rows(weight, from, to, dy.getDataType(), scratch);
-                NDArray g = dy.get(new NDIndex("..., {}:{}", from, to));
-                g.attach(scratch);
-                NDArray part = g.matMul(w);
+                NDArray w = weight.rows(from, to, scratch);
+                NDArray g = from == 0 && to == out ? dy : owned(scratch, dy.get(new NDIndex("..., {}:{}", from, to)));
+                NDArray part = owned(scratch, g.matMul(w));
                 if (sum == null) {
                     sum = part;
                 } else {
                     sum.addi(part);
-                    part.close();
                 }
             }
             sum.attach(dy.getManager());
@@ -78,27 +83,43 @@ public final class ChunkedLinear {
         }
     }
 
+    /** x [..., in] to [..., out], the result in x's manager; works under autograd for x. */
+    public static NDArray forward(NDArray x, NDArray weight, NDArray bias) {
+        return forward(x, weight, bias, BLOCK_BYTES);
+    }
+
     static NDArray forward(NDArray x, NDArray weight, NDArray bias, long blockBytes) {
-        long out = weight.getShape().get(0);
-        long step = rowsPerBlock(weight.getShape().get(1), blockBytes);
         if (weight.getDataType() == x.getDataType()) {
             return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }
+        DataType type = x.getDataType();
+        return forward(x, (from, to, temp) -> rows(weight, from, to, type, temp), bias, weight.getShape().get(0),
+                rowsPerBlock(weight.getShape().get(1), blockBytes));
+    }
+
+    /**
+     * {@code x W^T + b} for a weight of {@code out} rows given {@code step} rows at a time (the
+     * bias, if any, is sliced and widened alike); the result in x's manager. Under autograd the
+     * graph keeps each block it needs.
+     */
+    public static NDArray forward(NDArray x, WeightRows weight, NDArray bias, long out, long step) {
         NDManager owner = x.getManager();
         NDList parts = new NDList();
         try (NDManager scratch = owner.newSubManager()) {
             for (long from = 0; from < out; from += step) {
                 long to = Math.min(out, from + step);
-                NDArray w = rows(weight, from, to, x.getDataType(), scratch);
+                NDArray w = weight.rows(from, to, scratch);
                 NDArray b = bias == null ? null : rows(bias, from, to, x.getDataType(), scratch);
-                NDArray part = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
-                part.attach(scratch);
-                parts.add(part);
+                parts.add(owned(scratch, ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow()));
             }
-            // under autograd the graph keeps each widened block it needs; the handles can go
             NDArray result = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, -1);
             result.attach(owner);
             return result;
         }
+    }
+
+    private static NDArray owned(NDManager m, NDArray a) {
+        a.attach(m);
+        return a;
     }
 }

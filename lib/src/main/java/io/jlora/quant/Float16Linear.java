@@ -74,8 +74,7 @@ public final class Float16Linear implements OnDemandWeight {
             return ai.djl.nn.core.Linear.linear(x, weight16, bias).singletonOrThrow();
         }
         // widened a block of rows at a time: a 128k-token head is 1 GB in float32
-        NDArray r = ChunkedLinear.forward(x, weight16, bias);
-        return r;
+        return ChunkedLinear.forward(x, weight16, bias);
     }
 
     @Override

@@ -1,12 +1,10 @@
 package io.jlora.quant;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import io.jlora.model.ChunkedLinear;
 import io.jlora.model.GradRecording;
 import io.jlora.model.OnDemandWeight;
 import io.jlora.model.ProjectionCuts;
@@ -107,78 +105,50 @@ public final class QuantizedLinear implements OnDemandWeight {
         if (cut != null) {
             return cut;
         }
-        NDManager owner = x.getManager();
-        try (NDManager temp = owner.newSubManager()) {
-            NDList parts = new NDList();
-            inRowBlocks(x.getDataType(), temp, (w, from, to) -> {
-                NDArray b = bias == null || (from == 0 && to == outFeatures()) ? bias : owned(temp,
-                        bias.get(new NDIndex("{}:{}", from, to)));
-                NDArray part = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
-                part.attach(temp);
-                parts.add(part);
-            });
-            NDArray y = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, -1);
-            y.attach(owner);
-            return y;
-        }
+        return withRows(x.getDataType(), x.getManager(),
+                (rows, step) -> ChunkedLinear.forward(x, rows, bias, outFeatures(), step));
     }
 
     @Override
     public NDArray inputGradient(NDArray outputGradient) {
-        NDManager owner = outputGradient.getManager();
-        try (NDManager temp = owner.newSubManager()) {
-            NDArray[] sum = new NDArray[1];
-            inRowBlocks(outputGradient.getDataType(), temp, (w, from, to) -> {
-                NDArray dy = from == 0 && to == outFeatures() ? outputGradient : owned(temp,
-                        outputGradient.get(new NDIndex("..., {}:{}", from, to)));
-                NDArray part = dy.matMul(w);
-                part.attach(temp);
-                if (sum[0] == null) {
-                    sum[0] = part;
-                } else {
-                    sum[0].addi(part);
-                }
-            });
-            sum[0].attach(owner);
-            return sum[0];
-        }
+        return withRows(outputGradient.getDataType(), outputGradient.getManager(),
+                (rows, step) -> ChunkedLinear.inputGradient(outputGradient, rows, outFeatures(), step));
     }
 
-    /** What a pass does with rows [from, to) of the float weight, [to - from, in]. */
-    private interface RowBlock {
-        void accept(NDArray weightRows, long from, long to);
+    /** A computation over the float weight given a block of {@code step} rows at a time. */
+    private interface ByRows {
+        NDArray apply(ChunkedLinear.WeightRows rows, long step);
     }
 
     /**
-     * Hands the float weight in {@code type} to {@code use}. With recording off (nothing can keep
-     * it) a block of rows at a time in the model's shared buffer (memory already touched, reused by
-     * every projection); else, or when the buffer is out, whole in fresh memory that a graph may keep.
+     * Runs {@code use} over the float weight in {@code type}. With recording off (nothing can keep
+     * it) and the model's shared buffer free, a block of rows at a time is dequantized into that
+     * buffer (memory already touched, reused by every projection); else the whole weight is
+     * dequantized once into fresh memory, which a graph may keep.
      */
-    private void inRowBlocks(DataType type, NDManager temp, RowBlock use) {
+    private NDArray withRows(DataType type, NDManager owner, ByRows use) {
         long out = outFeatures();
         long in = inFeatures();
         boolean recording = GradRecording.isOn();
-        if (recording || scratch == null || temp.getDevice().isGpu()) {
-            if (recording) {
-                MADE_FOR_A_GRAPH.increment();
-            }
-            use.accept(typed(weight.dequantize(temp), type), 0, out);
-            return;
-        }
-        float[] absmax = weight.blockAbsmax();
-        long step = rowsPerBlock(in, weight.spec().blockSize(), scratch.blockBytes());
-        for (long from = 0; from < out; from += step) {
-            long to = Math.min(out, from + step);
-            NDArray w = scratch.lease(new Shape(to - from, in), weight.packed().getManager(), temp);
-            if (w == null) { // another thread holds the buffer
-                use.accept(typed(weight.dequantize(temp), type), 0, out);
-                return;
+        long step = scratch == null ? out : Math.min(out, rowsPerBlock(in, weight.spec().blockSize(), scratch.blockBytes()));
+        try (NDManager temp = owner.newSubManager()) {
+            NDArray buffer = recording || scratch == null ? null
+                    : scratch.lease(step * in, weight.packed().getManager(), temp);
+            if (buffer == null) {
+                if (recording) {
+                    MADE_FOR_A_GRAPH.increment();
+                }
+                NDArray whole = typed(weight.dequantize(temp), type);
+                return use.apply((from, to, m) -> whole, out);
             }
             try {
-                weight.dequantizeRowsInto(w, from, to, absmax);
-                use.accept(typed(w, type), from, to);
+                float[] absmax = weight.blockAbsmax();
+                return use.apply((from, to, m) -> {
+                    NDArray rows = owned(m, owned(m, buffer.get(new NDIndex("0:{}", (to - from) * in))).reshape(to - from, in));
+                    weight.dequantizeRowsInto(rows, from, to, absmax);
+                    return typed(rows, type);
+                }, step);
             } finally {
-                w.close();
                 scratch.release();
             }
         }

@@ -44,12 +44,12 @@ final class WeightScratch {
     }
 
     /**
-     * A float32 view of {@code shape} over the buffer, owned by {@code target} (close it, then
-     * {@link #release}), or null when the buffer is leased already or the device is not the CPU.
+     * A float32 view of the buffer's first {@code size} values, owned by {@code target} (reshape
+     * prefixes of it for blocks; {@link #release} when done), or null when the buffer is leased
+     * already or the device is not the CPU. The buffer lives in {@code owner}, the model's manager.
      */
-    synchronized NDArray lease(Shape shape, NDManager owner, NDManager target) {
-        long size = shape.size();
-        // a Java view spans at most 2 GiB; such a weight goes through the op path anyway
+    synchronized NDArray lease(long size, NDManager owner, NDManager target) {
+        // a Java view spans at most 2 GiB; such a block goes through fresh memory
         if (leased || owner.getDevice().isGpu() || 4 * size > Integer.MAX_VALUE) {
             return null;
         }
@@ -59,13 +59,8 @@ final class WeightScratch {
             }
             buffer = owner.create(new Shape(size), DataType.FLOAT32);
         }
-        NDArray view;
-        try (NDManager temp = target.newSubManager()) {
-            NDArray prefix = buffer.get(new NDIndex("0:{}", size));
-            prefix.attach(temp);
-            view = prefix.reshape(shape);
-            view.attach(target);
-        }
+        NDArray view = buffer.get(new NDIndex("0:{}", size));
+        view.attach(target);
         leased = true;
         return view;
     }
