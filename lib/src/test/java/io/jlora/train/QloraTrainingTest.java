@@ -3,16 +3,24 @@ package io.jlora.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jlora.data.DataFormat;
+import io.jlora.data.Dataset;
 import io.jlora.data.Example;
+import io.jlora.data.PreferenceExample;
+import io.jlora.data.TokenizeOptions;
+import io.jlora.data.TokenizedData;
 import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
 import io.jlora.quant.QuantizedModels;
 import io.jlora.testing.TestFiles;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -85,6 +93,34 @@ class QloraTrainingTest {
                 + " in 2 layers");
         for (String k : runs.get(0).keySet()) {
             // the same products summed in another order: float32 rounding only
+            double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
+            assertTrue(err < 1e-5, k + ": relative error " + err);
+        }
+    }
+
+    /** DPO over a 4-bit base: the same cuts, the policy's chosen and rejected sequences in one pass. */
+    @Test
+    void dpoOnAFourBitBaseGivesTheSameGradientsWithAndWithoutCheckpointing(@TempDir Path tmp) {
+        Path dir = TinyRuns.model(tmp.resolve("model"), 0.1);
+        List<Map<String, float[]>> runs = new ArrayList<>();
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            try (CausalLm lm = QuantizedModels.load(dir, "cpu", "auto", "int4")) {
+                Adapters.of(lm).add("default", LoraConfig.builder().r(8).loraAlpha(16).loraDropout(0)
+                        .init("gaussian").targetModules("all-linear").build(), 42);
+                TokenizedData<PreferenceExample> data = Dataset.of("prefs.jsonl", DataFormat.auto(),
+                        TinyRuns.alphabetPreferences(4, false, 5)).tokenizePreferences(lm.tokenizer(), TokenizeOptions.defaults());
+                Map<String, float[]> grads = new LinkedHashMap<>();
+                try (Trainer t = Trainer.dpo(LoraTraining.of(lm), data,
+                        TrainerConfig.builder().batchSize(4).shuffle(false).gradientCheckpointing(checkpointing).build())) {
+                    t.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+                    StepMetrics m = t.step();
+                    assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+                }
+                runs.add(grads);
+            }
+        }
+        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
+        for (String k : runs.get(0).keySet()) {
             double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
             assertTrue(err < 1e-5, k + ": relative error " + err);
         }
