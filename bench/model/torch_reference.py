@@ -4,26 +4,16 @@ GQA attention, SwiGLU), timed like the Java side, and checked against the logits
 
     /usr/bin/python3 torch_reference.py MODEL_DIR SEQ NEW_TOKENS REPEATS JAVA_OUT.safetensors THREADS
 """
-import json, math, struct, sys, time
+import json, math, sys, time
 import numpy as np
 import torch
+import os
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from torch_safetensors import read_safetensors  # noqa: E402 (bench/ on the path first)
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32}
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        b, e = v["data_offsets"]
-        t = torch.frombuffer(bytearray(data[b:e]), dtype=DTYPES[v["dtype"]]) if e > b else torch.empty(0)
-        out[k] = t.reshape(v["shape"]).float() if v["dtype"] in ("F16", "BF16") else t.reshape(v["shape"])
-    return out
+
 
 
 class Llama:

@@ -8,27 +8,17 @@ loaded and LoRA attached).
 
     /usr/bin/python3 torch_reference.py MODEL_DIR BATCH SEQ STEPS THREADS on|off
 """
-import json, math, struct, sys, time
+import json, math, sys, time
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
+import os
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from torch_safetensors import read_safetensors  # noqa: E402 (bench/ on the path first)
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        b, e = v["data_offsets"]
-        t = torch.frombuffer(bytearray(data[b:e]), dtype=DTYPES[v["dtype"]])
-        out[k] = t.reshape(v["shape"]).float()
-    return out
+
 
 
 def status(field):
@@ -65,7 +55,7 @@ class Llama(torch.nn.Module):
     def __init__(self, d):
         super().__init__()
         c = json.load(open(f"{d}/config.json"))
-        w = read_safetensors(f"{d}/model.safetensors")
+        w = read_safetensors(f"{d}/model.safetensors", all_float=True)
         self.c, self.w = c, w
         self.h, self.kv = c["num_attention_heads"], c["num_key_value_heads"]
         self.hd = c.get("head_dim") or c["hidden_size"] // self.h
