@@ -1,0 +1,117 @@
+package io.jlora.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The mechanism of {@link ProjectionCuts} on a small graph, without quantization: two on-demand
+ * projections read one input (as q and k do), a third reads a product of their outputs (as down
+ * reads the MLP's), and a residual joins the input to the result. The gradients of the input and of
+ * a trainable scale must equal plain autograd's, and inside the scope the projections' weights must
+ * never be handed to a recorded graph (their input gradient is asked for instead).
+ */
+class ProjectionCutsGraphTest {
+
+    /** A frozen projection whose weight is handed out per call, counting what a graph could keep. */
+    private static final class CountingProjection implements OnDemandWeight {
+        final NDArray weight;
+        final AtomicInteger recordedUses = new AtomicInteger();
+        final AtomicInteger inputGradients = new AtomicInteger();
+
+        CountingProjection(NDArray weight) {
+            this.weight = weight;
+        }
+
+        @Override
+        public String path() {
+            return "p";
+        }
+
+        @Override
+        public NDArray weight() {
+            return weight;
+        }
+
+        @Override
+        public NDArray bias() {
+            return null;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            NDArray cut = ProjectionCuts.baseOutput(this, x);
+            if (cut != null) {
+                return cut;
+            }
+            if (GradRecording.isOn()) {
+                recordedUses.incrementAndGet();
+            }
+            return x.matMul(weight.transpose());
+        }
+
+        @Override
+        public NDArray inputGradient(NDArray outputGradient) {
+            inputGradients.incrementAndGet();
+            return outputGradient.matMul(weight);
+        }
+    }
+
+    @Test
+    void cutGradientsEqualPlainAutogradAndNoWeightEntersTheGraph() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(11);
+            CountingProjection a = new CountingProjection(m.randomNormal(new Shape(6, 5)));
+            CountingProjection b = new CountingProjection(m.randomNormal(new Shape(6, 5)));
+            CountingProjection c = new CountingProjection(m.randomNormal(new Shape(5, 6)));
+            NDArray input = m.randomNormal(new Shape(3, 5));
+            NDArray scale = m.randomNormal(new Shape(6));
+
+            float[][] plain = gradients(m, a, b, c, input, scale, false);
+            assertEquals(3, a.recordedUses.get() + b.recordedUses.get() + c.recordedUses.get(), "the plain pass records each");
+            float[][] cut = gradients(m, a, b, c, input, scale, true);
+            assertEquals(3, a.recordedUses.get() + b.recordedUses.get() + c.recordedUses.get(), "the cut pass records none");
+            assertEquals(3, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get());
+            for (int k = 0; k < plain.length; k++) {
+                for (int i = 0; i < plain[k].length; i++) {
+                    assertEquals(plain[k][i], cut[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
+                }
+                assertTrue(plain[k].length > 0);
+            }
+        }
+    }
+
+    /** d/d(input) and d/d(scale) of sum(out^2), out = x + c((a(x) * scale) * b(x)). */
+    private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
+            boolean cuts) {
+        try (NDManager m = parent.newSubManager(); GradRecording.Scope on = GradRecording.set(true)) {
+            NDArray x = input.duplicate();
+            x.attach(m);
+            x.setRequiresGradient(true);
+            NDArray s = scale.duplicate();
+            s.attach(m);
+            s.setRequiresGradient(true);
+            LinearSlot slotA = new LinearSlot(a);
+            LinearSlot slotB = new LinearSlot(b);
+            LinearSlot slotC = new LinearSlot(c);
+            try (ProjectionCuts scope = cuts ? ProjectionCuts.open(m) : null) {
+                NDArray h = ProjectionCuts.shared(x); // read by the projections and by the residual
+                NDArray mixed = slotA.forward(h).mul(s).mul(slotB.forward(h));
+                NDArray out = h.add(slotC.forward(mixed));
+                NDArray loss = out.square().sum();
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+                if (scope != null) {
+                    scope.propagate((o, g) -> JniUtils.backward((PtNDArray) o, (PtNDArray) g, false, false));
+                }
+            }
+            return new float[][] {x.getGradient().toFloatArray(), s.getGradient().toFloatArray()};
+        }
+    }
+}
