@@ -6,3 +6,11 @@ lib_classpath() {
   mvn -B -q -o -pl lib test-compile dependency:build-classpath -Dmdep.outputFile="$1" >/dev/null
   echo "lib/target/test-classes:lib/target/classes:$(cat "$1")"
 }
+
+# llama_124m DIR CP: makes sure DIR holds a model, writing there on first use the ~124M-parameter random
+# Llama the benches share (hidden 768, 12 layers, 12 heads, 4 KV heads, MLP 2048, vocab 32000, float32)
+# with the class path CP; a folder already holding a model (one file or shards) is left as it is.
+llama_124m() {
+  [[ -f $1/model.safetensors || -f $1/model.safetensors.index.json ]] \
+    || java -Dai.djl.offline=true -cp "$2" io.jlora.bench.ModelBench write "$1" llama 768 12 12 4 2048 32000 F32
+}

@@ -13,8 +13,7 @@ source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "$CP")
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
-[[ -f $MODEL/model.safetensors || -f $MODEL/model.safetensors.index.json ]] \
-  || "${JAVA[@]}" io.jlora.bench.ModelBench write "$MODEL" llama 768 12 12 4 2048 32000 F32
+llama_124m "$MODEL" "$CP"
 LINKED="$BENCH_DIR/checksums-model"
 rm -rf "$LINKED"; mkdir -p "$LINKED"
 for f in "$MODEL"/*; do [[ $(basename "$f") == jlora-checksums.json ]] || ln "$f" "$LINKED/"; done

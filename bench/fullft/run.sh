@@ -24,7 +24,7 @@ CP=$(lib_classpath "$BENCH_DIR/fullft-cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
-[[ -f $MODEL/model.safetensors ]] || "${JAVA[@]}" io.jlora.bench.ModelBench write "$MODEL" llama 768 12 12 4 2048 32000 F32
+llama_124m "$MODEL" "$CP"
 
 LOG="$BENCH_DIR/fullft-bench.log"
 : > "$LOG"

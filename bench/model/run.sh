@@ -25,7 +25,7 @@ JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$C
 if [[ $WHAT == all || $WHAT == speed ]]; then
   # Llama shape: hidden 768, 12 layers, 12 heads, 4 KV heads, MLP 2048, vocab 32000: 124M parameters
   M100="$BENCH_DIR/llama-124m"
-  [[ -f $M100/model.safetensors ]] || "${JAVA[@]}" write "$M100" llama 768 12 12 4 2048 32000 F32
+  llama_124m "$M100" "$CP"
   echo "== forward and generation, ${THREADS} threads each =="
   "${JAVA[@]}" speed "$M100" "$SEQ" "$NEW_TOKENS" "$REPEATS" "$BENCH_DIR/jlora-logits.safetensors" 2>&1 | grep -v SLF4J
   /usr/bin/python3 bench/model/torch_reference.py "$M100" "$SEQ" "$NEW_TOKENS" "$REPEATS" \

@@ -35,7 +35,7 @@ fi
 if [[ $WHAT == all || $WHAT == step ]]; then
   # the same Llama shape as bench/model: hidden 768, 12 layers, 12 heads, 4 KV heads, MLP 2048, vocab 32000
   M100="$BENCH_DIR/llama-124m"  # shared with bench/model
-  [[ -f $M100/model.safetensors ]] || "${JAVA[@]}" write "$M100" 2>&1 | grep -v SLF4J || true
+  llama_124m "$M100" "$CP"
   echo "== QLoRA step vs float LoRA step, ${THREADS} threads =="
   "${JAVA[@]}" step "$M100" "$SEQ" "$REPEATS" 2>&1 | grep -v SLF4J
 fi

@@ -26,7 +26,7 @@ CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 MODEL=${MODEL:-$BENCH_DIR/llama-124m}
-[[ -f $MODEL/model.safetensors ]] || "${JAVA[@]}" io.jlora.bench.ModelBench write "$MODEL" llama 768 12 12 4 2048 32000 F32
+llama_124m "$MODEL" "$CP"
 
 # The real peer, Hugging Face transformers + PEFT, where a Python with them is at hand: PEFT_PYTHON, or a
 # venv made once from local wheel folders (/opt/.../torch-*.whl, peft-*.whl) when the machine has them;

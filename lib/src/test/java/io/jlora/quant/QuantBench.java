@@ -10,13 +10,10 @@ import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
 import io.jlora.model.Decoder;
-import io.jlora.model.Family;
 import io.jlora.model.Linear;
-import io.jlora.model.RandomModels;
 import io.jlora.train.LoraTraining;
 import io.jlora.train.Trainer;
 import io.jlora.train.TrainerConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -39,10 +36,9 @@ public final class QuantBench {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "dequant": dequant(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])); break;
-            case "write": RandomModels.write(Path.of(args[1]), Family.LLAMA, 768, 12, 12, 4, 2048, 32000, 7); break;
             case "step": step(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                     args.length > 5 ? args[4] : "none", args.length > 5 ? args[5] : "int4"); break;
-            default: throw new IllegalArgumentException("dequant ROWS COLS REPEATS | write DIR | step DIR SEQ REPEATS");
+            default: throw new IllegalArgumentException("dequant ROWS COLS REPEATS | step DIR SEQ REPEATS [A B]");
         }
     }
 
