@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.jlora.io.DirectViews;
 import io.jlora.model.OnDemandWeight;
 import io.jlora.model.ProjectionCuts;
+import java.util.function.UnaryOperator;
 
 /**
  * A frozen projection kept as int8 codes with one scale per output row (LLM.int8-style weights;
@@ -97,23 +98,25 @@ public final class Int8Linear implements OnDemandWeight {
         if (cut != null) {
             return cut;
         }
+        return withWeight(x, w -> ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow());
+    }
+
+    @Override
+    public NDArray inputGradient(NDArray outputGradient) {
+        return withWeight(outputGradient, outputGradient::matMul);
+    }
+
+    /**
+     * {@code use} of the float weight in {@code x}'s type, made for this call and closed after it;
+     * the result stays in x's manager.
+     */
+    private NDArray withWeight(NDArray x, UnaryOperator<NDArray> use) {
         try (NDManager scratch = x.getManager().newSubManager()) {
             NDArray w = dequantize(scratch);
             if (x.getDataType() != DataType.FLOAT32) {
                 w = w.toType(x.getDataType(), false);
             }
-            return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
-        }
-    }
-
-    @Override
-    public NDArray inputGradient(NDArray outputGradient) {
-        try (NDManager scratch = outputGradient.getManager().newSubManager()) {
-            NDArray w = dequantize(scratch);
-            if (outputGradient.getDataType() != DataType.FLOAT32) {
-                w = w.toType(outputGradient.getDataType(), false);
-            }
-            return outputGradient.matMul(w);
+            return use.apply(w);
         }
     }
 
