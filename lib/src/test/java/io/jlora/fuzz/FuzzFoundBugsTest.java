@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
 import io.jlora.data.ChatTemplate;
 import io.jlora.data.DataException;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * refused with the file and key named.
  */
 class FuzzFoundBugsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -135,43 +139,48 @@ class FuzzFoundBugsTest {
         }
     }
 
+    /** The shipped tiny model's tokenizer.json, to be edited into a bad one. */
+    private static ObjectNode tinyTokenizer() throws IOException {
+        Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
+        return (ObjectNode) JSON.readTree(source.toFile());
+    }
+
+    /** Writes {@code tokenizer} as tokenizer.json of a new folder {@code name}; returns the folder. */
+    private Path tokenizerFolder(String name, ObjectNode tokenizer) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        JSON.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        return dir;
+    }
+
+    @Test
+    void aHugeAddedTokenIsRefusedBeforeTheNativeLibraryStallsOnIt() throws IOException {
+        // loading took minutes (time quadratic in the token's length): a fuzz hang of 2026-11-29
+        ObjectNode tokenizer = tinyTokenizer();
+        ((ObjectNode) tokenizer.get("added_tokens").get(1)).put("content", "x".repeat(262_144));
+        Path dir = tokenizerFolder("added", tokenizer);
+        ModelFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir)));
+        assertTrue(e.getMessage().contains("added_tokens[1].content"), e.getMessage());
+    }
+
     /**
      * A BPE merge whose second part is shorter than model.continuing_subword_prefix made the native
      * tokenizer library panic while building the model, which aborted the JVM (bench/fuzz run of
      * 2026-11-29, tokenizer target). Without the guard this test takes its JVM down.
      */
     @Test
-    void aHugeAddedTokenIsRefusedBeforeTheNativeLibraryStallsOnIt() throws IOException {
-        // loading took minutes (time quadratic in the token's length): a fuzz hang of 2026-11-29
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
-        com.fasterxml.jackson.databind.node.ObjectNode tokenizer =
-                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(source.toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) tokenizer.get("added_tokens").get(1)).put("content", "x".repeat(262_144));
-        Path dir = Files.createDirectories(tmp.resolve("added"));
-        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
-        ModelFormatException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                () -> assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir)));
-        assertTrue(e.getMessage().contains("added_tokens[1].content"), e.getMessage());
-    }
-
-    @Test
     void bpeMergeShorterThanTheSubwordPrefixIsRefusedBeforeTheNativeLibrary() throws IOException {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        Path source = Path.of("").toAbsolutePath().getParent().resolve("models/tiny-llama/tokenizer.json");
-        com.fasterxml.jackson.databind.node.ObjectNode tokenizer =
-                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(source.toFile());
-        com.fasterxml.jackson.databind.node.ObjectNode model = (com.fasterxml.jackson.databind.node.ObjectNode) tokenizer.get("model");
+        ObjectNode tokenizer = tinyTokenizer();
+        ObjectNode model = (ObjectNode) tokenizer.get("model");
         model.put("continuing_subword_prefix", "x".repeat(24));
         model.putArray("merges").addArray().add("e").add("s");
-        Path dir = Files.createDirectories(tmp.resolve("bpe"));
-        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        Path dir = tokenizerFolder("bpe", tokenizer);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir));
         assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("model.merges[0]"), e.getMessage());
         // the legacy "a b" form too, and a cut inside a two-byte character
         model.put("continuing_subword_prefix", "#");
         model.putArray("merges").add("e \u00e9");
-        json.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
+        JSON.writeValue(dir.resolve("tokenizer.json").toFile(), tokenizer);
         e = assertThrows(ModelFormatException.class, () -> HfTokenizer.load(dir));
         assertTrue(e.getMessage().contains("inside a character"), e.getMessage());
     }

@@ -34,6 +34,30 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class QloraTrainingTest {
 
+    private static final List<Example> EXAMPLES = List.of(Example.of(new long[] {5, 6, 7, 8, 9, 10, 11, 12}),
+            Example.of(new long[] {15, 16, 17, 18, 19, 20, 21, 22}));
+
+    /** The gradients of one step of {@code trainer} by array name; the step must not be skipped. */
+    private static Map<String, float[]> stepGradients(Trainer trainer) {
+        Map<String, float[]> grads = new LinkedHashMap<>();
+        trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+        StepMetrics m = trainer.step();
+        assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+        return grads;
+    }
+
+    /**
+     * Both runs name the same arrays, and each array of the second is within {@code tolerance} of
+     * the first relative to its largest entry (0: equal).
+     */
+    private static void assertSameGradients(List<Map<String, float[]>> runs, double tolerance) {
+        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
+        for (String k : runs.get(0).keySet()) {
+            double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
+            assertTrue(tolerance == 0 ? err == 0 : err < tolerance, k + ": relative error " + err);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"nf4", "int4", "int8"})
     void quantizedBaseGradientsAreFiniteAndGcSafe(String quantization) {
@@ -43,25 +67,18 @@ class QloraTrainingTest {
                     quantization)) {
                 Adapters.of(lm).add("default", LoraConfig.builder().r(8).loraAlpha(16).loraDropout(0).init("gaussian")
                         .targetModules("all-linear").build(), 42);
-                Map<String, float[]> grads = new LinkedHashMap<>();
-                List<Example> examples = List.of(Example.of(new long[] {5, 6, 7, 8, 9, 10, 11, 12}),
-                        Example.of(new long[] {15, 16, 17, 18, 19, 20, 21, 22}));
+                Map<String, float[]> grads;
                 Backprop.beforeBackward = gc ? GoldenTrainingTest::collectAndRefill : null;
-                try (Trainer t = Trainer.sft(LoraTraining.of(lm), examples, List.of(),
+                try (Trainer t = Trainer.sft(LoraTraining.of(lm), EXAMPLES, List.of(),
                         TrainerConfig.builder().batchSize(2).shuffle(false).build())) {
-                    t.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
-                    StepMetrics m = t.step();
-                    assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+                    grads = stepGradients(t);
                 } finally {
                     Backprop.beforeBackward = null;
                 }
                 runs.add(grads);
             }
         }
-        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
-        for (String k : runs.get(0).keySet()) {
-            assertEquals(0.0, GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k)), k);
-        }
+        assertSameGradients(runs, 0.0);
     }
 
     @ParameterizedTest
@@ -76,26 +93,18 @@ class QloraTrainingTest {
                 // dropout on: the recomputation must draw the same masks through the cut inputs
                 Adapters.of(lm).add("default", LoraConfig.builder().r(8).loraAlpha(16).loraDropout(0.1)
                         .init("gaussian").useDora(dora).targetModules("all-linear").build(), 42);
-                Map<String, float[]> grads = new LinkedHashMap<>();
-                List<Example> examples = List.of(Example.of(new long[] {5, 6, 7, 8, 9, 10, 11, 12}),
-                        Example.of(new long[] {15, 16, 17, 18, 19, 20, 21, 22}));
-                try (Trainer t = Trainer.sft(LoraTraining.of(lm), examples, List.of(),
+                Map<String, float[]> grads;
+                try (Trainer t = Trainer.sft(LoraTraining.of(lm), EXAMPLES, List.of(),
                         TrainerConfig.builder().batchSize(2).shuffle(false).gradientCheckpointing(checkpointing).build())) {
-                    t.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
-                    StepMetrics m = t.step();
-                    assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+                    grads = stepGradients(t);
                 }
                 runs.add(grads);
             }
         }
-        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
         assertEquals(2 * 7 * (dora ? 3 : 2), runs.get(0).size(), "lora_A, lora_B (and DoRA's magnitude) of 7 projections"
                 + " in 2 layers");
-        for (String k : runs.get(0).keySet()) {
-            // the same products summed in another order: float32 rounding only
-            double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
-            assertTrue(err < 1e-5, k + ": relative error " + err);
-        }
+        // the same products summed in another order: float32 rounding only
+        assertSameGradients(runs, 1e-5);
     }
 
     /** DPO over a 4-bit base: the same cuts, the policy's chosen and rejected sequences in one pass. */
@@ -109,20 +118,14 @@ class QloraTrainingTest {
                         .init("gaussian").targetModules("all-linear").build(), 42);
                 TokenizedData<PreferenceExample> data = Dataset.of("prefs.jsonl", DataFormat.auto(),
                         TinyRuns.alphabetPreferences(4, false, 5)).tokenizePreferences(lm.tokenizer(), TokenizeOptions.defaults());
-                Map<String, float[]> grads = new LinkedHashMap<>();
+                Map<String, float[]> grads;
                 try (Trainer t = Trainer.dpo(LoraTraining.of(lm), data,
                         TrainerConfig.builder().batchSize(4).shuffle(false).gradientCheckpointing(checkpointing).build())) {
-                    t.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
-                    StepMetrics m = t.step();
-                    assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
+                    grads = stepGradients(t);
                 }
                 runs.add(grads);
             }
         }
-        assertEquals(runs.get(0).keySet(), runs.get(1).keySet());
-        for (String k : runs.get(0).keySet()) {
-            double err = GoldenTrainingTest.relativeError(runs.get(1).get(k), runs.get(0).get(k));
-            assertTrue(err < 1e-5, k + ": relative error " + err);
-        }
+        assertSameGradients(runs, 1e-5);
     }
 }
