@@ -122,7 +122,8 @@ public final class FourBitWeight {
         }
         // libtorch allocates the result; Java writes straight into its memory
         NDArray out = target.create(shape, DataType.FLOAT32);
-        dequantizeInto(out);
+        FourBitDequantizer.dequantize(DirectViews.bytes(packed), blockAbsmax(), spec.type().code(), spec.blockSize(),
+                shape.size(), DirectViews.floats(out));
         return out;
     }
 
@@ -145,19 +146,6 @@ public final class FourBitWeight {
                 spec.blockSize(), count, DirectViews.floats(out));
     }
 
-    /** The float32 absmax of every block (double quantization undone), for {@link #dequantizeRowsInto}. */
-    public float[] blockAbsmax() {
-        return hostAbsmax();
-    }
-
-    /** Dequantizes into {@code out}, a contiguous float32 CPU array of this weight's size, by the Java path. */
-    public void dequantizeInto(NDArray out) {
-        if (out.getDataType() != DataType.FLOAT32 || out.size() != shape.size()) {
-            throw new IllegalArgumentException("need float32 of " + shape + ", got " + out.getDataType() + out.getShape());
-        }
-        FourBitDequantizer.dequantize(DirectViews.bytes(packed), hostAbsmax(), spec.type().code(), spec.blockSize(),
-                shape.size(), DirectViews.floats(out));
-    }
 
     /** A Java copy, for saving or inspection. */
     public PackedFourBit toPacked() {
@@ -170,7 +158,8 @@ public final class FourBitWeight {
                 new NestedAbsmax(nestedCodes.toByteArray(), nestedScales.toFloatArray(), nestedOffset));
     }
 
-    private float[] hostAbsmax() {
+    /** The float32 absmax of every block (double quantization undone), for {@link #dequantizeRowsInto}. */
+    public float[] blockAbsmax() {
         if (absmax != null) {
             FloatBuffer view = DirectViews.floats(absmax);
             float[] out = new float[view.remaining()];
