@@ -2,7 +2,7 @@ package io.jlora.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jlora.JloraException;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

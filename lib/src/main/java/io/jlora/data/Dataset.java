@@ -2,7 +2,7 @@ package io.jlora.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

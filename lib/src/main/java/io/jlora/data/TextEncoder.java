@@ -1,6 +1,6 @@
 package io.jlora.data;
 
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import java.util.Arrays;
 
 /**

@@ -13,15 +13,15 @@ import java.util.List;
  * byte is one token (ids 0..255 are the bytes) and any text round-trips, plus two special tokens.
  * Enough for random models in tests and benchmarks; real models bring their own tokenizer.json.
  */
-final class ByteLevelTokenizerJson {
+public final class ByteLevelTokenizerJson {
 
-    static final int EOS_ID = 256;
-    static final int PAD_ID = 257;
-    static final int SIZE = 258;
+    public static final int EOS_ID = 256;
+    public static final int PAD_ID = 257;
+    public static final int SIZE = 258;
 
     private ByteLevelTokenizerJson() {}
 
-    static void write(Path file) throws IOException {
+    public static void write(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("version", "1.0");

@@ -1,5 +1,11 @@
 package io.jlora.model;
 
+import io.jlora.model.generate.GenerationConfig;
+import io.jlora.model.generate.GenerationResult;
+import io.jlora.model.generate.Generator;
+import io.jlora.model.generate.ScoreResult;
+import io.jlora.model.generate.Scorer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -88,7 +88,8 @@ public final class ChunkedLinear {
         return forward(x, weight, bias, BLOCK_BYTES);
     }
 
-    static NDArray forward(NDArray x, NDArray weight, NDArray bias, long blockBytes) {
+    /** As above with a chosen block size (tests use small blocks to make partial ones). */
+    public static NDArray forward(NDArray x, NDArray weight, NDArray bias, long blockBytes) {
         if (weight.getDataType() == x.getDataType()) {
             return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }

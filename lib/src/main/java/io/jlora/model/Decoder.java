@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.VocabChunkedLoss;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

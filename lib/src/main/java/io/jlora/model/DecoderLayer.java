@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.ProjectionCuts;
 import ai.djl.ndarray.NDArray;
 
 /** One pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x)). */

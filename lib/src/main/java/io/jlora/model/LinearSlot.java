@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.ProjectionCuts;
 import ai.djl.ndarray.NDArray;
 import io.jlora.JloraException;
 

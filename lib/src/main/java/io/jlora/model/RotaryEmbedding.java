@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.IntermediateArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

@@ -1,9 +1,10 @@
 /**
  * The model: {@link io.jlora.model.ModelConfigReader} reads config.json into a
  * {@link io.jlora.model.ModelConfig}; {@link io.jlora.model.Decoder} is the one decoder of all
- * supported families (llama, mistral, qwen2, qwen3), its projections {@link io.jlora.model.Linear}s
- * that adapters can replace by path; {@link io.jlora.model.Generator} and
- * {@link io.jlora.model.Scorer} generate and score; {@link io.jlora.model.CausalLm} ties a model
- * folder together; {@link io.jlora.model.RandomModels} writes random models for tests and benchmarks.
+ * supported families, its projections {@link io.jlora.model.Linear}s that adapters can replace by
+ * path; {@link io.jlora.model.CausalLm} ties a model folder together.
+ * Subpackages: {@code tokenizer} (Hugging Face tokenizers), {@code generate} (generation and
+ * scoring), {@code autograd} (the mechanics that keep training memory low: projection cuts,
+ * gradient recording, early-freed intermediates, dropout masks, the vocabulary-chunked loss).
  */
 package io.jlora.model;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.jlora.model.ChunkedLinear;
 import io.jlora.model.OnDemandWeight;
-import io.jlora.model.ProjectionCuts;
+import io.jlora.model.autograd.ProjectionCuts;
 
 /**
  * A frozen projection stored in float16 (2 bytes a parameter) and computed in the input's type:

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jlora.io.DirectViews;
 import io.jlora.model.OnDemandWeight;
-import io.jlora.model.ProjectionCuts;
+import io.jlora.model.autograd.ProjectionCuts;
 import java.util.function.UnaryOperator;
 
 /**

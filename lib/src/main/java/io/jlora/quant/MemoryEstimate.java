@@ -1,5 +1,7 @@
 package io.jlora.quant;
 
+import io.jlora.model.autograd.ProjectionCuts;
+import io.jlora.model.autograd.VocabChunkedLoss;
 import io.jlora.model.ChunkedLinear;
 import io.jlora.model.ModelConfigReader;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ import java.util.Map;
  *   <li>LoRA: the frozen base in float16 (2 bytes a parameter, {@link Float16Linear}); the
  *       adapters (rank r on every projection) at 16 bytes a parameter; one block of a widened
  *       weight (32 MiB at most: training cuts those projections out of the graph, so no layer's
- *       float weights are kept for backward, {@link io.jlora.model.ProjectionCuts});
+ *       float weights are kept for backward, {@link io.jlora.model.autograd.ProjectionCuts});
  *   <li>LoRA+4-bit: the projections in the QLoRA recipe ({@link FourBitSpec#qlora()}, 4.127 bits
  *       a weight), embedding and head in float16, adapters as above, and the model's dequantization
  *       buffer (16 MiB of rows at a time, {@link WeightScratch}); LoRA+8-bit likewise, the
@@ -25,7 +27,7 @@ import java.util.Map;
  *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
  *       gradients, and the head: for full fine-tuning the whole logits with their log-softmax and
  *       gradient; over a frozen head (LoRA, LoRA+4-bit) one vocabulary block of logits and of the
- *       widened head at a time ({@link io.jlora.model.VocabChunkedLoss});
+ *       widened head at a time ({@link io.jlora.model.autograd.VocabChunkedLoss});
  *   <li>the runtime, in all: the JVM with a small heap and libtorch, {@link #RUNTIME_GB}.
  * </ul>
  * bench/qmem measures the whole process against these figures.

@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.jlora.model.ChunkedLinear;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 import io.jlora.model.OnDemandWeight;
-import io.jlora.model.ProjectionCuts;
+import io.jlora.model.autograd.ProjectionCuts;
 import java.util.concurrent.atomic.LongAdder;
 
 /**

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 
 /**
  * The few autograd operations training needs, straight on DJL's PyTorch engine. DJL's own

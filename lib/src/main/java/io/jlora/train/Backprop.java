@@ -7,10 +7,10 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.jlora.JloraException;
 import io.jlora.model.CausalLmLoss;
 import io.jlora.model.Decoder;
-import io.jlora.model.DropoutMasks;
-import io.jlora.model.GradRecording;
-import io.jlora.model.ProjectionCuts;
-import io.jlora.model.VocabChunkedLoss;
+import io.jlora.model.autograd.DropoutMasks;
+import io.jlora.model.autograd.GradRecording;
+import io.jlora.model.autograd.ProjectionCuts;
+import io.jlora.model.autograd.VocabChunkedLoss;
 
 /**
  * One micro-batch's forward and backward pass through the decoder, layer by layer, with or without

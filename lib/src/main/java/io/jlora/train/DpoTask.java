@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import io.jlora.JloraException;
 import io.jlora.data.PreferenceExample;
 import io.jlora.model.CausalLmLoss;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 import java.util.List;
 import java.util.Map;
 

@@ -10,7 +10,7 @@ import io.jlora.JloraException;
 import io.jlora.data.Example;
 import io.jlora.data.PreferenceExample;
 import io.jlora.data.TokenizedData;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 import io.jlora.train.TrainingSummary.StopReason;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import io.jlora.data.TokenizedData;
 import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
-import io.jlora.model.GenerationConfig;
+import io.jlora.model.generate.GenerationConfig;
 import io.jlora.train.LoraTraining;
 import io.jlora.train.MemoryStats;
 import io.jlora.train.Trainer;

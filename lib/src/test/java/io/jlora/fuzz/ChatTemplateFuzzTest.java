@@ -3,7 +3,7 @@ package io.jlora.fuzz;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.jlora.data.ChatTemplate;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import io.jlora.testing.TestFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import io.jlora.testing.TestFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

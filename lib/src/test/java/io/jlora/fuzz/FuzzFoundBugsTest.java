@@ -15,7 +15,7 @@ import io.jlora.data.Dataset;
 import io.jlora.io.ModelFormatException;
 import io.jlora.io.SafetensorsCheckpoint;
 import io.jlora.lora.AdapterConfigJson;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import io.jlora.model.ModelConfigReader;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.jlora.fuzz;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jlora.model.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

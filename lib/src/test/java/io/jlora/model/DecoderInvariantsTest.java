@@ -1,5 +1,6 @@
 package io.jlora.model;
 
+import io.jlora.model.generate.GenerationConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,8 @@
 package io.jlora.model;
 
+import io.jlora.model.generate.GenerationConfig;
+import io.jlora.model.generate.GenerationResult;
+import io.jlora.model.generate.ScoreResult;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.GradRecording;
+import io.jlora.model.autograd.ProjectionCuts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package io.jlora.model;
 
+import io.jlora.model.generate.GenerationConfig;
+import io.jlora.model.generate.GenerationResult;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

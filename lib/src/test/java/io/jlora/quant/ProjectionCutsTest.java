@@ -1,5 +1,6 @@
 package io.jlora.quant;
 
+import io.jlora.model.autograd.ProjectionCuts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,7 @@ import io.jlora.data.Example;
 import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 import io.jlora.model.Linear;
 import io.jlora.testing.TestFiles;
 import io.jlora.train.LoraTraining;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A QLoRA training step never hands autograd a dequantized weight, with or without gradient
- * checkpointing: the 4-bit projections are cut out of the graph (io.jlora.model.ProjectionCuts) and
+ * checkpointing: the 4-bit projections are cut out of the graph (io.jlora.model.autograd.ProjectionCuts) and
  * dequantize again for their input gradient, as bitsandbytes does. A recorded forward outside a
  * training step does hand one over, which shows that the count can fail. The gradients with and
  * without checkpointing are compared in QloraTrainingTest.

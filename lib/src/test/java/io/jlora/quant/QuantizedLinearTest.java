@@ -11,7 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.jlora.model.GradRecording;
+import io.jlora.model.autograd.GradRecording;
 import io.jlora.model.Linear;
 import io.jlora.testing.TestFiles;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.jlora.train;
 
+import io.jlora.model.autograd.ProjectionCuts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

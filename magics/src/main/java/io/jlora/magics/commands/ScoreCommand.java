@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jlora.JloraException;
 import io.jlora.magics.CommandResult;
 import io.jlora.model.CausalLm;
-import io.jlora.model.ScoreResult;
+import io.jlora.model.generate.ScoreResult;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jlora.io.ModelFormatException;

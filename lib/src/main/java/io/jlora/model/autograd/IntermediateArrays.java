@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,5 +1,11 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
+import io.jlora.model.CausalLm;
+import io.jlora.model.Family;
+import io.jlora.model.Linear;
+import io.jlora.model.RandomModels;
+import io.jlora.model.autograd.GradRecording;
+import io.jlora.model.generate.GenerationConfig;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

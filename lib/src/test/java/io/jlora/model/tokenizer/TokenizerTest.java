@@ -1,5 +1,6 @@
-package io.jlora.model;
+package io.jlora.model.tokenizer;
 
+import io.jlora.model.tokenizer.HfTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

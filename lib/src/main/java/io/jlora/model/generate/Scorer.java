@@ -1,5 +1,8 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
+import io.jlora.model.CausalLmLoss;
+import io.jlora.model.Decoder;
+import io.jlora.model.autograd.GradRecording;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;

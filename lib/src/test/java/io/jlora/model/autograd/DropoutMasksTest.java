@@ -1,5 +1,6 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
+import io.jlora.model.autograd.DropoutMasks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

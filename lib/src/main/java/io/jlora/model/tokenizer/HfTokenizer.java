@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
 /**
  * How to pick new tokens, with transformers' meanings: temperature 0 is greedy; otherwise sample

@@ -1,5 +1,7 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
+import io.jlora.model.LinearSlot;
+import io.jlora.model.OnDemandWeight;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -74,13 +76,13 @@ public final class ProjectionCuts implements AutoCloseable {
     }
 
     /** The scope open on this thread when it records gradients, else null. */
-    static ProjectionCuts active() {
+    public static ProjectionCuts active() {
         ProjectionCuts cuts = OPEN.get();
         return cuts != null && GradRecording.isOn() ? cuts : null;
     }
 
     /** The leaf that stands for {@code x} as an input of on-demand projections (one per array). */
-    NDArray input(NDArray x) {
+    public NDArray input(NDArray x) {
         Cut cut = bySource.get(x);
         if (cut == null) {
             x.attach(arrays);
@@ -100,7 +102,7 @@ public final class ProjectionCuts implements AutoCloseable {
      * the MLP's norm): each part of the graph is then backpropagated once, without retaining it.
      * Outside a scope, {@code x} itself.
      */
-    static NDArray shared(NDArray x) {
+    public static NDArray shared(NDArray x) {
         ProjectionCuts cuts = active();
         return cuts == null ? x : cuts.input(x);
     }

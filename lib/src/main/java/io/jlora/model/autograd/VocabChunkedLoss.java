@@ -1,5 +1,8 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
+import io.jlora.model.CausalLmLoss;
+import io.jlora.model.ChunkedLinear;
+import io.jlora.model.Linear;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -42,7 +45,8 @@ public final class VocabChunkedLoss {
         return sumAndGradient(hidden, weight, labels, scale, ChunkedLinear.BLOCK_BYTES);
     }
 
-    static Result sumAndGradient(NDArray hidden, NDArray weight, NDArray labels, double scale, long blockBytes) {
+    /** As above with a chosen block size (tests use small blocks to make partial ones). */
+    public static Result sumAndGradient(NDArray hidden, NDArray weight, NDArray labels, double scale, long blockBytes) {
         Shape shape = hidden.getShape();
         long batch = shape.get(0);
         long time = shape.get(1);

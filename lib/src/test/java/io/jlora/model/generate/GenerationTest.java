@@ -1,5 +1,14 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
+import io.jlora.model.ByteLevelTokenizerJson;
+import io.jlora.model.CausalLm;
+import io.jlora.model.Family;
+import io.jlora.model.RandomModels;
+import io.jlora.model.generate.GenerationConfig;
+import io.jlora.model.generate.GenerationResult;
+import io.jlora.model.generate.Generator;
+import io.jlora.model.generate.ScoreResult;
+import io.jlora.model.generate.TokenSampler;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,9 @@
-package io.jlora.model;
+package io.jlora.model.autograd;
 
+import io.jlora.model.CausalLmLoss;
+import io.jlora.model.ChunkedLinear;
+import io.jlora.model.Linear;
+import io.jlora.model.autograd.VocabChunkedLoss;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
 /**
  * New token ids (prompt excluded) and how fast they came.

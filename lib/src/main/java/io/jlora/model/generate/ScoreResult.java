@@ -1,4 +1,4 @@
-package io.jlora.model;
+package io.jlora.model.generate;
 
 /**
  * What {@code score} reports.
