@@ -1,4 +1,4 @@
-"""The command surface (docs COMMANDS.md) at its three doors: %lora magics, bin/jlora, Java helpers.
+"""The command surface at its three doors: %lora magics, bin/jlora, Java helpers.
 
 Uses the golden tiny Llama the lib tests ship (lib/src/test/resources/golden/llama-tiny/model).
 """

@@ -1,6 +1,8 @@
 package io.jlora.lora;
 
-import io.jlora.JloraException;
+import static io.jlora.InvalidFieldException.require;
+
+import io.jlora.InvalidFieldException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,94 +11,60 @@ import java.util.Map;
 /**
  * What a user asks of one LoRA adapter, after PEFT's {@code LoraConfig}: rank, alpha, dropout, which
  * layers, per-layer rank/alpha overrides, rsLoRA and DoRA, and how to initialise. Immutable; build
- * with {@link #builder()} (PEFT's defaults: r 16, lora_alpha 32, lora_dropout 0.05, all-linear, bias
- * none, default init).
+ * with {@link #builder()}. The defaults are the {@link Builder}'s field values, the one place they
+ * are written (the commands take theirs from {@link #defaults()}): jlora's chosen r 16, lora_alpha
+ * 32, lora_dropout 0.05, all-linear, default init (PEFT's own are r 8, alpha 8, dropout 0.0, which
+ * {@link AdapterConfigJson} applies to keys an adapter_config.json leaves out). A bad value throws
+ * {@link InvalidFieldException} naming the field.
  *
  * <p>{@link #rank(String)}, {@link #alpha(String)} and {@link #scale(String)} give the values for
  * one module path, applying {@code rank_pattern}/{@code alpha_pattern} as PEFT does
  * ({@link PatternKeys}).
+ *
+ * @param layersToTransform layer indices to adapt, or null for all (PEFT: applies to the list form of target_modules)
+ * @param layersPattern the name(s) of the layer list in module paths ("layers"), or null to take the first numbered segment
+ * @param rankPattern rank overrides: key (a name or regex matched against the end of the module path) to rank
+ * @param alphaPattern alpha overrides, keyed as rank_pattern
+ * @param pissaIterations N of PEFT's {@code pissa_niter_N}; 0 for an exact decomposition
+ * @param baseModelNameOrPath the base model's folder or Hub id as adapter_config.json records it, or null
  */
-public final class LoraConfig {
+public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModules targetModules,
+        List<Integer> layersToTransform, List<String> layersPattern, Map<String, Integer> rankPattern,
+        Map<String, Double> alphaPattern, boolean useRslora, boolean useDora, LoraInit init, int pissaIterations,
+        String baseModelNameOrPath) {
 
-    private final int r;
-    private final double loraAlpha;
-    private final double loraDropout;
-    private final TargetModules targetModules;
-    private final List<Integer> layersToTransform;
-    private final List<String> layersPattern;
-    private final Map<String, Integer> rankPattern;
-    private final Map<String, Double> alphaPattern;
-    private final boolean useRslora;
-    private final boolean useDora;
-    private final LoraInit init;
-    private final int pissaIterations;
-    private final String baseModelNameOrPath;
+    /** The seed of an adapter's random initial weights when the caller gives none. */
+    public static final long DEFAULT_SEED = 42;
 
-    private LoraConfig(Builder b) {
-        this.r = b.r;
-        this.loraAlpha = b.loraAlpha;
-        this.loraDropout = b.loraDropout;
-        this.targetModules = b.targetModules;
-        this.layersToTransform = b.layersToTransform == null ? null : List.copyOf(b.layersToTransform);
-        this.layersPattern = b.layersPattern == null ? null : List.copyOf(b.layersPattern);
-        this.rankPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.rankPattern));
-        this.alphaPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.alphaPattern));
-        this.useRslora = b.useRslora;
-        this.useDora = b.useDora;
-        this.init = b.init;
-        this.pissaIterations = b.pissaIterations;
-        this.baseModelNameOrPath = b.baseModelNameOrPath;
-        validate();
+    private static final LoraConfig DEFAULTS = new Builder().build();
+
+    /** Checks every value; throws {@link InvalidFieldException} naming the first bad field. */
+    public LoraConfig {
+        require(r >= 1, "r", "must be >= 1, got " + r);
+        require(loraDropout >= 0 && loraDropout < 1, "loraDropout", "must be in [0, 1), got " + loraDropout);
+        require(Double.isFinite(loraAlpha), "loraAlpha", "must be a finite number, got " + loraAlpha);
+        require(targetModules != null, "targetModules", "is required");
+        require(init != null, "init", "is required");
+        rankPattern.forEach((k, v) -> require(v != null && v >= 1, "rankPattern", "['" + k + "'] must be >= 1, got " + v));
+        require(layersToTransform == null || layersToTransform.stream().allMatch(i -> i != null && i >= 0),
+                "layersToTransform", "must hold non-negative layer indices: " + layersToTransform);
+        layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
+        layersPattern = layersPattern == null ? null : List.copyOf(layersPattern);
+        rankPattern = Collections.unmodifiableMap(new LinkedHashMap<>(rankPattern));
+        alphaPattern = Collections.unmodifiableMap(new LinkedHashMap<>(alphaPattern));
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** PEFT's defaults. */
+    /** jlora's defaults (see the class comment). */
     public static LoraConfig defaults() {
-        return builder().build();
+        return DEFAULTS;
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.r = r;
-        b.loraAlpha = loraAlpha;
-        b.loraDropout = loraDropout;
-        b.targetModules = targetModules;
-        b.layersToTransform = layersToTransform;
-        b.layersPattern = layersPattern;
-        b.rankPattern = new LinkedHashMap<>(rankPattern);
-        b.alphaPattern = new LinkedHashMap<>(alphaPattern);
-        b.useRslora = useRslora;
-        b.useDora = useDora;
-        b.init = init;
-        b.pissaIterations = pissaIterations;
-        b.baseModelNameOrPath = baseModelNameOrPath;
-        return b;
-    }
-
-    private void validate() {
-        if (r <= 0) {
-            throw new JloraException("lora_r must be a positive integer, got " + r);
-        }
-        if (!(loraDropout >= 0 && loraDropout < 1)) {
-            throw new JloraException("lora_dropout must be in [0, 1), got " + loraDropout);
-        }
-        if (!Double.isFinite(loraAlpha)) {
-            throw new JloraException("lora_alpha must be a finite number, got " + loraAlpha);
-        }
-        if (targetModules == null) {
-            throw new JloraException("target_modules is required");
-        }
-        rankPattern.forEach((k, v) -> {
-            if (v == null || v <= 0) {
-                throw new JloraException("rank_pattern['" + k + "'] must be a positive integer, got " + v);
-            }
-        });
-        if (layersToTransform != null && layersToTransform.stream().anyMatch(i -> i == null || i < 0)) {
-            throw new JloraException("layers_to_transform must hold non-negative layer indices: " + layersToTransform);
-        }
+        return new Builder(this);
     }
 
     /** The rank of {@code modulePath}: rank_pattern's match, else r. */
@@ -118,62 +86,6 @@ public final class LoraConfig {
         return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
     }
 
-    public int r() {
-        return r;
-    }
-
-    public double loraAlpha() {
-        return loraAlpha;
-    }
-
-    public double loraDropout() {
-        return loraDropout;
-    }
-
-    public TargetModules targetModules() {
-        return targetModules;
-    }
-
-    /** Layer indices to adapt, or null for all (PEFT: applies to the list form of target_modules). */
-    public List<Integer> layersToTransform() {
-        return layersToTransform;
-    }
-
-    /** The name(s) of the layer list in module paths ("layers"), or null to take the first numbered segment. */
-    public List<String> layersPattern() {
-        return layersPattern;
-    }
-
-    public Map<String, Integer> rankPattern() {
-        return rankPattern;
-    }
-
-    public Map<String, Double> alphaPattern() {
-        return alphaPattern;
-    }
-
-    public boolean useRslora() {
-        return useRslora;
-    }
-
-    public boolean useDora() {
-        return useDora;
-    }
-
-    public LoraInit init() {
-        return init;
-    }
-
-    /** N of PEFT's {@code pissa_niter_N}; 0 for an exact decomposition. */
-    public int pissaIterations() {
-        return pissaIterations;
-    }
-
-    /** The base model's folder or Hub id as adapter_config.json records it, or null. */
-    public String baseModelNameOrPath() {
-        return baseModelNameOrPath;
-    }
-
     @Override
     public String toString() {
         return "LoraConfig(r=" + r + ", lora_alpha=" + loraAlpha + ", lora_dropout=" + loraDropout
@@ -184,7 +96,7 @@ public final class LoraConfig {
                 + init.jsonValue(pissaIterations) + ")";
     }
 
-    /** Mutable builder; every setter returns this. */
+    /** Mutable builder; its field initialisers are the defaults; every setter returns this. */
     public static final class Builder {
         private int r = 16;
         private double loraAlpha = 32;
@@ -201,6 +113,22 @@ public final class LoraConfig {
         private String baseModelNameOrPath;
 
         private Builder() {}
+
+        private Builder(LoraConfig c) {
+            r = c.r;
+            loraAlpha = c.loraAlpha;
+            loraDropout = c.loraDropout;
+            targetModules = c.targetModules;
+            layersToTransform = c.layersToTransform;
+            layersPattern = c.layersPattern;
+            rankPattern = new LinkedHashMap<>(c.rankPattern);
+            alphaPattern = new LinkedHashMap<>(c.alphaPattern);
+            useRslora = c.useRslora;
+            useDora = c.useDora;
+            init = c.init;
+            pissaIterations = c.pissaIterations;
+            baseModelNameOrPath = c.baseModelNameOrPath;
+        }
 
         public Builder r(int r) {
             this.r = r;
@@ -278,8 +206,10 @@ public final class LoraConfig {
             return this;
         }
 
+        /** The config; throws {@link InvalidFieldException} naming the first bad field. */
         public LoraConfig build() {
-            return new LoraConfig(this);
+            return new LoraConfig(r, loraAlpha, loraDropout, targetModules, layersToTransform, layersPattern,
+                    rankPattern, alphaPattern, useRslora, useDora, init, pissaIterations, baseModelNameOrPath);
         }
     }
 }

@@ -2,7 +2,7 @@
  * LoRA adapters after Hugging Face PEFT ({@code peft.tuners.lora}), in three concerns as PEFT cuts
  * them:
  * <ul>
- *   <li>what the user asks: {@link io.jlora.lora.LoraConfig} (PEFT's defaults and keys),
+ *   <li>what the user asks: {@link io.jlora.lora.LoraConfig} (PEFT's fields, jlora's defaults),
  *       {@link io.jlora.lora.TargetModules} and {@link io.jlora.lora.TargetMatcher} (all-linear,
  *       suffix names, full-match regex, layers_to_transform; rank/alpha patterns);
  *   <li>the math of one adapted layer: {@link io.jlora.lora.LoraLinear} wrapping the base

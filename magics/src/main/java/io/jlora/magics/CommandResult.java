@@ -15,7 +15,7 @@ public interface CommandResult extends DisplayDataRenderable {
     /** Human-readable text for a console. */
     String text();
 
-    /** The {@code --json} object; keys as in COMMANDS.md. */
+    /** The {@code --json} object; its keys are those of the command's result record. */
     Map<String, Object> json();
 
     /** HTML for a notebook; by default the text, preformatted. */

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The command surface of COMMANDS.md, through the one runner every door uses. */
+/** The command surface, through the one runner every door uses. */
 class CommandSurfaceTest {
     static final Path GOLDEN = Path.of("../lib/src/test/resources/golden/llama-tiny/model");
     static LoraSession session;

@@ -20,7 +20,7 @@ public final class AttachCommand extends LoraCommand {
     @Mixin
     LoraOptions lora;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of the initial weights (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of the initial weights (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Override
@@ -32,15 +32,15 @@ public final class AttachCommand extends LoraCommand {
         return new AdapterSummary("attached adapter '" + name + "'", session.adapters());
     }
 
-    /** The LoRA options shared by attach, train and dpo, with the seed product's defaults. */
+    /** The LoRA options shared by attach, train and dpo; their defaults are LoraConfig's ({@link ConfigDefaults}). */
     public static final class LoraOptions {
-        @Option(names = "--lora-r", defaultValue = "16", description = "rank (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-r", description = "rank (default: ${DEFAULT-VALUE})")
         int r;
-        @Option(names = "--lora-alpha", defaultValue = "32", description = "alpha; the scale is alpha/r (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-alpha", description = "alpha; the scale is alpha/r (default: ${DEFAULT-VALUE})")
         double alpha;
-        @Option(names = "--lora-dropout", defaultValue = "0.05", description = "dropout on the adapter's input (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-dropout", description = "dropout on the adapter's input (default: ${DEFAULT-VALUE})")
         double dropout;
-        @Option(names = "--target-modules", defaultValue = "all-linear",
+        @Option(names = "--target-modules",
                 description = "all-linear (every linear layer but the output head), a comma list of names (suffix match) or a regex (default: ${DEFAULT-VALUE})")
         String targetModules;
         @Option(names = "--layers-to-transform", split = ",", paramLabel = "N,N", description = "only these layer indices")
@@ -49,12 +49,10 @@ public final class AttachCommand extends LoraCommand {
         boolean useRslora;
         @Option(names = "--use-dora", arity = "0..1", fallbackValue = "true", description = "DoRA: a magnitude vector per output row")
         boolean useDora;
-        @Option(names = "--init", defaultValue = "default", description = "default, gaussian or pissa (default: ${DEFAULT-VALUE})")
+        @Option(names = "--init", description = "default, gaussian or pissa (default: ${DEFAULT-VALUE})")
         String init;
 
         LoraConfig config() {
-            if (r <= 0) throw new CommandRunner.UsageException("--lora-r must be positive, not " + r);
-            if (dropout < 0 || dropout >= 1) throw new CommandRunner.UsageException("--lora-dropout must be in [0, 1), not " + dropout);
             LoraConfig.Builder b = LoraConfig.builder().r(r).loraAlpha(alpha).loraDropout(dropout)
                     .targetModules(targetModules).useRslora(useRslora).useDora(useDora);
             try {
@@ -63,7 +61,11 @@ public final class AttachCommand extends LoraCommand {
                 throw new CommandRunner.UsageException("--init: " + e.getMessage());
             }
             if (layers != null) b.layersToTransform(layers);
-            return b.build();
+            try {
+                return b.build();
+            } catch (io.jlora.InvalidFieldException e) {
+                throw ConfigDefaults.usage(e);
+            }
         }
     }
 }

@@ -39,6 +39,7 @@ public final class CommandRunner {
         CommandLine line = new CommandLine(new LoraCommands());
         line.setCommandName(programName);
         line.setCaseInsensitiveEnumValuesAllowed(true);
+        line.setDefaultValueProvider(new ConfigDefaults());
         return line;
     }
 

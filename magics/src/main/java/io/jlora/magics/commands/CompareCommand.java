@@ -88,8 +88,8 @@ public final class CompareCommand extends LoraCommand {
         TrainerConfig config;
         try {
             config = b.build();
-        } catch (IllegalArgumentException e) {
-            throw new CommandRunner.UsageException(e.getMessage());
+        } catch (io.jlora.InvalidFieldException e) {
+            throw ConfigDefaults.usage(e);
         }
         LoraConfig loraConfig = lora.config();
         ComparisonRun runner = new ComparisonRun(base, device, data, tokenize, loraConfig, config);

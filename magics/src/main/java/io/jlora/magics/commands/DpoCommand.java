@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dpo", description = "Preference training (DPO, sigmoid loss); the reference is the base with the adapter disabled"
         + " (with --peft false: the initial weights' log-probs, computed once before the first step).")
 public final class DpoCommand extends TrainCommand {
-    @Option(names = "--dpo-beta", defaultValue = "0.1", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--dpo-beta", description = "default: ${DEFAULT-VALUE}")
     double beta;
 
     @Option(names = "--max-prompt-length", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")

@@ -31,7 +31,7 @@ public final class MemoryCommand extends LoraCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--lora-r", defaultValue = "16", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--lora-r", description = "default: ${DEFAULT-VALUE}")
     int r;
 
     @Option(names = "--batch-size", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")

@@ -48,7 +48,7 @@ public class TrainCommand extends LoraCommand {
     @Option(names = "--plot-every", defaultValue = "5", description = "redraw the plot every N steps (default: ${DEFAULT-VALUE})")
     int plotEvery;
 
-    @Option(names = "--save-every", defaultValue = "0", description = "checkpoint every N steps (needs --output-folder)")
+    @Option(names = "--save-every", description = "checkpoint every N steps (needs --output-folder)")
     long saveEvery;
 
     // ---- the command line's one-shot options: load, data, attach, then save or merge ----
@@ -110,8 +110,8 @@ public class TrainCommand extends LoraCommand {
             TrainerConfig.Builder b = training.builder().saveEvery(saveEvery);
             if (output != null) b.outputDir(output.resolve("checkpoints"));
             return configure(b).build();
-        } catch (IllegalArgumentException e) {
-            throw new CommandRunner.UsageException(e.getMessage());
+        } catch (io.jlora.InvalidFieldException e) {
+            throw ConfigDefaults.usage(e);
         }
     }
 

@@ -1,0 +1,66 @@
+package io.jlora.magics.commands;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jlora.lora.LoraConfig;
+import io.jlora.train.TrainerConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** Each default is defined once: the commands' option defaults are the library configs' defaults. */
+class ConfigDefaultsTest {
+
+    private static Object parsed(String... args) {
+        CommandLine line = new CommandRunner(null, "jlora", false).commandLine();
+        return line.parseArgs(args).subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void trainingOptionsDefaultToTrainerConfigDefaults() {
+        assertEquals(TrainerConfig.defaults(), ((TrainCommand) parsed("train")).config());
+        assertEquals(TrainerConfig.defaults(), ((DpoCommand) parsed("dpo")).config());
+        assertEquals(TrainerConfig.defaults(), ((CompareCommand) parsed("compare")).training.builder().build());
+    }
+
+    @Test
+    void loraOptionsDefaultToLoraConfigDefaults() {
+        for (String command : List.of("attach", "train", "dpo", "compare")) {
+            Object c = parsed(command);
+            AttachCommand.LoraOptions lora = c instanceof AttachCommand a ? a.lora
+                    : c instanceof TrainCommand t ? t.lora : ((CompareCommand) c).lora;
+            assertEquals(LoraConfig.defaults(), lora.config(), command);
+        }
+        assertEquals(LoraConfig.DEFAULT_SEED, ((AttachCommand) parsed("attach")).seed);
+        assertEquals(LoraConfig.defaults().r(), ((MemoryCommand) parsed("memory", "--config", "config.json")).r);
+    }
+
+    /** Help shows each default the description promises, in the form the option accepts. */
+    @Test
+    void helpShowsTheConfigDefaults() {
+        CommandLine line = new CommandRunner(null, "jlora", false).commandLine();
+        for (String command : List.of("attach", "train", "dpo", "compare", "memory")) {
+            for (OptionSpec o : line.getSubcommands().get(command).getCommandSpec().options()) {
+                if (String.join(" ", o.description()).contains("${DEFAULT-VALUE}")) {
+                    assertNotNull(o.defaultValueString(), command + " " + o.longestName());
+                }
+            }
+        }
+        String help = line.getSubcommands().get("train").getUsageMessage();
+        assertTrue(help.contains("default: 2e-4") && help.contains("default: 0.05") && help.contains("default: cosine"), help);
+    }
+
+    @Test
+    void badConfigValuesAreUsageErrorsNamingTheOption() {
+        TrainCommand train = (TrainCommand) parsed("train", "--batch-size", "0");
+        CommandRunner.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(CommandRunner.UsageException.class,
+                train::config);
+        assertEquals("--batch-size must be >= 1, got 0", e.getMessage());
+        AttachCommand attach = (AttachCommand) parsed("attach", "--lora-r", "0");
+        e = org.junit.jupiter.api.Assertions.assertThrows(CommandRunner.UsageException.class, attach.lora::config);
+        assertEquals("--lora-r must be >= 1, got 0", e.getMessage());
+    }
+}
