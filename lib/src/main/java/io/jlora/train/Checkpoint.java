@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +29,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code trainable.safetensors}: the trainable arrays by name;
  *   <li>{@code optimizer.safetensors}: AdamW's exp_avg / exp_avg_sq by parameter name;
- *   <li>{@code trainer_state.json}: step, optimizer steps, data position (epoch, offset), seed (from
- *       which dropout and data order follow), the schedule and the log history;
+ *   <li>{@code trainer_state.json}: a {@link TrainerState}: step, optimizer steps, data position
+ *       (epoch, offset), seed (from which dropout and data order follow), the schedule, the whole
+ *       config and the log history;
  *   <li>whatever the model writes itself (a PEFT adapter: adapter_config.json, adapter_model.safetensors).
  * </ul>
  * It is written through a {@link FolderCommit}: staged beside the target, listed in a checksum
@@ -51,7 +53,7 @@ final class Checkpoint {
 
     /** Writes checkpoint {@code step} under {@code outputDir}; returns its folder. */
     static Path write(Path outputDir, long step, Map<String, NDArray> trainable, Map<String, NDArray> optimizer,
-            ObjectNode state, TrainableModel model, NDManager scratch) {
+            TrainerState state, TrainableModel model, NDManager scratch) {
         Path target = outputDir.toAbsolutePath().normalize().resolve(PREFIX + step);
         recoverInterrupted(target.getParent());
         try (FolderCommit commit = FolderCommit.begin(target)) {
@@ -61,7 +63,7 @@ final class Checkpoint {
                 SafetensorsWriter.write(tmp.resolve(OPTIMIZER), tensors(optimizer, m), Map.of("format", "pt"));
             }
             model.save(tmp);
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(STATE).toFile(), state);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(STATE).toFile(), toJson(state));
             commit.commit();
             return target;
         } catch (IOException e) {
@@ -141,7 +143,7 @@ final class Checkpoint {
     }
 
     /** The checkpoint's state, after checking the whole folder against its manifest. */
-    static ObjectNode readState(Path checkpoint) {
+    static TrainerState readState(Path checkpoint) {
         Path dir = verified(checkpoint);
         Path file = dir.resolve(STATE);
         if (!Files.exists(file)) {
@@ -152,7 +154,7 @@ final class Checkpoint {
             if (!(n instanceof ObjectNode o)) {
                 throw new JloraException(file + ": expected a JSON object");
             }
-            return o;
+            return fromJson(o);
         } catch (IOException e) {
             throw new JloraException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -174,12 +176,77 @@ final class Checkpoint {
         return out;
     }
 
-    static ArrayNode array() {
-        return JSON.createArrayNode();
+    /** The JSON form of {@code s}, as trainer_state.json holds it. */
+    static ObjectNode toJson(TrainerState s) {
+        ObjectNode state = JSON.createObjectNode();
+        state.put("global_step", s.globalStep());
+        state.put("optimizer_step", s.optimizerStep());
+        state.put("planned_steps", s.plannedSteps());
+        state.put("epoch", s.epoch());
+        state.put("data_offset", s.dataOffset());
+        state.put("seed", s.seed());
+        state.put("objective", s.objective());
+        state.put("train_examples", s.trainExamples());
+        LrSchedule schedule = s.schedule();
+        if (schedule != null) {
+            ObjectNode o = state.putObject("schedule");
+            o.put("type", schedule.type().name().toLowerCase());
+            o.put("lr", schedule.lr());
+            o.put("warmup_steps", schedule.warmupSteps());
+            o.put("total_steps", schedule.totalSteps());
+        }
+        TrainerConfig config = s.config();
+        if (config != null) {
+            ObjectNode c = JSON.valueToTree(config);
+            c.put("scheduler", config.scheduler().name().toLowerCase());
+            c.put("outputDir", config.outputDir() == null ? null : config.outputDir().toString());
+            state.set("config", c);
+        }
+        ArrayNode log = state.putArray("log_history");
+        for (TrainerState.Logged m : s.logHistory()) {
+            ObjectNode o = log.addObject();
+            o.put("step", m.step());
+            o.put("loss", m.loss());
+            o.put("lr", m.lr());
+            o.put("grad_norm", m.gradNorm());
+        }
+        return state;
     }
 
-    static ObjectNode object() {
-        return JSON.createObjectNode();
+    /**
+     * Reads what {@link #toJson} wrote, and older checkpoints: a missing objective reads as null,
+     * missing planned steps as -1, a config written as text (before it was stored whole) as null.
+     */
+    static TrainerState fromJson(JsonNode state) {
+        JsonNode s = state.get("schedule");
+        LrSchedule schedule = s == null ? null : new LrSchedule(LrSchedule.Scheduler.parse(s.path("type").asText()),
+                s.path("lr").asDouble(), s.path("warmup_steps").asInt(), s.path("total_steps").asInt());
+        List<TrainerState.Logged> log = new ArrayList<>();
+        for (JsonNode o : state.path("log_history")) {
+            log.add(new TrainerState.Logged(o.path("step").asLong(), o.path("loss").asDouble(), o.path("lr").asDouble(),
+                    o.path("grad_norm").asDouble()));
+        }
+        return new TrainerState(state.path("global_step").asLong(), state.path("optimizer_step").asLong(),
+                state.path("planned_steps").asLong(-1), state.path("epoch").asInt(),
+                state.path("data_offset").asInt(), state.path("seed").asLong(),
+                state.has("objective") ? state.get("objective").asText() : null, state.path("train_examples").asInt(-1), schedule,
+                config(state.get("config")), log);
+    }
+
+    private static TrainerConfig config(JsonNode c) {
+        if (c == null || !c.isObject()) {
+            return null;
+        }
+        ObjectNode copy = c.deepCopy();
+        JsonNode dir = c.get("outputDir");
+        copy.remove("outputDir");
+        try {
+            copy.put("scheduler", LrSchedule.Scheduler.parse(c.path("scheduler").asText()).name());
+            TrainerConfig read = JSON.convertValue(copy, TrainerConfig.class);
+            return dir == null || dir.isNull() ? read : read.toBuilder().outputDir(Path.of(dir.asText())).build();
+        } catch (IllegalArgumentException e) {
+            return null; // informational: resuming needs none of it
+        }
     }
 
     private static Map<String, TensorData> tensors(Map<String, NDArray> arrays, NDManager m) {

@@ -42,6 +42,19 @@ final class DpoTask extends ListTask<PreferenceExample> {
     }
 
     @Override
+    String objective() {
+        return "dpo";
+    }
+
+    /** A model without a reference mode: the reference is the model the trainer starts from. */
+    @Override
+    void beforeFirstUpdate(TrainableModel model, NDManager root, TrainerConfig config) {
+        if (!model.hasReferenceMode()) {
+            precomputeReference(model, root, config.batchSize(), config.padTokenId());
+        }
+    }
+
+    @Override
     MicroBatch collate(int[] indices, boolean fromEval, long padId) {
         List<PreferenceExample> source = examples(fromEval);
         int pairs = indices.length;
@@ -113,7 +126,7 @@ final class DpoTask extends ListTask<PreferenceExample> {
      * gradients, dropout off), {@code batchSize} pairs a forward; later steps read them instead of
      * calling the model's reference mode.
      */
-    void precomputeReference(TrainableModel model, NDManager parent, int batchSize, long padId) {
+    private void precomputeReference(TrainableModel model, NDManager parent, int batchSize, long padId) {
         trainReference = precompute(model, parent, trainSize(), false, batchSize, padId);
         evalReference = precompute(model, parent, evalSize(), true, batchSize, padId);
     }

@@ -26,6 +26,11 @@ final class SftTask extends ListTask<Example> {
     }
 
     @Override
+    String objective() {
+        return "sft";
+    }
+
+    @Override
     MicroBatch collate(int[] indices, boolean fromEval, long padId) {
         List<Example> source = examples(fromEval);
         int width = 0;

@@ -18,6 +18,15 @@ abstract class Task {
     /** Dropout during training steps (DPO turns it off, as TRL does). */
     abstract boolean dropout();
 
+    /** The objective's name, as checkpoints record it ("sft", "dpo"). */
+    abstract String objective();
+
+    /**
+     * Called once by the trainer before any update, with the weights it starts from (DPO without a
+     * reference mode computes its reference log-probs here); nothing by default.
+     */
+    void beforeFirstUpdate(TrainableModel model, NDManager root, TrainerConfig config) {}
+
     /**
      * Forward and backward of one micro-batch; gradients accumulate. The loss backpropagated is the
      * micro-batch's sum over its units divided by {@code stepUnits} (all units of the step), so

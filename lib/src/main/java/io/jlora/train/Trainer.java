@@ -3,9 +3,6 @@ package io.jlora.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
 import io.jlora.data.Example;
 import io.jlora.data.PreferenceExample;
@@ -69,8 +66,6 @@ public final class Trainer implements AutoCloseable {
     private EvalMetrics lastEval;
     private Path lastCheckpoint;
     private StopReason pendingStop;
-    /** Sees each step's gradients before clipping (tests). */
-    java.util.function.Consumer<Map<String, NDArray>> gradientObserver;
 
     private Trainer(TrainableModel model, Task task, TrainerConfig config) {
         this.model = model;
@@ -98,10 +93,7 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = new AdamW(root, config.beta1(), config.beta2(), config.eps(), config.weightDecay());
         this.order = new DataOrder(task.trainSize(), config.batchSize(), config.seed(), config.shuffle());
         this.backprop = new Backprop(model.decoder(), config.gradientCheckpointing(), embeddingTrainable);
-        if (task instanceof DpoTask dpo && !model.hasReferenceMode()) {
-            // before any update: the reference is the model the trainer starts from
-            dpo.precomputeReference(model, root, config.batchSize(), config.padTokenId());
-        }
+        task.beforeFirstUpdate(model, root, config);
         this.plannedSteps = configuredSteps();
     }
 
@@ -240,9 +232,7 @@ public final class Trainer implements AutoCloseable {
             plannedSteps = configuredSteps();
         }
         if (schedule == null) {
-            int warmup = config.warmupSteps() >= 0 ? config.warmupSteps()
-                    : LrSchedule.warmupSteps(config.warmupRatio(), (int) Math.min(Integer.MAX_VALUE, plannedSteps));
-            schedule = new LrSchedule(config.scheduler(), config.lr(), warmup, (int) Math.min(Integer.MAX_VALUE, plannedSteps));
+            schedule = LrSchedule.of(config, plannedSteps);
         }
         long started = System.nanoTime();
         zeroGradients();
@@ -275,8 +265,8 @@ public final class Trainer implements AutoCloseable {
         try (NDManager scope = root.newSubManager(); GradRecording.Scope off = Autograd.recording(false)) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
-            if (gradientObserver != null) {
-                gradientObserver.accept(grads);
+            for (TrainingListener l : listeners) {
+                l.onGradients(step + 1, grads);
             }
             gradNorm = GradientClipping.totalNorm(grads.values(), scope);
             skipped = !Double.isFinite(loss) || !Double.isFinite(gradNorm);
@@ -360,31 +350,10 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes a checkpoint of the current state as {@code outputDir/checkpoint-STEP}. */
     public Path saveCheckpoint(Path outputDir) {
-        ObjectNode state = Checkpoint.object();
-        state.put("global_step", step);
-        state.put("optimizer_step", optimizer.steps());
-        state.put("planned_steps", plannedSteps);
-        state.put("epoch", order.epoch());
-        state.put("data_offset", order.offset());
-        state.put("seed", config.seed());
-        state.put("objective", task instanceof DpoTask ? "dpo" : "sft");
-        state.put("train_examples", task.trainSize());
-        if (schedule != null) {
-            ObjectNode s = state.putObject("schedule");
-            s.put("type", schedule.type().name().toLowerCase());
-            s.put("lr", schedule.lr());
-            s.put("warmup_steps", schedule.warmupSteps());
-            s.put("total_steps", schedule.totalSteps());
-        }
-        state.put("config", config.toString());
-        ArrayNode log = state.putArray("log_history");
-        for (StepMetrics m : history) {
-            ObjectNode o = log.addObject();
-            o.put("step", m.step());
-            o.put("loss", m.loss());
-            o.put("lr", m.lr());
-            o.put("grad_norm", m.gradNorm());
-        }
+        List<TrainerState.Logged> log = history.stream()
+                .map(m -> new TrainerState.Logged(m.step(), m.loss(), m.lr(), m.gradNorm())).toList();
+        TrainerState state = new TrainerState(step, optimizer.steps(), plannedSteps, order.epoch(), order.offset(),
+                config.seed(), task.objective(), task.trainSize(), schedule, config, log);
         Path dir = Checkpoint.write(outputDir, step, parameters, optimizer.stateArrays(), state, model, root);
         Checkpoint.prune(outputDir, config.saveTotalLimit());
         lastCheckpoint = dir;
@@ -397,13 +366,12 @@ public final class Trainer implements AutoCloseable {
      * wrote it (checked: the number of training examples).
      */
     public void resume(Path checkpoint) {
-        ObjectNode state = Checkpoint.readState(checkpoint);
-        String objective = task instanceof DpoTask ? "dpo" : "sft";
-        if (!objective.equals(state.path("objective").asText(objective))) {
-            throw new JloraException(checkpoint + " is a " + state.path("objective").asText() + " checkpoint; this trainer runs "
-                    + objective);
+        TrainerState state = Checkpoint.readState(checkpoint);
+        if (state.objective() != null && !state.objective().equals(task.objective())) {
+            throw new JloraException(checkpoint + " is a " + state.objective() + " checkpoint; this trainer runs "
+                    + task.objective());
         }
-        int examples = state.path("train_examples").asInt(-1);
+        int examples = state.trainExamples();
         if (examples != task.trainSize()) {
             throw new JloraException(checkpoint + " was written training on " + examples + " examples; this trainer has "
                     + task.trainSize());
@@ -423,15 +391,15 @@ public final class Trainer implements AutoCloseable {
                 Autograd.assign(e.getValue(), v.toType(e.getValue().getDataType(), false), scratch);
             }
             Map<String, NDArray> opt = Checkpoint.readTensors(checkpoint, Checkpoint.OPTIMIZER, scratch);
-            optimizer.load(opt, state.path("optimizer_step").asLong(), parameters);
+            optimizer.load(opt, state.optimizerStep(), parameters);
         }
-        step = state.path("global_step").asLong();
-        plannedSteps = state.path("planned_steps").asLong(plannedSteps);
-        order.seek(state.path("epoch").asInt(), state.path("data_offset").asInt());
-        JsonNode s = state.get("schedule");
-        if (s != null) {
-            schedule = new LrSchedule(LrSchedule.Scheduler.parse(s.path("type").asText()), s.path("lr").asDouble(),
-                    s.path("warmup_steps").asInt(), s.path("total_steps").asInt());
+        step = state.globalStep();
+        if (state.plannedSteps() >= 0) {
+            plannedSteps = state.plannedSteps();
+        }
+        order.seek(state.epoch(), state.dataOffset());
+        if (state.schedule() != null) {
+            schedule = state.schedule();
         }
         lastCheckpoint = checkpoint;
     }

@@ -82,7 +82,7 @@ class GoldenTrainingTest {
         LoraTraining model = LoraTraining.of(lm);
         Map<String, float[]> grads = new LinkedHashMap<>();
         try (Trainer trainer = Trainer.sft(model, goldenBatch(), List.of(), goldenConfig(checkpointing))) {
-            trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+            TinyRuns.recordGradients(trainer, grads);
             StepMetrics m = trainer.step();
             assertEquals(goldenScalar("loss_adapter"), m.loss(), 1e-4, "training loss = PEFT's loss_adapter");
             assertFalse(m.skipped());
@@ -126,7 +126,7 @@ class GoldenTrainingTest {
         Map<String, float[]> grads = new LinkedHashMap<>();
         Backprop.beforeBackward = GoldenTrainingTest::collectAndRefill;
         try (Trainer trainer = Trainer.sft(LoraTraining.of(lm), goldenBatch(), List.of(), goldenConfig(checkpointing))) {
-            trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+            TinyRuns.recordGradients(trainer, grads);
             trainer.step();
         } finally {
             Backprop.beforeBackward = null;

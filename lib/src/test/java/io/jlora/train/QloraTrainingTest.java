@@ -41,7 +41,7 @@ class QloraTrainingTest {
     /** The gradients of one step of {@code trainer} by array name; the step must not be skipped. */
     private static Map<String, float[]> stepGradients(Trainer trainer) {
         Map<String, float[]> grads = new LinkedHashMap<>();
-        trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+        TinyRuns.recordGradients(trainer, grads);
         StepMetrics m = trainer.step();
         assertTrue(!m.skipped() && m.gradNorm() > 0, m.toString());
         return grads;

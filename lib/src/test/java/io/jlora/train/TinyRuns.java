@@ -27,6 +27,16 @@ final class TinyRuns {
         return RandomModels.write(dir, RandomModels.Spec.of(Family.LLAMA, 64, 2, 4, 2, 128, 258, 7).withStd(std));
     }
 
+    /** Copies each step's gradients (before clipping) into {@code into}, by parameter name. */
+    static void recordGradients(Trainer trainer, java.util.Map<String, float[]> into) {
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onGradients(long step, java.util.Map<String, ai.djl.ndarray.NDArray> gradients) {
+                gradients.forEach((k, v) -> into.put(k, v.toFloatArray()));
+            }
+        });
+    }
+
     /** Loads {@code dir} and attaches a LoRA adapter (all-linear) with seed 42. */
     static CausalLm withAdapter(Path dir, int r, double dropout) {
         CausalLm lm = CausalLm.load(dir, "cpu", "auto");

@@ -160,7 +160,7 @@ class TrainerTest {
         try (CausalLm lm = TinyRuns.withAdapter(modelDir, 8, dropout)) {
             Map<String, float[]> grads = new LinkedHashMap<>();
             try (Trainer trainer = Trainer.sft(LoraTraining.of(lm), examples, List.of(), config)) {
-                trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+                TinyRuns.recordGradients(trainer, grads);
                 trainer.step();
             }
             return grads;
@@ -207,7 +207,7 @@ class TrainerTest {
                 Map<String, float[]> grads = new LinkedHashMap<>();
                 TrainerConfig c = base().batchSize(2).gradientAccumulation(2).shuffle(false).gradientCheckpointing(checkpointing).build();
                 try (Trainer trainer = Trainer.sft(full, ragged(), List.of(), c)) {
-                    trainer.gradientObserver = g -> g.forEach((k, v) -> grads.put(k, v.toFloatArray()));
+                    TinyRuns.recordGradients(trainer, grads);
                     trainer.step();
                 }
                 runs.add(grads);
