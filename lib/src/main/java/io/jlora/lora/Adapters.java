@@ -2,32 +2,23 @@ package io.jlora.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
-import io.jlora.io.ModelFormatException;
-import io.jlora.io.SafetensorsCheckpoint;
-import io.jlora.io.SafetensorsDtype;
-import io.jlora.io.SafetensorsWriter;
-import io.jlora.io.TensorData;
 import io.jlora.model.CausalLm;
 import io.jlora.model.Decoder;
 import io.jlora.model.Linear;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The named LoRA adapters of one loaded model, PEFT's {@code PeftModel}/{@code LoraModel}: attach
  * ({@link #add}), load and save in PEFT's format, list, switch ({@link #use}), run the plain base
  * ({@link #disable}), merge and unmerge, remove ({@link #delete}, {@link #unload}), combine
- * ({@link #addWeighted}) and save the merged model ({@link #saveMerged}).
+ * ({@link #addWeighted}) and save the merged model ({@link #saveMerged}). This class is the
+ * registry and the switch; PEFT's files are {@link AdapterFiles}', the merged folder is
+ * {@link ModelWriter}'s, the decoder slots are {@link AdaptedLayers}'.
  *
  * <p>Adapted layers are {@link LoraLinear}s put in the decoder's slots, so generation, scoring and
  * training see the adapters without knowing of them. Each adapter's arrays live in a sub-manager
@@ -35,13 +26,19 @@ import java.util.TreeMap;
  * active one and later ones wait for {@link #use}.
  *
  * <p>Get the instance of a model with {@link #of(CausalLm)}: every call on the same model returns
- * the one that manages its layers.
+ * the same one (kept as the model's {@link CausalLm#attachment attachment}).
+ *
+ * <p>Longer than 350 lines on purpose: it is PEFT's {@code PeftModel} surface, two dozen public
+ * operations of a few lines each over one registry, whose rules (names exist and are unique,
+ * nothing changes while adapters are merged, disable handles nest) are checked here in one place;
+ * the mechanics each have their own class.
  */
 public final class Adapters {
 
     private final CausalLm lm;
     private final Decoder decoder;
     private final AdapterSwitch state = new AdapterSwitch();
+    private final AdaptedLayers layers;
     private final Map<String, Entry> adapters = new LinkedHashMap<>();
     private int disabledDepth;
 
@@ -51,23 +48,19 @@ public final class Adapters {
     private Adapters(CausalLm lm) {
         this.lm = lm;
         this.decoder = lm.decoder();
+        this.layers = new AdaptedLayers(decoder, state);
     }
 
-    /** The adapters of {@code lm}: the instance already managing its layers, or a new one. */
+    /** The adapters of {@code lm}: one instance per model, made on first use. */
     public static Adapters of(CausalLm lm) {
-        for (Linear l : lm.decoder().linears().values()) {
-            if (l instanceof LoraLinear lora) {
-                return lora.owner();
-            }
-        }
-        return new Adapters(lm);
+        return lm.attachment(Adapters.class, Adapters::new);
     }
 
     // ---------------------------------------------------------------- attach, load, save
 
-    /** Attaches a new trainable adapter with seed 42 for its random initial weights. */
+    /** Attaches a new trainable adapter with {@link LoraConfig#DEFAULT_SEED} for its random initial weights. */
     public LoraAdapter add(String name, LoraConfig config) {
-        return add(name, config, 42);
+        return add(name, config, LoraConfig.DEFAULT_SEED);
     }
 
     /**
@@ -79,15 +72,7 @@ public final class Adapters {
         requireUnmerged("add an adapter");
         LoraConfig c = withBase(config);
         List<String> targets = TargetMatcher.resolve(c, decoder.linears().keySet());
-        return attach(name, c, targets, (path, base, owner, pissa) -> {
-            if (c.init() == LoraInit.PISSA) {
-                LoraBranch initial = BranchFactory.pissa(c, path, base, owner, seed);
-                pissa.put(path, initial);
-                return BranchFactory.branch(c, path, base, initial.a().duplicate(), initial.b().duplicate(), null, owner);
-            }
-            NDArray[] ab = BranchFactory.initialWeights(c, path, base, owner, seed);
-            return BranchFactory.branch(c, path, base, ab[0], ab[1], null, owner);
-        });
+        return attach(name, c, targets, BranchFactory.initialBranches(c, seed));
     }
 
     /**
@@ -99,17 +84,8 @@ public final class Adapters {
         checkNewName(name);
         requireUnmerged("load an adapter");
         try (AdapterCheckpoint checkpoint = AdapterCheckpoint.open(dir, lm.config().family().modelType())) {
-            LoraConfig c = checkpoint.config();
-            List<String> targets = checkpoint.validate(linearShapes());
-            return attach(name, c, targets, (path, base, owner, pissa) -> {
-                if (c.init() == LoraInit.PISSA) {
-                    pissa.put(path, BranchFactory.pissa(c, path, base, owner, 42));
-                }
-                NDArray a = checkpoint.load(path, LoraBranch.A_KEY, owner);
-                NDArray b = checkpoint.load(path, LoraBranch.B_KEY, owner);
-                NDArray m = c.useDora() ? checkpoint.load(path, DoraBranch.MAGNITUDE_KEY, owner) : null;
-                return BranchFactory.branch(c, path, base, a, b, m, owner);
-            });
+            List<String> targets = checkpoint.validate(layers.shapes());
+            return attach(name, checkpoint.config(), targets, AdapterFiles.branches(checkpoint));
         }
     }
 
@@ -127,7 +103,7 @@ public final class Adapters {
     }
 
     /** Makes one module's branch; may rewrite the base (PiSSA) and record how to undo it. */
-    private interface BranchMaker {
+    interface BranchMaker {
         LoraBranch make(String path, Linear base, NDManager owner, Map<String, LoraBranch> pissa);
     }
 
@@ -136,12 +112,12 @@ public final class Adapters {
         Map<String, LoraBranch> pissa = new LinkedHashMap<>();
         try {
             for (String path : targets) {
-                LoraLinear layer = wrap(path);
+                LoraLinear layer = layers.wrap(path);
                 layer.put(name, maker.make(path, layer.base(), owner, pissa));
             }
         } catch (RuntimeException e) {
             // every target: a layer may be wrapped, or its base rewritten (PiSSA), before its branch failed
-            detach(name, targets, pissa, true);
+            layers.detach(name, targets, pissa, true);
             owner.close();
             throw e;
         }
@@ -165,12 +141,7 @@ public final class Adapters {
 
     /** As {@link #save(String, Path)}; unless {@code overwrite}, refuses a folder that is not empty. */
     public List<Path> save(String name, Path dir, boolean overwrite) {
-        entry(name);
-        try (OutputFolder folder = OutputFolder.open(dir, overwrite, lm.dir())) {
-            writeInto(name, folder.temp());
-            folder.commit();
-            return List.of(folder.out().resolve(AdapterConfigJson.FILE), folder.out().resolve(AdapterCheckpoint.WEIGHTS_FILE));
-        }
+        return AdapterFiles.save(entry(name).info(), layers, dir, overwrite, lm.dir(), decoder.manager());
     }
 
     /**
@@ -178,24 +149,7 @@ public final class Adapters {
      * caller owns (a training checkpoint's staging folder). Returns the two files.
      */
     public List<Path> writeInto(String name, Path dir) {
-        Entry e = entry(name);
-        Map<String, TensorData> tensors = new TreeMap<>();
-        try (NDManager tmp = decoder.manager().newSubManager()) {
-            for (String path : e.info().modules()) {
-                branchOf(path, name).parameters().forEach((suffix, p) ->
-                        tensors.put(AdapterCheckpoint.key(path, suffix),
-                                TensorData.of(ManagedArrays.detached(tmp, p), SafetensorsDtype.F32)));
-            }
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException ex) {
-                throw new JloraException("cannot create " + dir + ": " + ex.getMessage(), ex);
-            }
-            Path weights = dir.resolve(AdapterCheckpoint.WEIGHTS_FILE);
-            SafetensorsWriter.write(weights, new LinkedHashMap<>(tensors), Map.of("format", "pt"));
-            AdapterConfigJson.write(dir, AdapterConfigJson.toJson(e.info().config(), e.info().modules()));
-            return List.of(dir.resolve(AdapterConfigJson.FILE), weights);
-        }
+        return AdapterFiles.write(entry(name).info(), layers, dir, decoder.manager());
     }
 
     // ---------------------------------------------------------------- list, switch, disable
@@ -285,25 +239,20 @@ public final class Adapters {
      * requiring a gradient), for an optimizer. The arrays are the live parameters.
      */
     public Map<String, NDArray> parameters(String name) {
-        Entry e = entry(name);
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (String path : e.info().modules()) {
-            branchOf(path, name).parameters().forEach((suffix, p) -> out.put(AdapterCheckpoint.key(path, suffix), p));
-        }
-        return out;
+        return AdapterFiles.stateDict(entry(name).info(), layers);
     }
 
     /** The branch of adapter {@code name} on module {@code path}. */
     public LoraBranch branch(String name, String path) {
         entry(name);
-        return branchOf(path, name);
+        return layers.branch(path, name);
     }
 
     // ---------------------------------------------------------------- merge, remove
 
     /** True when active adapters are merged into the base weights. */
     public boolean merged() {
-        return loraLayers().stream().anyMatch(l -> !l.mergedNames().isEmpty());
+        return layers.all().stream().anyMatch(l -> !l.mergedNames().isEmpty());
     }
 
     /**
@@ -315,20 +264,18 @@ public final class Adapters {
             throw new JloraException("adapters are disabled; close the disable() handle before merging");
         }
         for (String name : state.active()) {
-            for (String path : entry(name).info().modules()) {
-                checkMergeable(path);
-            }
+            layers.checkMergeable(entry(name).info().modules(), lm.config().tieWordEmbeddings());
         }
         for (String name : state.active()) {
             for (String path : entry(name).info().modules()) {
-                layer(path).merge(name);
+                layers.layer(path).merge(name);
             }
         }
     }
 
     /** Takes merged adapters back out of the base weights (exactly, up to float rounding). */
     public void unmerge() {
-        for (LoraLinear l : loraLayers()) {
+        for (LoraLinear l : layers.all()) {
             l.unmergeAll();
         }
     }
@@ -341,7 +288,7 @@ public final class Adapters {
     public void delete(String name) {
         Entry e = entry(name);
         requireUnmerged("delete an adapter");
-        detach(name, e.info().modules(), e.pissaInitial(), true);
+        layers.detach(name, e.info().modules(), e.pissaInitial(), true);
         e.manager().close();
         adapters.remove(name);
         List<String> active = new ArrayList<>(state.active());
@@ -373,12 +320,12 @@ public final class Adapters {
             Entry e = entry(name);
             // a merged PiSSA adapter's residual is part of the merged weight; others are undone
             boolean keepResidual = active.contains(name);
-            for (LoraLinear l : loraLayers()) {
+            for (LoraLinear l : layers.all()) {
                 if (l.mergedNames().contains(name)) {
                     l.forgetMerged(name);
                 }
             }
-            detach(name, e.info().modules(), e.pissaInitial(), !keepResidual);
+            layers.detach(name, e.info().modules(), e.pissaInitial(), !keepResidual);
             e.manager().close();
             adapters.remove(name);
         }
@@ -400,7 +347,7 @@ public final class Adapters {
             Map<String, NDArray[]> combined = combination.combine(path -> {
                 Map<String, LoraBranch> byName = new LinkedHashMap<>();
                 for (String n : names) {
-                    LoraBranch b = layer(path).branch(n);
+                    LoraBranch b = layers.layer(path).branch(n);
                     if (b != null) {
                         byName.put(n, b);
                     }
@@ -424,48 +371,11 @@ public final class Adapters {
     }
 
     public List<Path> saveMerged(Path out, boolean overwrite, long maxShardBytes) {
-        for (String name : state.enabled() ? state.active() : List.<String>of()) {
-            for (String path : entry(name).info().modules()) {
-                checkMergeable(path);
-            }
+        List<String> applied = state.enabled() ? state.active() : List.of();
+        for (String name : applied) {
+            layers.checkMergeable(entry(name).info().modules(), lm.config().tieWordEmbeddings());
         }
-        Path base = lm.dir();
-        ObjectNode config;
-        try {
-            config = (ObjectNode) new ObjectMapper().readTree(base.resolve("config.json").toFile());
-        } catch (IOException | ClassCastException e) {
-            throw new ModelFormatException(base.resolve("config.json"), null, "cannot read: " + e.getMessage());
-        }
-        try (OutputFolder folder = OutputFolder.open(out, overwrite, base);
-                SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(base)) {
-            Map<String, TensorData> tensors = new LinkedHashMap<>();
-            decoder.parameters().forEach((key, array) -> {
-                SafetensorsDtype dtype = checkpoint.contains(key) ? checkpoint.info(key).dtype()
-                        : SafetensorsDtype.of(array.getDataType());
-                tensors.put(key, new LazyTensor(dtype, array.getShape().getShape(), decoder.manager(),
-                        m -> mergedParameter(key, array, m)));
-            });
-            return HfFolderWriter.write(folder, config, base, tensors, maxShardBytes);
-        }
-    }
-
-    /** The parameter with the active, not yet merged adapters applied (a new array in {@code into}), or itself. */
-    private NDArray mergedParameter(String key, NDArray array, NDManager into) {
-        if (!key.endsWith(".weight") || !state.enabled()) {
-            return array;
-        }
-        Linear l = decoder.linears().get(key.substring(0, key.length() - ".weight".length()));
-        if (!(l instanceof LoraLinear layer) || !layer.mergedNames().isEmpty()) {
-            return array;
-        }
-        NDArray w = array;
-        for (String name : state.active()) {
-            LoraBranch b = layer.branch(name);
-            if (b != null) {
-                w = b.merged(w, into);
-            }
-        }
-        return w;
+        return ModelWriter.write(lm, out, overwrite, maxShardBytes, layers.merged(applied));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -473,12 +383,6 @@ public final class Adapters {
     private LoraConfig withBase(LoraConfig config) {
         return config.baseModelNameOrPath() != null ? config
                 : config.toBuilder().baseModelNameOrPath(lm.dir().toString()).build();
-    }
-
-    private Map<String, long[]> linearShapes() {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        decoder.linears().forEach((path, l) -> shapes.put(path, new long[] {l.outFeatures(), l.inFeatures()}));
-        return shapes;
     }
 
     private void checkNewName(String name) {
@@ -496,78 +400,11 @@ public final class Adapters {
         }
     }
 
-    private void checkMergeable(String path) {
-        if (path.equals(TargetMatcher.HEAD) && lm.config().tieWordEmbeddings()) {
-            throw new JloraException("lm_head shares its weight with the embedding (tie_word_embeddings); "
-                    + "merging into it would change the embedding too");
-        }
-        if (!(layer(path).base() instanceof io.jlora.model.DenseLinear)) {
-            throw new JloraException(path + ": merging needs a dense base layer, this one is "
-                    + layer(path).base().getClass().getSimpleName() + "; merge the files instead (MergeTool)");
-        }
-    }
-
     private Entry entry(String name) {
         Entry e = adapters.get(name);
         if (e == null) {
             throw new JloraException("no adapter named '" + name + "'; adapters: " + names());
         }
         return e;
-    }
-
-    private LoraBranch branchOf(String path, String name) {
-        LoraBranch b = layer(path).branch(name);
-        if (b == null) {
-            throw new IllegalStateException(path + " has no branch of adapter " + name);
-        }
-        return b;
-    }
-
-    private LoraLinear layer(String path) {
-        Linear l = decoder.linear(path);
-        if (!(l instanceof LoraLinear lora)) {
-            throw new IllegalStateException(path + " is not adapted");
-        }
-        return lora;
-    }
-
-    /** The adapted layer at {@code path}, wrapping the base linear on first use. */
-    private LoraLinear wrap(String path) {
-        Linear current = decoder.linear(path);
-        if (current instanceof LoraLinear lora) {
-            return lora;
-        }
-        return (LoraLinear) decoder.replaceLinear(path, base -> new LoraLinear(base, state, this));
-    }
-
-    /**
-     * Takes adapter {@code name} off {@code paths}; with {@code restore}, PiSSA residuals become the
-     * original weights again. Layers left without adapters get their base linear back.
-     */
-    private void detach(String name, List<String> paths, Map<String, LoraBranch> pissa, boolean restore) {
-        for (String path : paths) {
-            Linear l = decoder.linear(path);
-            if (!(l instanceof LoraLinear layer)) {
-                continue;
-            }
-            layer.remove(name);
-            LoraBranch initial = pissa.get(path);
-            if (initial != null && restore) {
-                initial.mergeInto(layer.base().weight());
-            }
-            if (layer.branches().isEmpty()) {
-                decoder.replaceLinear(path, current -> layer.base());
-            }
-        }
-    }
-
-    private List<LoraLinear> loraLayers() {
-        List<LoraLinear> out = new ArrayList<>();
-        for (Linear l : decoder.linears().values()) {
-            if (l instanceof LoraLinear lora) {
-                out.add(lora);
-            }
-        }
-        return Collections.unmodifiableList(out);
     }
 }

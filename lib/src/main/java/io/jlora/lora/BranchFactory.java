@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.jlora.JloraException;
 import io.jlora.io.DirectViews;
-import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
 import java.util.SplittableRandom;
 
@@ -19,6 +17,22 @@ import java.util.SplittableRandom;
 final class BranchFactory {
 
     private BranchFactory() {}
+
+    /**
+     * How a new adapter makes each module's branch: PiSSA from the base's top singular triplets
+     * (rewriting the base, with the initial branch kept to undo it), else {@link #initialWeights}.
+     */
+    static Adapters.BranchMaker initialBranches(LoraConfig c, long seed) {
+        return (path, base, owner, pissa) -> {
+            if (c.init() == LoraInit.PISSA) {
+                LoraBranch initial = pissa(c, path, base, owner, seed);
+                pissa.put(path, initial);
+                return branch(c, path, base, initial.a().duplicate(), initial.b().duplicate(), null, owner);
+            }
+            NDArray[] ab = initialWeights(c, path, base, owner, seed);
+            return branch(c, path, base, ab[0], ab[1], null, owner);
+        };
+    }
 
     /** Initial [A, B] for the DEFAULT, GAUSSIAN and RANDOM inits, float32, owned by {@code owner}. */
     static NDArray[] initialWeights(LoraConfig c, String path, Linear base, NDManager owner, long seed) {
@@ -53,9 +67,7 @@ final class BranchFactory {
      * initial branch, kept so that removing the adapter can put W back.
      */
     static LoraBranch pissa(LoraConfig c, String path, Linear base, NDManager owner, long seed) {
-        if (!(base instanceof DenseLinear)) {
-            throw new JloraException(path + ": PiSSA rewrites the base weight, which needs a dense (unquantized) layer");
-        }
+        AdaptedLayers.denseWeight(base, path, "PiSSA (it rewrites the base weight)", "");
         int r = c.rank(path);
         double scale = c.scale(path);
         TopSingular.Result svd = TopSingular.compute(base.weight(), r, c.pissaIterations(), seed ^ path.hashCode());

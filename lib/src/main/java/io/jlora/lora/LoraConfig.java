@@ -64,7 +64,12 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
     }
 
     public Builder toBuilder() {
-        return new Builder(this);
+        Builder b = builder().r(r).loraAlpha(loraAlpha).loraDropout(loraDropout).targetModules(targetModules)
+                .layersToTransform(layersToTransform).layersPattern(layersPattern).rankPattern(rankPattern)
+                .alphaPattern(alphaPattern).useRslora(useRslora).useDora(useDora).init(init)
+                .baseModelNameOrPath(baseModelNameOrPath);
+        b.pissaIterations = pissaIterations; // init(LoraInit) resets it
+        return b;
     }
 
     /** The rank of {@code modulePath}: rank_pattern's match, else r. */
@@ -113,22 +118,6 @@ public record LoraConfig(int r, double loraAlpha, double loraDropout, TargetModu
         private String baseModelNameOrPath;
 
         private Builder() {}
-
-        private Builder(LoraConfig c) {
-            r = c.r;
-            loraAlpha = c.loraAlpha;
-            loraDropout = c.loraDropout;
-            targetModules = c.targetModules;
-            layersToTransform = c.layersToTransform;
-            layersPattern = c.layersPattern;
-            rankPattern = new LinkedHashMap<>(c.rankPattern);
-            alphaPattern = new LinkedHashMap<>(c.alphaPattern);
-            useRslora = c.useRslora;
-            useDora = c.useDora;
-            init = c.init;
-            pissaIterations = c.pissaIterations;
-            baseModelNameOrPath = c.baseModelNameOrPath;
-        }
 
         public Builder r(int r) {
             this.r = r;

@@ -18,24 +18,20 @@ import java.util.Map;
  */
 public final class LoraLinear implements Linear {
 
+    /** What to do instead of merging into a quantized base. */
+    static final String MERGE_FILES = "; merge the files instead (MergeTool)";
+
     private final Linear base;
     private final AdapterSwitch state;
-    private final Adapters owner;
     private final Map<String, LoraBranch> branches = new LinkedHashMap<>();
     private final List<String> merged = new ArrayList<>();
 
-    LoraLinear(Linear base, AdapterSwitch state, Adapters owner) {
+    LoraLinear(Linear base, AdapterSwitch state) {
         if (base instanceof LoraLinear) {
             throw new IllegalArgumentException(base.path() + " already has LoRA adapters");
         }
         this.base = base;
         this.state = state;
-        this.owner = owner;
-    }
-
-    /** The adapters object that manages this model's layers. */
-    Adapters owner() {
-        return owner;
     }
 
     /** The wrapped layer, which unloading puts back. */
@@ -145,11 +141,7 @@ public final class LoraLinear implements Linear {
     }
 
     private NDArray denseWeight() {
-        if (!(base instanceof DenseLinear)) {
-            throw new JloraException(path() + ": merging needs a dense base layer, this one is "
-                    + base.getClass().getSimpleName() + "; merge the files instead (MergeTool)");
-        }
-        return base.weight();
+        return AdaptedLayers.denseWeight(base, path(), "merging", MERGE_FILES);
     }
 
     @Override

@@ -80,7 +80,7 @@ public final class MergeTool {
                     if (branch != null) {
                         if (c.init() == LoraInit.PISSA) {
                             // PEFT recomputes a PiSSA adapter's residual base from the original weight
-                            BranchFactory.pissa(c, module, new DenseLinear(module, w, null), m, 42);
+                            BranchFactory.pissa(c, module, new DenseLinear(module, w, null), m, LoraConfig.DEFAULT_SEED);
                         }
                         w = branch.merged(w, m);
                     }

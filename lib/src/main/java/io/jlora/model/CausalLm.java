@@ -18,9 +18,12 @@ import io.jlora.io.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A loaded Hugging Face model folder: config, decoder weights (owned by this object's manager),
@@ -34,6 +37,7 @@ public final class CausalLm implements AutoCloseable {
     private final Decoder decoder;
     private final HfTokenizer tokenizer;
     private final Set<Long> eosIds;
+    private final Map<Class<?>, Object> attachments = new HashMap<>();
 
     private CausalLm(Path dir, NDManager manager, ModelConfig config, Decoder decoder, HfTokenizer tokenizer,
             Set<Long> eosIds) {
@@ -121,6 +125,20 @@ public final class CausalLm implements AutoCloseable {
 
     public NDManager manager() {
         return manager;
+    }
+
+    /**
+     * The object of {@code type} attached to this model, made by {@code create} on first use: how a
+     * package built on the model (lora's Adapters) keeps one instance per model without the model
+     * knowing of it, and without its layers pointing back at it.
+     */
+    public synchronized <T> T attachment(Class<T> type, Function<CausalLm, T> create) {
+        Object o = attachments.get(type);
+        if (o == null) {
+            o = create.apply(this);
+            attachments.put(type, o);
+        }
+        return type.cast(o);
     }
 
     public GenerationResult generate(long[] prompt, GenerationConfig generation) {

@@ -44,6 +44,12 @@ import java.util.logging.Logger;
  * }</pre>
  *
  * Not thread-safe: one thread trains (the calling one); {@link #cancel()} may come from any.
+ *
+ * <p>Longer than 350 lines on purpose: the step loop, evaluation, checkpoint writing and resuming
+ * share one mutable state (step, data position, optimizer, schedule, history) that must move
+ * together for a resumed run to match the uninterrupted one; what differs per objective is in
+ * {@link Task}, the file format in {@link Checkpoint} and {@link TrainerState}, the arithmetic in
+ * {@link Backprop}, {@link AdamW}, {@link GradientClipping} and {@link LrSchedule}.
  */
 public final class Trainer implements AutoCloseable {
 

@@ -81,7 +81,11 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
     }
 
     public Builder toBuilder() {
-        return new Builder(this);
+        return builder().steps(steps).epochs(epochs).lr(lr).batchSize(batchSize).gradientAccumulation(gradientAccumulation)
+                .scheduler(scheduler).warmupRatio(warmupRatio).warmupSteps(warmupSteps).maxGradNorm(maxGradNorm)
+                .weightDecay(weightDecay).betas(beta1, beta2).eps(eps).gradientCheckpointing(gradientCheckpointing).seed(seed)
+                .shuffle(shuffle).evalEvery(evalEvery).saveEvery(saveEvery).saveTotalLimit(saveTotalLimit)
+                .outputDir(outputDir).nonFinite(nonFinite).dpoBeta(dpoBeta).padTokenId(padTokenId);
     }
 
     @Override
@@ -122,32 +126,6 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
         private long padTokenId;
 
         private Builder() {}
-
-        private Builder(TrainerConfig c) {
-            steps = c.steps;
-            epochs = c.epochs;
-            lr = c.lr;
-            batchSize = c.batchSize;
-            gradientAccumulation = c.gradientAccumulation;
-            scheduler = c.scheduler;
-            warmupRatio = c.warmupRatio;
-            warmupSteps = c.warmupSteps;
-            maxGradNorm = c.maxGradNorm;
-            weightDecay = c.weightDecay;
-            beta1 = c.beta1;
-            beta2 = c.beta2;
-            eps = c.eps;
-            gradientCheckpointing = c.gradientCheckpointing;
-            seed = c.seed;
-            shuffle = c.shuffle;
-            evalEvery = c.evalEvery;
-            saveEvery = c.saveEvery;
-            saveTotalLimit = c.saveTotalLimit;
-            outputDir = c.outputDir;
-            nonFinite = c.nonFinite;
-            dpoBeta = c.dpoBeta;
-            padTokenId = c.padTokenId;
-        }
 
         public Builder steps(long n) {
             this.steps = n;
