@@ -8,10 +8,14 @@
  *   <li>the math of one adapted layer: {@link io.jlora.lora.LoraLinear} wrapping the base
  *       {@link io.jlora.model.Linear} with one {@link io.jlora.lora.LoraBranch} per adapter, and
  *       {@link io.jlora.lora.DoraBranch} beside it (PEFT's dora.py);
- *   <li>wiring adapters into a model and files: {@link io.jlora.lora.Adapters} (attach, load, save,
- *       use, disable, merge, unmerge, delete, unload, combine, save merged),
- *       {@link io.jlora.lora.AdapterConfigJson} and {@link io.jlora.lora.AdapterCheckpoint} (PEFT's
- *       files), {@link io.jlora.lora.MergeTool} (streaming merge of folders) and
+ *   <li>wiring adapters into a model and files: {@link io.jlora.lora.Adapters} (PEFT's PeftModel:
+ *       the registry of a model's adapters, attach, load, save, use, disable, merge, unmerge, delete,
+ *       unload, combine, save merged) over {@code AdaptedLayers} (the decoder slots, the dense-base
+ *       check), {@code BranchFactory} (initial weights, PiSSA); {@code AdapterFiles} (PEFT's
+ *       save_and_load: state dict, save, load) with {@link io.jlora.lora.AdapterConfigJson} and
+ *       {@link io.jlora.lora.AdapterCheckpoint} (adapter_config.json, the weights file);
+ *       {@code ModelWriter} (a model as a Hugging Face folder, the merged save's writer);
+ *       {@link io.jlora.lora.MergeTool} (streaming merge of folders) and
  *       {@link io.jlora.lora.KohyaConverter}.
  * </ul>
  *
