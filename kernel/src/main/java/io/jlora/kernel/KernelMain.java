@@ -40,7 +40,7 @@ public final class KernelMain {
         }
         for (String warning : connection.warnings(connectionFile)) console.println("jlora kernel: WARNING: " + warning);
         KernelSockets sockets = new KernelSockets(connection);
-        History history = new History(historyFile());
+        History history = new History(History.location(System::getProperty, System::getenv));
         JloraKernel kernel = new JloraKernel(sockets, history);
 
         // From here on, what any code prints belongs to the running cell; the kernel's own log keeps
@@ -108,13 +108,5 @@ public final class KernelMain {
         handler.setLevel(Level.ALL);
         root.addHandler(handler);
         root.setLevel(Level.INFO);
-    }
-
-    private static Path historyFile() {
-        String configured = System.getProperty("jlora.history");
-        if (configured != null) return configured.isEmpty() ? null : Path.of(configured);
-        String dataHome = System.getenv("XDG_DATA_HOME");
-        Path base = dataHome != null && !dataHome.isEmpty() ? Path.of(dataHome) : Path.of(System.getProperty("user.home"), ".local", "share");
-        return base.resolve("jlora").resolve("history.jsonl");
     }
 }
