@@ -92,6 +92,9 @@ public final class KernelMain {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("jlora.log.level", "warn"));
         // DJL probes for CUDA on every start and warns when there is none: not worth a line in a notebook's log
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
+        // SLF4J's own reports ("SLF4J(W): No SLF4J providers were found", two providers...) print to the
+        // System.err of the moment, which inside a cell is the cell's output: keep only its errors
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         org.slf4j.LoggerFactory.getLogger(KernelMain.class); // binds slf4j-simple to the stderr of now
     }
 
