@@ -32,11 +32,14 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def start_kernel(name: str = KERNEL_NAME, startup_timeout: float = STARTUP_TIMEOUT):
-    """Start kernel `name`, return (KernelManager, BlockingKernelClient) once it answers kernel_info."""
+def start_kernel(name: str = KERNEL_NAME, startup_timeout: float = STARTUP_TIMEOUT, **launch):
+    """Start kernel `name`, return (KernelManager, BlockingKernelClient) once it answers kernel_info.
+
+    `launch` goes to KernelManager.start_kernel: env= (the whole environment, the spec's env on top),
+    stderr= (a file for the kernel process's own stderr), cwd=."""
     km = KernelManager(kernel_name=name)
     km.shutdown_wait_time = 5.0
-    km.start_kernel()
+    km.start_kernel(**launch)
     kc = km.client()
     kc.start_channels()
     try:

@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "binder" / "Dockerfile"
 NPM_DIR = ROOT / "build" / "npm"
+#: the real local Maven repository, read-only (tests/run-e2e exports it before it swaps HOME)
+M2 = Path(os.environ.get("JLORA_E2E_M2", Path.home() / ".m2" / "repository"))
 
 
 def dockerfile_text() -> str:
@@ -51,7 +53,7 @@ def test_replayed_build_installs_a_working_kernel(tmp_path):
     env = dict(os.environ)
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_DATA_DIR", None)
-    env.update(HOME=str(home), XDG_DATA_HOME="", MAVEN_ARGS=f"-o -Dmaven.repo.local={Path.home() / '.m2' / 'repository'}")
+    env.update(HOME=str(home), XDG_DATA_HOME="", MAVEN_ARGS=f"-o -Dmaven.repo.local={M2}")
     build = subprocess.run([str(ROOT / "binder" / "build-jlora")], env=env, capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout + build.stderr
     spec = home / ".local" / "share" / "jupyter" / "kernels" / "jlora" / "kernel.json"

@@ -10,6 +10,8 @@ code_history_pattern, supported_history_operations, code_inspect_sample,
 code_clear_output.
 """
 import base64
+import os
+import tempfile
 import unittest
 
 import jupyter_kernel_test as jkt  # not `from ... import KernelTests`: pytest would collect the base class
@@ -100,12 +102,22 @@ class JloraKernelTests(jkt.KernelTests):
 
     @classmethod
     def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=cls.kernel_name, startup_timeout=STARTUP_TIMEOUT)
+        # a history of its own: the suite's history test counts the Math.max cells it finds
+        cls.history = tempfile.TemporaryDirectory(prefix="jlora-conformance-")
+        env = {**os.environ, "JLORA_HISTORY": os.path.join(cls.history.name, "history.jsonl")}
+        cls.km, cls.kc = start_new_kernel(kernel_name=cls.kernel_name, startup_timeout=STARTUP_TIMEOUT, env=env)
         try:
             execute(cls.kc, "int jloraCounterAlpha = 1;\nint jloraCounterBeta = 2;").assert_ok()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.history.cleanup()
 
     def get_non_kernel_info_reply(self, timeout=None):
         # the suite waits forever by default (completion, is_complete, history); bound it

@@ -1,4 +1,5 @@
 """Line magics of the jlora kernel: %classpath, %jars, %maven."""
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -7,8 +8,9 @@ import pytest
 
 from kernel_harness import KERNEL_NAME, execute, start_kernel, stop_kernel
 
-M2 = Path.home() / ".m2" / "repository"
-OPENTEST4J = M2 / "org" / "opentest4j" / "opentest4j" / "1.3.0" / "opentest4j-1.3.0.jar"
+#: the real local Maven repository, read-only (tests/run-e2e exports it before it swaps HOME)
+M2 = Path(os.environ.get("JLORA_E2E_M2", Path.home() / ".m2" / "repository"))
+OPENTEST4J = M2 / "org" / "opentest4j" / "opentest4j" / "1.3.0"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,10 @@ def test_unknown_magic_is_an_error(kernel):
 @pytest.mark.skipif(not OPENTEST4J.exists(), reason="org.opentest4j:opentest4j:1.3.0 not in ~/.m2 (stay offline)")
 def test_maven_from_local_repository(kernel):
     _, kc = kernel
+    # %maven reads ~/.m2 of the kernel's home (the test home under tests/run-e2e): give it the artifact
+    local = Path.home() / ".m2" / "repository" / OPENTEST4J.relative_to(M2)
+    if local != OPENTEST4J:
+        shutil.copytree(OPENTEST4J, local, dirs_exist_ok=True)
     execute(kc, "%maven org.opentest4j:opentest4j:1.3.0", timeout=120).assert_ok()
     res = execute(kc, 'new org.opentest4j.AssertionFailedError("from maven").getMessage()').assert_ok()
     assert "from maven" in res.text, res.describe()

@@ -11,16 +11,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
  * The cells run in this and earlier sessions, for history_request (tail, range, search).
  * Kept in memory and appended to a JSON-lines file, so that history survives restarts as in IPython.
+ * The file holds whatever cells held (tokens, paths), so it is private: created 0600 in a folder
+ * created 0700, and an older file readable by others is narrowed to 0600 before it grows.
  * A file that cannot be read or written only costs the earlier sessions, never the kernel.
  */
 final class History {
@@ -30,8 +35,12 @@ final class History {
     }
 
     private final List<Entry> entries = new ArrayList<>();
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> PRIVATE_FOLDER = PosixFilePermissions.fromString("rwx------");
+
     private final Path file;
     private final int session;
+    private boolean narrowed;
 
     History(Path file) {
         this.file = file;
@@ -56,6 +65,20 @@ final class History {
         session = lastSession + 1;
     }
 
+    /**
+     * Where the history lives: {@code -Djlora.history=FILE} (empty: nowhere), else {@code $JLORA_HISTORY}
+     * (empty: nowhere), else {@code $XDG_DATA_HOME/jlora/history.jsonl}, else
+     * {@code ~/.local/share/jlora/history.jsonl}. Tests set one of the first two to a folder of their own.
+     */
+    static Path location(Function<String, String> properties, Function<String, String> environment) {
+        String configured = properties.apply("jlora.history");
+        if (configured == null) configured = environment.apply("JLORA_HISTORY");
+        if (configured != null) return configured.isEmpty() ? null : Path.of(configured);
+        String dataHome = environment.apply("XDG_DATA_HOME");
+        Path base = dataHome != null && !dataHome.isEmpty() ? Path.of(dataHome) : Path.of(properties.apply("user.home"), ".local", "share");
+        return base.resolve("jlora").resolve("history.jsonl");
+    }
+
     int session() {
         return session;
     }
@@ -70,11 +93,24 @@ final class History {
         o.addProperty("input", input);
         o.addProperty("output", output);
         try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, o + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
+            makePrivate();
+            try (var channel = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                    PosixFilePermissions.asFileAttribute(PRIVATE_FILE))) {
+                channel.write(java.nio.ByteBuffer.wrap((o + "\n").getBytes(StandardCharsets.UTF_8)));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
             LOG.warning("cannot append to history " + file + ": " + e.getMessage());
         }
+    }
+
+    /** Creates the folder 0700 when missing; narrows an existing file to 0600 (once per session). */
+    private void makePrivate() throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PRIVATE_FOLDER));
+        if (!narrowed && Files.exists(file) && !Files.getPosixFilePermissions(file).equals(PRIVATE_FILE)) {
+            Files.setPosixFilePermissions(file, PRIVATE_FILE);
+        }
+        narrowed = true;
     }
 
     /** The reply's {@code history} list for a history_request's content. */

@@ -10,7 +10,7 @@ final class KernelInfo {
     }
 
     static JsonObject content() {
-        JsonObject reply = JloraKernel.ok();
+        JsonObject reply = Replies.ok();
         reply.addProperty("protocol_version", Message.PROTOCOL_VERSION);
         reply.addProperty("implementation", "jlora");
         reply.addProperty("implementation_version", JloraKernel.VERSION);

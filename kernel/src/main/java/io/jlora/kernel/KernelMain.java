@@ -40,7 +40,7 @@ public final class KernelMain {
         }
         for (String warning : connection.warnings(connectionFile)) console.println("jlora kernel: WARNING: " + warning);
         KernelSockets sockets = new KernelSockets(connection);
-        History history = new History(historyFile());
+        History history = new History(History.location(System::getProperty, System::getenv));
         JloraKernel kernel = new JloraKernel(sockets, history);
 
         // From here on, what any code prints belongs to the running cell; the kernel's own log keeps
@@ -92,6 +92,9 @@ public final class KernelMain {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("jlora.log.level", "warn"));
         // DJL probes for CUDA on every start and warns when there is none: not worth a line in a notebook's log
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
+        // SLF4J's own reports ("SLF4J(W): No SLF4J providers were found", two providers...) print to the
+        // System.err of the moment, which inside a cell is the cell's output: keep only its errors
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         org.slf4j.LoggerFactory.getLogger(KernelMain.class); // binds slf4j-simple to the stderr of now
     }
 
@@ -108,13 +111,5 @@ public final class KernelMain {
         handler.setLevel(Level.ALL);
         root.addHandler(handler);
         root.setLevel(Level.INFO);
-    }
-
-    private static Path historyFile() {
-        String configured = System.getProperty("jlora.history");
-        if (configured != null) return configured.isEmpty() ? null : Path.of(configured);
-        String dataHome = System.getenv("XDG_DATA_HOME");
-        Path base = dataHome != null && !dataHome.isEmpty() ? Path.of(dataHome) : Path.of(System.getProperty("user.home"), ".local", "share");
-        return base.resolve("jlora").resolve("history.jsonl");
     }
 }

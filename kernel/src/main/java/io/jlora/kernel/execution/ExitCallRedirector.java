@@ -1,8 +1,5 @@
 package io.jlora.kernel.execution;
 
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -22,16 +19,7 @@ final class ExitCallRedirector {
     }
 
     static byte[] redirect(byte[] classBytes) {
-        ClassReader reader = new ClassReader(classBytes);
-        ClassWriter writer = new ClassWriter(reader, 0);
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                return next == null ? null : new CallRewriter(next);
-            }
-        }, 0);
-        return writer.toByteArray();
+        return MethodRewriter.rewrite(classBytes, (access, name, next) -> new CallRewriter(next));
     }
 
     /** The replacement for {@code owner.name descriptor}, or null when the call is not an exit. */

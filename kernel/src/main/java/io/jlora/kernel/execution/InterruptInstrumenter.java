@@ -1,8 +1,5 @@
 package io.jlora.kernel.execution;
 
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -19,17 +16,8 @@ final class InterruptInstrumenter {
     }
 
     static byte[] instrument(byte[] classBytes) {
-        ClassReader reader = new ClassReader(classBytes);
-        ClassWriter writer = new ClassWriter(reader, 0);
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0 || next == null) return next;
-                return new CheckInserter(next, "<init>".equals(name));
-            }
-        }, 0);
-        return writer.toByteArray();
+        return MethodRewriter.rewrite(classBytes, (access, name, next) ->
+                (access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0 ? next : new CheckInserter(next, "<init>".equals(name)));
     }
 
     private static final class CheckInserter extends MethodVisitor {

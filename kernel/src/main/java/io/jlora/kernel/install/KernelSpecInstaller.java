@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  * Writes a Jupyter kernelspec for this kernel where {@code jupyter kernelspec install} would:
  * {@code --user} under the user's Jupyter data folder, {@code --prefix DIR} under
  * {@code DIR/share/jupyter/kernels}, otherwise the system-wide {@code /usr/local/share/jupyter/kernels}.
+ * The jars of the installer's class path are copied into the spec's {@code lib/}, so the kernel keeps
+ * working when the checkout it came from is moved, cleaned or rebuilt.
  */
 public final class KernelSpecInstaller {
     public enum Location { USER, PREFIX, SYSTEM }
@@ -37,6 +39,7 @@ public final class KernelSpecInstaller {
     private final List<String> extraJvmOptions;
     private final boolean classDataArchive;
     private static final String ARCHIVE = "jlora-classes.jsa";
+    private static final String LIB = "lib";
 
     public KernelSpecInstaller(String name, InterruptMode interruptMode, List<String> extraJvmOptions) {
         this(name, interruptMode, extraJvmOptions, true);
@@ -76,34 +79,81 @@ public final class KernelSpecInstaller {
         return home != null && !home.isEmpty() ? Path.of(home) : Path.of(System.getProperty("user.home"));
     }
 
-    /** Writes the spec (kernel.json and logos) to {@code kernelsDir/NAME}, replacing an older one whole. */
+    /**
+     * Writes the spec (kernel.json, logos, the jars in lib/) to {@code kernelsDir/NAME}, replacing an
+     * older one whole; then, in place, the class-data archive, which must name the jars where they stay.
+     */
     public Path install(Path kernelsDir) throws IOException {
         Path target = kernelsDir.resolve(name);
         Files.createDirectories(kernelsDir);
         Path staging = Files.createTempDirectory(kernelsDir, "." + name + "-");
+        List<Path> classPath;
         try {
             // a temporary folder is private (700); a kernelspec must be readable by whoever runs Jupyter
             Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            boolean archived = classDataArchive && writeClassDataArchive(staging.resolve(ARCHIVE));
-            Files.writeString(staging.resolve("kernel.json"), kernelJson(archived ? target.resolve(ARCHIVE) : null), StandardCharsets.UTF_8);
+            classPath = copyClassPath(staging.resolve(LIB)).stream().map(p -> target.resolve(staging.relativize(p))).toList();
+            Files.writeString(staging.resolve("kernel.json"), kernelJson(classPath, null), StandardCharsets.UTF_8);
             writeLogo(staging.resolve("logo-32x32.png"), 32);
             writeLogo(staging.resolve("logo-64x64.png"), 64);
             if (Files.exists(target)) deleteTree(target);
-            try {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(staging, target);
-            }
+            moveAtomically(staging, target);
         } finally {
             if (Files.exists(staging)) deleteTree(staging);
+        }
+        if (classDataArchive && writeClassDataArchive(classPath, target.resolve(ARCHIVE))) {
+            Path json = Files.createTempFile(target, ".kernel-", ".json");
+            Files.writeString(json, kernelJson(classPath, target.resolve(ARCHIVE)), StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(json, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            moveAtomically(json, target.resolve("kernel.json"));
         }
         return target;
     }
 
-    String kernelJson(Path archive) {
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Copies each entry of the installer's class path into {@code lib} (jars by name, class folders
+     * whole) and returns the copies in class-path order.
+     */
+    private static List<Path> copyClassPath(Path lib) throws IOException {
+        Files.createDirectories(lib);
+        List<Path> copies = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (entry.isEmpty()) continue;
+            Path source = Path.of(entry).toAbsolutePath().normalize();
+            if (!Files.exists(source)) continue;
+            Path copy = lib.resolve(source.getFileName().toString());
+            if (Files.exists(copy)) copy = lib.resolve(copies.size() + "-" + source.getFileName());
+            if (Files.isDirectory(source)) {
+                copyTree(source, copy);
+            } else {
+                Files.copy(source, copy, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            copies.add(copy);
+        }
+        return copies;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path copy = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(copy);
+                else Files.copy(p, copy, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
+    String kernelJson(List<Path> classPath, Path archive) {
         JsonObject spec = new JsonObject();
         JsonArray argv = new JsonArray();
-        argv(argv, archive);
+        argv(argv, classPath, archive);
         spec.add("argv", argv);
         spec.addProperty("display_name", "Java (jlora)");
         spec.addProperty("language", "java");
@@ -123,7 +173,7 @@ public final class KernelSpecInstaller {
         return new GsonBuilder().setPrettyPrinting().create().toJson(spec) + "\n";
     }
 
-    private void argv(JsonArray argv, Path archive) {
+    private void argv(JsonArray argv, List<Path> classPath, Path archive) {
         argv.add(java());
         for (String option : jvmOptions()) argv.add(option);
         if (archive != null) {
@@ -131,7 +181,7 @@ public final class KernelSpecInstaller {
             argv.add("-Xlog:cds=off,cds+dynamic=off"); // a stale archive (jars rebuilt) is skipped quietly
         }
         argv.add("-cp");
-        argv.add(classPath());
+        argv.add(joined(classPath));
         argv.add("io.jlora.kernel.KernelMain");
         argv.add("{connection_file}");
     }
@@ -155,11 +205,11 @@ public final class KernelSpecInstaller {
      * start loads (JShell's compiler above all) then come from a class-data-sharing archive, which
      * roughly halves the time to the first cell. A failure only costs that speed-up.
      */
-    private boolean writeClassDataArchive(Path archive) {
+    private boolean writeClassDataArchive(List<Path> classPath, Path archive) {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(jvmOptions());
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off,cds+dynamic=off",
-                "-cp", classPath(), "io.jlora.kernel.KernelMain", "--warm-up"));
+                "-cp", joined(classPath), "io.jlora.kernel.KernelMain", "--warm-up"));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -174,13 +224,8 @@ public final class KernelSpecInstaller {
         }
     }
 
-    /** The installer's own class path, absolute, so the kernel finds the same jars from any folder. */
-    private static String classPath() {
-        List<String> entries = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (!entry.isEmpty()) entries.add(Path.of(entry).toAbsolutePath().normalize().toString());
-        }
-        return String.join(File.pathSeparator, entries);
+    private static String joined(List<Path> classPath) {
+        return String.join(File.pathSeparator, classPath.stream().map(Path::toString).toList());
     }
 
     private static void writeLogo(Path file, int size) throws IOException {
