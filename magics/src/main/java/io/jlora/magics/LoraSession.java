@@ -110,6 +110,11 @@ public final class LoraSession implements AutoCloseable {
         return dataset;
     }
 
+    /** The dataset of the last 'data' command, or null. */
+    public synchronized io.jlora.data.Dataset datasetOrNull() {
+        return dataset;
+    }
+
     public synchronized io.jlora.data.TokenizeOptions tokenizeOptions() {
         return tokenizeOptions;
     }

@@ -17,22 +17,27 @@ import java.util.Map;
 @Command(name = "data", description = "Loads a dataset (.jsonl, .json, .csv) into a table for training.",
         footer = {"%nExample:%n  data --file chats.jsonl --messages-column messages --eval-split 0.1"})
 public final class DataCommand extends LoraCommand {
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
     @Option(names = "--file", required = true, paramLabel = "FILE", description = "a .jsonl, .json or .csv file")
     Path file;
 
     @Mixin
     DataColumns columns;
 
-    @Option(names = "--max-seq-length", defaultValue = "512", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-seq-length", defaultValue = "512", description = "longer examples are cut to this many tokens (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxSeqLength;
 
-    @Option(names = "--max-prompt-length", defaultValue = "128", description = "DPO prompts are cut to this (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-prompt-length", defaultValue = "128", description = "DPO prompts are cut to this (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxPromptLength;
 
-    @Option(names = "--eval-split", defaultValue = "0.0", description = "fraction held out for evaluation (default: ${DEFAULT-VALUE})")
+    @Option(names = "--eval-split", defaultValue = "0.0", description = "fraction held out for evaluation (default: ${DEFAULT-VALUE})", paramLabel = "FRACTION")
     double evalSplit;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;
 
     @Override

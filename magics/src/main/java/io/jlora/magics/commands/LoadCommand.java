@@ -13,6 +13,11 @@ import java.nio.file.Path;
 @Command(name = "load", description = "Loads a Hugging Face model folder (config.json, *.safetensors, tokenizer.json).",
         footer = {"%nExample:%n  load --model models/tiny --quantization int4"})
 public final class LoadCommand extends LoraCommand {
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "the model folder")
     Path model;
 

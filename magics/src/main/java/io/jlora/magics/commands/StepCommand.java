@@ -13,6 +13,11 @@ import java.util.List;
 @Command(name = "step", description = "Runs N more training steps (default 1) of the last 'train' (a session command).",
         footer = {"%nExample:%n  step 10"})
 public final class StepCommand extends LoraCommand {
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
     @Parameters(arity = "0..1", defaultValue = "1", paramLabel = "N", description = "how many steps (default: ${DEFAULT-VALUE})")
     long n;
 
