@@ -46,7 +46,7 @@ def test_cli_bad_option_exits_2_and_names_it():
     bad = cli("generate", "--model", str(MODEL), "--prompt", "x", "--max-new-tokens", "lots")
     assert bad.returncode == 2
     assert "--max-new-tokens" in bad.stderr
-    missing = cli("load", "--model", "/nonexistent/model")
+    missing = cli("score", "--model", "/nonexistent/model", "--text", "x")
     assert missing.returncode == 1 and "/nonexistent/model" in missing.stderr
 
 
@@ -128,8 +128,133 @@ def test_cli_full_fine_tuning_writes_a_model_that_loads(tmp_path):
     assert train.returncode == 0, train.stderr
     t = last_json(train.stdout)
     assert t["steps"] == 2 and t["last_loss"] < t["first_loss"]
-    assert (out_dir / "model" / "model.safetensors").is_file() and not (out_dir / "model" / "adapter_config.json").exists()
-    score = cli("score", "--model", str(out_dir / "model"), "--text", "the base model stays in place", "--json")
+    # the output folder is the model itself, as transformers' Trainer writes it
+    assert (out_dir / "model.safetensors").is_file() and not (out_dir / "adapter_config.json").exists()
+    assert t["output"] == str(out_dir) and t["output_kind"] == "model"
+    score = cli("score", "--model", str(out_dir), "--text", "the base model stays in place", "--json")
     assert score.returncode == 0, score.stderr
     base = cli("score", "--model", str(MODEL), "--text", "the base model stays in place", "--json")
     assert last_json(score.stdout)["loss"] != last_json(base.stdout)["loss"]
+
+
+# ---- issue 15: Hugging Face's habits (output folders, one-shot options, --help), quiet stderr ----
+
+TRAIN = ["--batch-size", "4", "--max-seq-length", "32", "--lr", "1e-3"]
+
+
+def test_output_folder_holds_the_result_and_its_checkpoints(tmp_path):
+    data = str(_texts(tmp_path))
+    merged = tmp_path / "merged"
+    t = cli("train", "--model", str(MODEL), "--file", data, "--steps", "4", "--save-every", "2", *TRAIN,
+            "--output-folder", str(merged), "--json")
+    assert t.returncode == 0, t.stderr
+    j = last_json(t.stdout)
+    assert j["output"] == str(merged) and j["output_kind"] == "model"
+    assert (merged / "config.json").is_file() and (merged / "model.safetensors").is_file()
+    # the checkpoints survive the commit of the result, each a loadable PEFT adapter too
+    assert j["checkpoints"] == [str(merged / "checkpoint-2"), str(merged / "checkpoint-4")]
+    assert (merged / "checkpoint-2" / "adapter_config.json").is_file()
+    by_merged = cli("score", "--model", str(merged), "--text", "the base model stays in place", "--json")
+    assert by_merged.returncode == 0, by_merged.stderr
+
+    # the adapter alone, in a folder whose path holds dots (an everyday name like qwen2.5-lora)
+    adapter = tmp_path / "runs.v2" / "tiny2.5-lora"
+    t = cli("train", "--model", str(MODEL), "--file", data, "--steps", "4", "--save-every", "2", *TRAIN,
+            "--merge-adapter", "false", "--output-folder", str(adapter), "--json")
+    assert t.returncode == 0, t.stderr
+    assert last_json(t.stdout)["output_kind"] == "adapter" and (adapter / "adapter_model.safetensors").is_file()
+    by_adapter = cli("score", "--model", str(MODEL), "--adapter", str(adapter), "--text", "the base model stays in place", "--json")
+    assert by_adapter.returncode == 0, by_adapter.stderr
+    assert abs(last_json(by_adapter.stdout)["loss"] - last_json(by_merged.stdout)["loss"]) < 1e-4
+
+    # a second run into the same folder is refused before its first step, naming --overwrite
+    again = cli("train", "--model", str(MODEL), "--file", data, "--steps", "4", *TRAIN, "--output-folder", str(merged))
+    assert again.returncode == 2 and "--overwrite" in again.stderr and "step" not in again.stdout
+
+    # OUT/checkpoint-2 resumes, and ends where the uninterrupted run ended
+    resumed_dir = tmp_path / "resumed"
+    r = cli("train", "--model", str(MODEL), "--file", data, "--steps", "4", *TRAIN, "--merge-adapter", "false",
+            "--resume-from-checkpoint", str(adapter / "checkpoint-2"), "--output-folder", str(resumed_dir), "--json")
+    assert r.returncode == 0, r.stderr
+    rj = last_json(r.stdout)
+    assert rj["steps"] == 2
+    assert abs(rj["last_loss"] - last_json(t.stdout)["last_loss"]) < 1e-5
+
+
+def test_one_shot_train_takes_the_load_and_data_options(tmp_path):
+    data = tmp_path / "lines.jsonl"
+    data.write_text("".join(json.dumps({"line": f"The base model stays in place, number {i}."}) + "\n" for i in range(8)))
+    q = cli("train", "--model", str(MODEL), "--file", str(data), "--text-column", "line", "--steps", "2", *TRAIN,
+            "--quantization", "int4", "--merge-adapter", "false", "--output-folder", str(tmp_path / "qlora"), "--json")
+    assert q.returncode == 0, q.stderr
+    assert last_json(q.stdout)["steps"] == 2
+    s = cli("score", "--model", str(MODEL), "--quantization", "int4", "--adapter", str(tmp_path / "qlora"), "--text", "hello world", "--json")
+    assert s.returncode == 0, s.stderr
+    h = cli("train", "--model", str(MODEL), "--file", str(data), "--text-column", "line", "--steps", "2", *TRAIN,
+            "--dtype", "float16", "--json")
+    assert h.returncode == 0, h.stderr
+    assert last_json(h.stdout)["steps"] == 2
+
+
+def test_help_version_and_session_commands():
+    for command in ["train", "score", "status", "merge"]:
+        h = cli(command, "--help")
+        assert h.returncode == 0 and h.stdout.startswith(f"Usage: jlora {command}") and "Example" in h.stdout, h.stdout + h.stderr
+    v = cli("--version")
+    assert v.returncode == 0 and "jlora " in v.stdout and "DJL " in v.stdout and "libtorch " in v.stdout, v.stdout
+    s = cli("status")
+    assert s.returncode == 2 and "needs a session" in s.stderr and "bin/jlora-shell" in s.stderr
+    assert len(s.stderr.strip().splitlines()) == 1
+
+
+NOISE = ["SLF4J", "CUDA driver version is insufficient", "AutoNonVariableTypeMode", "Input buffer size", "WARN", "INFO"]
+
+
+def _bfloat16_model(folder: Path, vocab: int = 262200) -> Path:
+    """The golden tiny Llama in bfloat16 (as most Hub models are), with a tied embedding of more than
+    16M values: larger than one 64 MiB loading chunk, so its last chunk is partial."""
+    import struct
+    folder.mkdir(parents=True)
+    raw = (MODEL / "model.safetensors").read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    body = raw[8 + n:]
+    tensors, blobs, offset = {}, [], 0
+
+    def bf16(f32: bytes) -> bytes:
+        return b"".join(f32[i + 2:i + 4] for i in range(0, len(f32), 4))
+
+    for key, info in header.items():
+        if key == "__metadata__" or key == "lm_head.weight":
+            continue
+        data = bf16(body[info["data_offsets"][0]:info["data_offsets"][1]])
+        shape = info["shape"]
+        if key == "model.embed_tokens.weight":
+            rows = bytes(data)
+            data = (rows * (vocab // shape[0] + 1))[:vocab * shape[1] * 2]
+            shape = [vocab, shape[1]]
+        tensors[key] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    head = json.dumps(tensors).encode()
+    head += b" " * (-len(head) % 8)
+    (folder / "model.safetensors").write_bytes(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+    config = json.loads((MODEL / "config.json").read_text())
+    config.update(vocab_size=vocab, tie_word_embeddings=True, dtype="bfloat16")
+    (folder / "config.json").write_text(json.dumps(config))
+    for f in ["tokenizer.json", "tokenizer_config.json", "generation_config.json"]:
+        (folder / f).write_bytes((MODEL / f).read_bytes())
+    return folder
+
+
+def test_no_warnings_reach_the_user_in_a_train_generate_save(tmp_path):
+    model = _bfloat16_model(tmp_path / "bf16")
+    out = tmp_path / "out"
+    t = cli("train", "--model", str(model), "--file", str(_texts(tmp_path)), "--steps", "2", *TRAIN,
+            "--merge-adapter", "false", "--output-folder", str(out), "--json")
+    assert t.returncode == 0, t.stderr
+    g = cli("generate", "--model", str(model), "--adapter", str(out), "--prompt", "The base", "--max-new-tokens", "3")
+    assert g.returncode == 0, g.stderr
+    for run in (t, g):
+        found = [line for line in run.stderr.splitlines() if any(n in line for n in NOISE)]
+        assert found == [], "\n".join(found)

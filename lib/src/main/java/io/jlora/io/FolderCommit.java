@@ -31,10 +31,20 @@ import java.util.stream.Stream;
  * kill during step 2 leaves, and the next writer deletes it. Linux has no portable atomic exchange
  * of two folders reachable from Java, hence this two-rename protocol with a manifest to tell.
  *
+ * <p>Training checkpoints ({@code checkpoint-STEP} subfolders, {@link #isCarried}) belong to the
+ * output folder rather than to one version of its result, as in Hugging Face's output folders: a
+ * commit carries them from the old folder into the new one, each by one rename, after the new
+ * set's manifest is written (so the manifest never lists them and they are never hashed again),
+ * and {@link #recover} finishes that carrying whatever moment a kill struck: every checkpoint is
+ * always in exactly one of the folder, its old set or its staged set, never deleted with them.
+ *
  * <p>One writer per output folder at a time: a second concurrent writer of the same folder would
  * take the first one's staging folder for the leftover of a crash.
  */
 public final class FolderCommit implements AutoCloseable {
+
+    /** Subfolders that survive the commit of their folder's result: training checkpoints. */
+    private static final java.util.regex.Pattern CARRIED = java.util.regex.Pattern.compile("checkpoint-\\d+");
 
     private final Path out;
     private final Path staging;
@@ -88,8 +98,11 @@ public final class FolderCommit implements AutoCloseable {
                 deleteTree(old);
                 move(out, old);
                 syncFolder(out.getParent());
+                CrashTestPoints.reach(CrashTestPoints.MID_SWAP);
+                carry(old, staging);
+            } else {
+                CrashTestPoints.reach(CrashTestPoints.MID_SWAP);
             }
-            CrashTestPoints.reach(CrashTestPoints.MID_SWAP);
             move(staging, out);
             syncFolder(out.getParent());
             committed = true;
@@ -131,6 +144,11 @@ public final class FolderCommit implements AutoCloseable {
                     move(old, target);
                 }
             }
+            if (Files.isDirectory(target)) {
+                // checkpoints a killed commit had not carried yet, or had carried into a set that lost
+                carry(old, target);
+                carry(staging, target);
+            }
             deleteTree(staging);
             deleteTree(old);
         } catch (IOException e) {
@@ -157,6 +175,29 @@ public final class FolderCommit implements AutoCloseable {
         }
         Path old = oldOf(target);
         return Files.isDirectory(old) ? old : out;
+    }
+
+    /** Whether {@code name} is a subfolder that commits carry over: a training checkpoint. */
+    public static boolean isCarried(String name) {
+        return CARRIED.matcher(name).matches();
+    }
+
+    /** Moves the carried subfolders of {@code from} that {@code to} lacks into {@code to}, one rename each. */
+    private static void carry(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from) || from.equals(to)) {
+            return;
+        }
+        java.util.List<Path> carried;
+        try (Stream<Path> s = Files.list(from)) {
+            carried = s.filter(p -> isCarried(p.getFileName().toString()) && Files.isDirectory(p)).toList();
+        }
+        for (Path p : carried) {
+            Path dest = to.resolve(p.getFileName().toString());
+            if (!Files.exists(dest)) {
+                move(p, dest);
+            }
+        }
+        syncFolder(to);
     }
 
     static Path stagingOf(Path target) {

@@ -174,7 +174,9 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             mapped = channel.map(FileChannel.MapMode.READ_ONLY, start, length);
             if (widened != null) {
-                widened.clear();
+                // the last chunk of a tensor fills only part of the buffer: a buffer larger than the
+                // view makes DJL warn "Input buffer size is greater than the NDArray size"
+                widened.clear().limit(Math.toIntExact(count * loaded.getNumOfBytes()));
                 Widening.widen(t.dtype(), mapped, widened);
             }
             try (NDManager scratch = flat.getManager().newSubManager(Device.cpu())) {

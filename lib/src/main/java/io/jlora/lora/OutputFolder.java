@@ -56,7 +56,7 @@ final class OutputFolder implements AutoCloseable {
             if (!Files.isDirectory(target)) {
                 throw new JloraException("the output path " + target + " exists and is not a folder");
             }
-            if (!isEmpty(target) && !overwrite) {
+            if (!holdsOnlyCheckpoints(target) && !overwrite) {
                 throw new JloraException("the output folder " + target + " exists and is not empty; "
                         + "choose another folder or ask to overwrite it");
             }
@@ -92,9 +92,15 @@ final class OutputFolder implements AutoCloseable {
         }
     }
 
-    private static boolean isEmpty(Path dir) {
+    /**
+     * Whether {@code dir} is empty but for training checkpoints (and the hidden leftovers of their
+     * writes): a training run's output folder before its result is saved. Commits carry the
+     * checkpoints over ({@link FolderCommit}), so writing the result there replaces nothing.
+     */
+    static boolean holdsOnlyCheckpoints(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
+            return s.map(p -> p.getFileName().toString())
+                    .allMatch(n -> FolderCommit.isCarried(n) || n.matches("\\.checkpoint-\\d+\\.jlora-\\w+"));
         } catch (IOException e) {
             throw new JloraException("cannot list " + dir + ": " + e.getMessage(), e);
         }

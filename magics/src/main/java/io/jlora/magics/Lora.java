@@ -48,6 +48,11 @@ public final class Lora {
         return run(List.of("score", "--text", text));
     }
 
+    /** {@code train --steps N}: N steps of LoRA on the session's data (the active adapter, one attached if none). */
+    public static CommandResult train(long steps) {
+        return run(List.of("train", "--steps", String.valueOf(steps)));
+    }
+
     /** {@code train --steps N --peft P}: LoRA (the active adapter, one attached if none) or, with peft false, every weight. */
     public static CommandResult train(long steps, boolean peft) {
         return run(List.of("train", "--steps", String.valueOf(steps), "--peft", String.valueOf(peft)));

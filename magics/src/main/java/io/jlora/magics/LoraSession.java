@@ -26,6 +26,9 @@ public final class LoraSession implements AutoCloseable {
     private io.jlora.lora.Adapters.Disabled disabled;
     /** Whether training changed the model's own weights (--peft false): 'save' then writes them. */
     private boolean fullyTrained;
+    /** How long loading the model took, and its base's quantization ("none" for a dense base). */
+    private double loadSeconds;
+    private String quantization = "none";
 
     public static LoraSession shared() {
         return SHARED;
@@ -41,6 +44,26 @@ public final class LoraSession implements AutoCloseable {
         return model;
     }
 
+    /** Replaces the loaded model, noting how long loading it took and its base's quantization. */
+    public synchronized void setModel(CausalLm loaded, double seconds, String quantizationLabel) {
+        setModel(loaded);
+        loadSeconds = seconds;
+        quantization = quantizationLabel;
+    }
+
+    public synchronized double loadSeconds() {
+        return loadSeconds;
+    }
+
+    public synchronized String quantization() {
+        return quantization;
+    }
+
+    /** Whether the model loaded now is the one in {@code dir}. */
+    public synchronized boolean isLoaded(Path dir) {
+        return model != null && model.dir().toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize());
+    }
+
     /** Replaces the loaded model, closing the one before (its native memory is freed). */
     public synchronized void setModel(CausalLm loaded) {
         if (model != null && model != loaded) model.close();
@@ -49,6 +72,8 @@ public final class LoraSession implements AutoCloseable {
             disabled = null;
             fullyTrained = false;
             closeTrainer();
+            loadSeconds = 0;
+            quantization = "none";
         }
         model = loaded;
     }
@@ -85,6 +110,11 @@ public final class LoraSession implements AutoCloseable {
         return dataset;
     }
 
+    /** The dataset of the last 'data' command, or null. */
+    public synchronized io.jlora.data.Dataset datasetOrNull() {
+        return dataset;
+    }
+
     public synchronized io.jlora.data.TokenizeOptions tokenizeOptions() {
         return tokenizeOptions;
     }
@@ -106,10 +136,22 @@ public final class LoraSession implements AutoCloseable {
 
     /** Loads the PEFT adapter in {@code dir} (once: its path names it) and makes it the active one. */
     public synchronized void useAdapterFrom(Path dir) {
-        String name = "path:" + dir.toAbsolutePath().normalize();
+        String name = adapterNameOf(dir);
         if (!adapters().names().contains(name)) adapters().load(dir, name);
         enableAdapters();
         adapters().use(name);
+    }
+
+    /**
+     * The adapter name a folder gets: its own name with every character an adapter name cannot
+     * hold ('.', separators, spaces) replaced, and a hash of its whole path, so that two folders of
+     * the same name stay apart ({@code runs/qwen2.5-lora} -> {@code qwen2_5-lora-1a2b3c4d}).
+     */
+    public static String adapterNameOf(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        String file = abs.getFileName() == null ? "adapter" : abs.getFileName().toString();
+        String readable = file.replaceAll("[^A-Za-z0-9_-]", "_");
+        return (readable.isEmpty() ? "adapter" : readable) + "-" + String.format("%08x", abs.toString().hashCode());
     }
 
     /** Turns the adapters off until {@link #enableAdapters()}. */
@@ -122,14 +164,6 @@ public final class LoraSession implements AutoCloseable {
             disabled.close();
             disabled = null;
         }
-    }
-
-    /** Loads {@code dir} unless it is the model already loaded. */
-    public synchronized CausalLm ensureModel(Path dir, String device, String dtype) {
-        if (dir == null) return model();
-        if (model != null && model.dir().toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) return model;
-        setModel(CausalLm.load(dir, device, dtype));
-        return model;
     }
 
     @Override

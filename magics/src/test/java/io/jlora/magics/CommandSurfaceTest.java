@@ -33,7 +33,7 @@ class CommandSurfaceTest {
     }
 
     static CommandResult run(String... words) throws Exception {
-        return new CommandRunner(session, "jlora", false).run(List.of(words)).result();
+        return new CommandRunner(session, "jlora", true).run(List.of(words)).result();
     }
 
     @Test
@@ -82,7 +82,7 @@ class CommandSurfaceTest {
     void attachSaveUnloadLoadGivesTheSameScores(@TempDir Path dir) throws Exception {
         LoraSession own = new LoraSession();
         try (own) {
-            CommandRunner runner = new CommandRunner(own, "jlora", false);
+            CommandRunner runner = new CommandRunner(own, "jlora", true);
             runner.run(List.of("load", "--model", GOLDEN.toString()));
             runner.run(List.of("attach", "--name", "mine", "--lora-r", "4", "--init", "gaussian"));
             double base = (double) runner.run(List.of("score", "--text", "hello world")).result().json().get("loss");

@@ -41,7 +41,7 @@ class FullFineTuningCommandsTest {
     }
 
     CommandResult run(String... words) throws Exception {
-        return new CommandRunner(session, "jlora", false).run(List.of(words)).result();
+        return new CommandRunner(session, "jlora", true).run(List.of(words)).result();
     }
 
     JsonNode json(CommandResult r) {

@@ -18,6 +18,15 @@ class ShellWordsTest {
     }
 
     @Test
+    void aTrailingSlashSlashCommentIsDropped() {
+        // the README's line, pasted as it is
+        assertEquals(List.of("train", "--steps", "60"), ShellWords.split("train --steps 60          // the loss plot updates in place"));
+        assertEquals(List.of("generate", "--prompt", "see http://x.org // not a comment", "--model", "a//b"),
+                ShellWords.split("generate --prompt \"see http://x.org // not a comment\" --model a//b // a comment"));
+        assertEquals(List.of(), ShellWords.split("// only a comment"));
+    }
+
+    @Test
     void unclosedQuoteIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> ShellWords.split("--prompt \"oops"));
     }

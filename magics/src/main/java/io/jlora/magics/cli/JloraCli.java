@@ -17,7 +17,20 @@ public final class JloraCli {
     }
 
     public static void main(String[] args) {
+        quietLogging();
         System.exit(run(args));
+    }
+
+    /**
+     * DJL's informational lines (engine and thread counts) and, on a machine without a GPU, its
+     * "CUDA driver version is insufficient" warning are not the user's concern on a command line:
+     * warnings only, and the CUDA probe's only when it is an error. Set before any logger exists;
+     * -D options given to the JVM win.
+     */
+    static void quietLogging() {
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
+        System.getProperties().putIfAbsent("ai.djl.offline", "true");
     }
 
     static int run(String[] args) {

@@ -13,11 +13,16 @@ public final class AdapterCommands {
     private AdapterCommands() {
     }
 
-    @Command(name = "load-adapter", description = "Loads a PEFT adapter folder without merging it.")
+    @Command(name = "load-adapter", description = "Loads a PEFT adapter folder without merging it.", footer = {"%nExample:%n  load-adapter --adapter-path out --name chat"})
     public static final class LoadAdapter extends LoraCommand {
-        @Option(names = "--adapter-path", required = true, paramLabel = "DIR")
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
+        @Option(names = "--adapter-path", required = true, paramLabel = "DIR", description = "the PEFT adapter folder")
         Path path;
-        @Option(names = "--name", defaultValue = "default", description = "name to give it (default: ${DEFAULT-VALUE})")
+        @Option(names = "--name", defaultValue = "default", description = "name to give it (default: ${DEFAULT-VALUE})", paramLabel = "NAME")
         String name;
         @picocli.CommandLine.Mixin
         ModelOptions modelOptions;
@@ -31,17 +36,27 @@ public final class AdapterCommands {
         }
     }
 
-    @Command(name = "adapters", description = "Lists the adapters, which are active, and their sizes.")
+    @Command(name = "adapters", description = "Lists the adapters, which are active, and their sizes.", footer = {"%nExample:%n  adapters --json"})
     public static final class ListAdapters extends LoraCommand {
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
         @Override
         public CommandResult execute() {
             return new AdapterSummary("adapters", session.adapters());
         }
     }
 
-    @Command(name = "use", description = "Makes the named adapter(s) active (and turns adapters back on after disable).")
+    @Command(name = "use", description = "Makes the named adapter(s) active (and turns adapters back on after disable).", footer = {"%nExample:%n  use chat"})
     public static final class Use extends LoraCommand {
-        @Parameters(arity = "1..*", paramLabel = "NAME")
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
+        @Parameters(arity = "1..*", paramLabel = "NAME", description = "adapter names, as 'adapters' lists them")
         List<String> names;
 
         @Override
@@ -52,8 +67,13 @@ public final class AdapterCommands {
         }
     }
 
-    @Command(name = "disable", description = "Runs the plain base model until 'use NAME'.")
+    @Command(name = "disable", description = "Runs the plain base model until 'use NAME'.", footer = {"%nExample:%n  disable"})
     public static final class Disable extends LoraCommand {
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
         @Override
         public CommandResult execute() {
             session.disableAdapters();
@@ -61,9 +81,14 @@ public final class AdapterCommands {
         }
     }
 
-    @Command(name = "unload", description = "Removes an adapter (--name) or all of them, restoring the base layers.")
+    @Command(name = "unload", description = "Removes an adapter (--name) or all of them, restoring the base layers.", footer = {"%nExample:%n  unload --name chat"})
     public static final class Unload extends LoraCommand {
-        @Option(names = "--name", description = "the adapter to remove (default: all)")
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
+        @Option(names = "--name", description = "the adapter to remove (default: all)", paramLabel = "NAME")
         String name;
 
         @Override
@@ -75,15 +100,21 @@ public final class AdapterCommands {
         }
     }
 
-    @Command(name = "combine", description = "Weighted combination of adapters into a new one (linear or cat).")
+    @Command(name = "combine", description = "Weighted combination of adapters into a new one (linear or cat).",
+            footer = {"%nExample:%n  combine --adapters chat,code --weights 0.7,0.3 --name mix"})
     public static final class Combine extends LoraCommand {
-        @Option(names = "--adapters", required = true, split = ",", paramLabel = "A,B")
+        @Override
+        public boolean sessionOnly() {
+            return true;
+        }
+
+        @Option(names = "--adapters", required = true, split = ",", paramLabel = "NAME,NAME", description = "the adapters to combine")
         List<String> names;
-        @Option(names = "--weights", required = true, split = ",", paramLabel = "W,W")
+        @Option(names = "--weights", required = true, split = ",", paramLabel = "NUMBER,NUMBER", description = "one weight per adapter")
         List<Double> weights;
-        @Option(names = "--name", defaultValue = "combined", description = "the new adapter's name (default: ${DEFAULT-VALUE})")
+        @Option(names = "--name", defaultValue = "combined", description = "the new adapter's name (default: ${DEFAULT-VALUE})", paramLabel = "NAME")
         String name;
-        @Option(names = "--combination-type", defaultValue = "linear", description = "linear (same rank) or cat (default: ${DEFAULT-VALUE})")
+        @Option(names = "--combination-type", defaultValue = "linear", description = "linear (same rank) or cat (default: ${DEFAULT-VALUE})", paramLabel = "TYPE")
         String type;
 
         @Override

@@ -9,18 +9,24 @@ import picocli.CommandLine.Option;
 import java.util.List;
 
 /** {@code attach [--name default] [--lora-r 16] [--lora-alpha 32] ...}: adds a trainable LoRA adapter. */
-@Command(name = "attach", description = "Adds a trainable LoRA adapter to the loaded model.")
+@Command(name = "attach", description = "Adds a trainable LoRA adapter to the loaded model.",
+        footer = {"%nExample:%n  attach --name chat --lora-r 16 --lora-alpha 32 --target-modules q_proj,v_proj"})
 public final class AttachCommand extends LoraCommand {
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--name", defaultValue = "default", description = "adapter name (default: ${DEFAULT-VALUE})")
+    @Option(names = "--name", defaultValue = "default", description = "adapter name (default: ${DEFAULT-VALUE})", paramLabel = "NAME")
     String name;
 
     @Mixin
     LoraOptions lora;
 
-    @Option(names = "--seed", description = "seed of the initial weights (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of the initial weights (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;
 
     @Override
@@ -32,24 +38,23 @@ public final class AttachCommand extends LoraCommand {
         return new AdapterSummary("attached adapter '" + name + "'", session.adapters());
     }
 
-    /** The LoRA options shared by attach, train and dpo; their defaults are LoraConfig's ({@link ConfigDefaults}). */
+    /** The LoRA options shared by attach, train, dpo and compare, with PEFT's names. */
     public static final class LoraOptions {
-        @Option(names = "--lora-r", description = "rank (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-r", description = "rank (default: ${DEFAULT-VALUE})", paramLabel = "N")
         int r;
-        @Option(names = "--lora-alpha", description = "alpha; the scale is alpha/r (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-alpha", description = "alpha; the scale is alpha/r (default: ${DEFAULT-VALUE})", paramLabel = "NUMBER")
         double alpha;
-        @Option(names = "--lora-dropout", description = "dropout on the adapter's input (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lora-dropout", description = "dropout on the adapter's input (default: ${DEFAULT-VALUE})", paramLabel = "FRACTION")
         double dropout;
-        @Option(names = "--target-modules",
-                description = "all-linear (every linear layer but the output head), a comma list of names (suffix match) or a regex (default: ${DEFAULT-VALUE})")
+        @Option(names = "--target-modules", description = "all-linear (every linear layer but the output head), a comma list of names (suffix match) or a regex (default: ${DEFAULT-VALUE})", paramLabel = "MODULES")
         String targetModules;
         @Option(names = "--layers-to-transform", split = ",", paramLabel = "N,N", description = "only these layer indices")
         List<Integer> layers;
-        @Option(names = "--use-rslora", arity = "0..1", fallbackValue = "true", description = "scale alpha/sqrt(r)")
+        @Option(names = "--use-rslora", arity = "0..1", fallbackValue = "true", description = "scale alpha/sqrt(r)", paramLabel = "BOOL")
         boolean useRslora;
-        @Option(names = "--use-dora", arity = "0..1", fallbackValue = "true", description = "DoRA: a magnitude vector per output row")
+        @Option(names = "--use-dora", arity = "0..1", fallbackValue = "true", description = "DoRA: a magnitude vector per output row", paramLabel = "BOOL")
         boolean useDora;
-        @Option(names = "--init", description = "default, gaussian or pissa (default: ${DEFAULT-VALUE})")
+        @Option(names = "--init", description = "default, gaussian or pissa (default: ${DEFAULT-VALUE})", paramLabel = "METHOD")
         String init;
 
         LoraConfig config() {

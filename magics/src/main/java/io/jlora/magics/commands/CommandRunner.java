@@ -29,6 +29,10 @@ public final class CommandRunner {
     private final String programName;
     private final boolean inNotebook;
 
+    /**
+     * @param inNotebook true in a session that outlives the command (a notebook, JShell, tests);
+     *     false for one bin/jlora run, which refuses the session commands
+     */
     public CommandRunner(LoraSession session, String programName, boolean inNotebook) {
         this.session = session;
         this.programName = programName;
@@ -45,6 +49,7 @@ public final class CommandRunner {
 
     public Outcome run(List<String> args) throws Exception {
         CommandLine line = commandLine();
+        refuseSessionCommand(line, args);
         CommandLine.ParseResult parsed;
         try {
             parsed = line.parseArgs(args.toArray(String[]::new));
@@ -65,6 +70,18 @@ public final class CommandRunner {
         }
         command.bind(session);
         return new Outcome(command.execute(), null, command.wantsJson());
+    }
+
+    /** On the command line, a session command is refused before its options are even checked (its help is given). */
+    private void refuseSessionCommand(CommandLine line, List<String> args) {
+        if (inNotebook || args.isEmpty() || args.contains("-h") || args.contains("--help")) return;
+        CommandLine sub = line.getSubcommands().get(args.get(0));
+        if (sub != null && sub.getCommand() instanceof LoraCommand command && command.sessionOnly()) {
+            String name = args.get(0);
+            throw new UsageException("'" + name + "' needs a session: it acts on what earlier commands loaded, and each "
+                    + programName + " run is a fresh process; run it in bin/jlora-shell (Lora.run(\"" + name
+                    + " ...\")) or a notebook (%lora " + name + " ...), or use the one-shot train, dpo, generate or score with --model");
+        }
     }
 
     /**

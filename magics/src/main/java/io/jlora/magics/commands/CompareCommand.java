@@ -1,6 +1,5 @@
 package io.jlora.magics.commands;
 
-import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
 import io.jlora.lora.LoraConfig;
@@ -34,7 +33,8 @@ import java.util.Map;
  * it is.
  */
 @Command(name = "compare", description = "Trains the same data with several configurations (LoRA ranks, LoRA on a quantized base,"
-        + " full fine-tuning) one after another, same seed and steps; one chart of every loss curve and a table.")
+        + " full fine-tuning) one after another, same seed and steps; one chart of every loss curve and a table.",
+        footer = {"%nExample:%n  compare --model models/tiny --file data.jsonl --configs r8,r16,r16+4bit,full --steps 50 --output-folder runs"})
 public final class CompareCommand extends LoraCommand {
     @Option(names = "--configs", defaultValue = RunSpec.DEFAULT, paramLabel = "LIST",
             description = "comma list of full, lora (rank --lora-r), rN (LoRA rank N), rN+4bit (on an NF4 base), rN+nf4|fp4|int4|int8"
@@ -50,34 +50,43 @@ public final class CompareCommand extends LoraCommand {
     @Option(names = "--model", paramLabel = "DIR", description = "base model folder (default: the loaded model's folder)")
     Path model;
 
-    @Option(names = "--device", defaultValue = "auto", description = "default: ${DEFAULT-VALUE}")
-    String device;
+    @Mixin
+    LoadOptions load;
 
     @Mixin
     OneShotDataOptions dataOptions;
 
-    @Option(names = "--output-folder", paramLabel = "DIR", description = "keep each run's result in DIR/NAME (default: measured, then deleted)")
+    @Option(names = "--output-folder", paramLabel = "DIR",
+            description = "keep each run's result as DIR/NAME: the PEFT adapter (LoRA runs) or the whole model (full) at its root"
+                    + " (default: measured, then deleted)")
     Path output;
 
     @Option(names = "--plot-file", paramLabel = "PNG", description = "also write the final chart to this PNG file")
     Path plotFile;
 
-    @Option(names = "--plot-every", defaultValue = "5", description = "redraw the chart every N steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--plot-every", defaultValue = "5", paramLabel = "N", description = "redraw the chart every N steps (default: ${DEFAULT-VALUE})")
     int plotEvery;
 
     @Override
     public CommandResult execute() throws IOException {
-        List<RunSpec> specs;
+        List<RunSpec> parsed;
         try {
-            specs = RunSpec.parseList(configs, lora.r);
+            parsed = RunSpec.parseList(configs, lora.r);
         } catch (io.jlora.JloraException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }
+        // --quantization is the base of every LoRA run that names none (r16 -> r16+int4)
+        String quantized = load.quantizationOrNull();
+        List<RunSpec> specs = quantized == null ? parsed : parsed.stream().map(s -> !s.peft() || s.quantization() != null ? s
+                : new RunSpec(s.label() + " + " + quantized, true, s.r(), quantized)).toList();
         Path base = model != null ? model : session.model().dir();
+        if (load.verifyChecksums) {
+            io.jlora.io.FolderManifest.verify(io.jlora.io.FolderCommit.readable(base), io.jlora.io.FolderManifest.Check.SHA256);
+        }
         Dataset data;
         TokenizeOptions tokenize;
         if (dataOptions.given()) {
-            data = Dataset.load(dataOptions.file, DataFormat.auto());
+            data = dataOptions.load();
             tokenize = dataOptions.tokenizeOptions(training.seed);
         } else {
             data = session.dataset();
@@ -92,7 +101,7 @@ public final class CompareCommand extends LoraCommand {
             throw ConfigDefaults.usage(e);
         }
         LoraConfig loraConfig = lora.config();
-        ComparisonRun runner = new ComparisonRun(base, device, data, tokenize, loraConfig, config);
+        ComparisonRun runner = new ComparisonRun(base, load.device, load.dtype, data, tokenize, loraConfig, config);
         CompareChart chart = new CompareChart("training loss: " + base.getFileName());
         LiveCompareView view = new LiveCompareView(chart, plotEvery);
         List<RunResult> results = new ArrayList<>();

@@ -14,7 +14,8 @@ import java.util.List;
  * scale (Kohya's alpha/dim equals the adapter's own scale). Given a Kohya .safetensors file as input,
  * converts back to a PEFT folder.
  */
-@Command(name = "convert-kohya", description = "Converts a PEFT adapter to Kohya's format keeping its scale, or a Kohya file back to PEFT.")
+@Command(name = "convert-kohya", description = "Converts a PEFT adapter to Kohya's format keeping its scale, or a Kohya file back to PEFT.",
+        footer = {"%nExample:%n  convert-kohya --input-path out --output-path out-kohya.safetensors"})
 public final class ConvertKohyaCommand extends LoraCommand {
     @Option(names = "--input-path", required = true, paramLabel = "PATH", description = "a PEFT adapter folder, or a Kohya .safetensors file")
     Path input;
@@ -22,13 +23,13 @@ public final class ConvertKohyaCommand extends LoraCommand {
     @Option(names = "--output-path", required = true, paramLabel = "PATH", description = "FILE.safetensors for Kohya, a folder for PEFT")
     Path output;
 
-    @Option(names = "--prefix", defaultValue = KohyaConverter.DEFAULT_PREFIX, description = "Kohya key prefix (default: ${DEFAULT-VALUE})")
+    @Option(names = "--prefix", defaultValue = KohyaConverter.DEFAULT_PREFIX, description = "Kohya key prefix (default: ${DEFAULT-VALUE})", paramLabel = "PREFIX")
     String prefix;
 
     @Option(names = "--base-model-path", paramLabel = "DIR", description = "Kohya to PEFT: the base model, to map names back exactly")
     Path base;
 
-    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true")
+    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace an existing output", paramLabel = "BOOL")
     boolean overwrite;
 
     @Override

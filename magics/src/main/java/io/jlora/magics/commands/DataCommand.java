@@ -1,11 +1,11 @@
 package io.jlora.magics.commands;
 
-import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
 import io.jlora.magics.CommandResult;
 import io.jlora.magics.Html;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tech.tablesaw.api.Table;
 
@@ -14,44 +14,35 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code data --file F [--text-column text | --prompt-column P --completion-column C | --messages-column M]}. */
-@Command(name = "data", description = "Loads a dataset (.jsonl, .json, .csv) into a table for training.")
+@Command(name = "data", description = "Loads a dataset (.jsonl, .json, .csv) into a table for training.",
+        footer = {"%nExample:%n  data --file chats.jsonl --messages-column messages --eval-split 0.1"})
 public final class DataCommand extends LoraCommand {
-    @Option(names = "--file", required = true, paramLabel = "F")
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
+    @Option(names = "--file", required = true, paramLabel = "FILE", description = "a .jsonl, .json or .csv file")
     Path file;
 
-    @Option(names = "--text-column", paramLabel = "NAME", description = "a plain text column (default when the file has 'text')")
-    String textColumn;
+    @Mixin
+    DataColumns columns;
 
-    @Option(names = "--prompt-column", paramLabel = "NAME")
-    String promptColumn;
-
-    @Option(names = "--completion-column", paramLabel = "NAME")
-    String completionColumn;
-
-    @Option(names = "--messages-column", paramLabel = "NAME", description = "chat messages, rendered with the tokenizer's chat template")
-    String messagesColumn;
-
-    @Option(names = "--chosen-column", paramLabel = "NAME", description = "DPO: with --prompt-column and --rejected-column")
-    String chosenColumn;
-
-    @Option(names = "--rejected-column", paramLabel = "NAME")
-    String rejectedColumn;
-
-    @Option(names = "--max-seq-length", defaultValue = "512", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-seq-length", defaultValue = "512", description = "longer examples are cut to this many tokens (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxSeqLength;
 
-    @Option(names = "--max-prompt-length", defaultValue = "128", description = "DPO prompts are cut to this (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-prompt-length", defaultValue = "128", description = "DPO prompts are cut to this (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxPromptLength;
 
-    @Option(names = "--eval-split", defaultValue = "0.0", description = "fraction held out for evaluation (default: ${DEFAULT-VALUE})")
+    @Option(names = "--eval-split", defaultValue = "0.0", description = "fraction held out for evaluation (default: ${DEFAULT-VALUE})", paramLabel = "FRACTION")
     double evalSplit;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;
 
     @Override
     public CommandResult execute() {
-        Dataset data = Dataset.load(file, format());
+        Dataset data = Dataset.load(file, columns.format());
         TokenizeOptions options;
         try {
             options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength).withMaxPromptLength(maxPromptLength)
@@ -61,23 +52,6 @@ public final class DataCommand extends LoraCommand {
         }
         session.setData(data, options);
         return new DataSummary(data, options);
-    }
-
-    DataFormat format() {
-        if (messagesColumn != null) return DataFormat.messages(messagesColumn);
-        if (chosenColumn != null || rejectedColumn != null) {
-            return DataFormat.preference(orDefault(promptColumn, DataFormat.PROMPT), orDefault(chosenColumn, DataFormat.CHOSEN),
-                    orDefault(rejectedColumn, DataFormat.REJECTED));
-        }
-        if (promptColumn != null || completionColumn != null) {
-            return DataFormat.promptCompletion(orDefault(promptColumn, DataFormat.PROMPT), orDefault(completionColumn, DataFormat.COMPLETION));
-        }
-        if (textColumn != null) return DataFormat.text(textColumn);
-        return DataFormat.auto();
-    }
-
-    private static String orDefault(String value, String fallback) {
-        return value != null ? value : fallback;
     }
 
     record DataSummary(Dataset data, TokenizeOptions options) implements CommandResult {

@@ -16,12 +16,13 @@ import picocli.CommandLine.Option;
  * initial weights before the first update (TRL's precompute_ref_log_probs), not from a frozen copy.
  */
 @Command(name = "dpo", description = "Preference training (DPO, sigmoid loss); the reference is the base with the adapter disabled"
-        + " (with --peft false: the initial weights' log-probs, computed once before the first step).")
+        + " (with --peft false: the initial weights' log-probs, computed once before the first step). Takes train's options.",
+        footer = {"%nExample:%n  dpo --model models/tiny --file pairs.jsonl --steps 50 --dpo-beta 0.1 --output-folder dpo-out"})
 public final class DpoCommand extends TrainCommand {
-    @Option(names = "--dpo-beta", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--dpo-beta", description = "how far the policy may move from the reference (TRL's beta; default: ${DEFAULT-VALUE})", paramLabel = "NUMBER")
     double beta;
 
-    @Option(names = "--max-prompt-length", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-prompt-length", defaultValue = "128", description = "prompts are cut to this many tokens (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxPromptLength;
 
     @Override

@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code generate --prompt TEXT | --prompt-ids '[1,2]' [--max-new-tokens 64] [--temperature 0] ...}. */
-@Command(name = "generate", description = "Generates text from a prompt (greedy by default).")
+@Command(name = "generate", description = "Generates text from a prompt (greedy by default).",
+        footer = {"%nExamples:%n  generate --model models/tiny --prompt \"Once upon a time\" --max-new-tokens 40",
+                "  generate --model models/tiny --adapter out --prompt \"Once upon\" --temperature 0.8 --top-p 0.95 --seed 1"})
 public final class GenerateCommand extends LoraCommand {
     static final class Prompt {
         @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt text")
@@ -33,19 +35,19 @@ public final class GenerateCommand extends LoraCommand {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-new-tokens", defaultValue = "64", description = "at most this many tokens after the prompt (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default: ${DEFAULT-VALUE})", paramLabel = "NUMBER")
     double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens; 0 keeps all (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int topK;
 
-    @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus sampling threshold (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus sampling threshold (default: ${DEFAULT-VALUE})", paramLabel = "FRACTION")
     double topP;
 
-    @Option(names = "--seed", description = "makes sampling repeatable")
+    @Option(names = "--seed", description = "makes sampling repeatable", paramLabel = "N")
     Long seed;
 
     @Override

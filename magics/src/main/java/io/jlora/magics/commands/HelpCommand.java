@@ -5,9 +5,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code help [command]}: every command with its options, or one command in full. */
-@Command(name = "help", description = "Lists the commands, or documents one: help COMMAND.")
+@Command(name = "help", description = "Lists the commands, or documents one: help COMMAND (as COMMAND --help).", footer = {"%nExample:%n  help train"})
 public final class HelpCommand {
-    @Parameters(arity = "0..1", paramLabel = "COMMAND")
+    @Parameters(arity = "0..1", paramLabel = "COMMAND", description = "the command to document")
     String command;
 
     String text(CommandLine root) {

@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code install-kernel [--user | --prefix DIR] [--name jlora]}: writes the Jupyter kernelspec. */
-@Command(name = "install-kernel", description = "Installs the Jupyter kernelspec where 'jupyter kernelspec install' would (CLI only).")
+@Command(name = "install-kernel", description = "Installs the Jupyter kernelspec where 'jupyter kernelspec install' would (CLI only).",
+        footer = {"%nExample:%n  install-kernel --user --jvm-option -Xmx8g"})
 public final class InstallKernelCommand extends LoraCommand {
     static final class Where {
-        @Option(names = "--user", description = "install for this user (Jupyter's user data folder)")
+        @Option(names = "--user", description = "install for this user (Jupyter's user data folder)", paramLabel = "BOOL")
         boolean user;
         @Option(names = "--prefix", paramLabel = "DIR", description = "install under DIR/share/jupyter/kernels")
         Path prefix;
@@ -25,16 +26,16 @@ public final class InstallKernelCommand extends LoraCommand {
     @ArgGroup(exclusive = true)
     Where where = new Where();
 
-    @Option(names = "--name", defaultValue = "jlora", description = "kernel name (default: ${DEFAULT-VALUE})")
+    @Option(names = "--name", defaultValue = "jlora", description = "kernel name (default: ${DEFAULT-VALUE})", paramLabel = "NAME")
     String name;
 
-    @Option(names = "--interrupt-mode", defaultValue = "message", description = "message or signal (default: ${DEFAULT-VALUE})")
+    @Option(names = "--interrupt-mode", defaultValue = "message", description = "message or signal (default: ${DEFAULT-VALUE})", paramLabel = "MODE")
     KernelSpecInstaller.InterruptMode interruptMode;
 
     @Option(names = "--jvm-option", paramLabel = "OPT", description = "an extra JVM option for the kernel, e.g. -Xmx8g (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 
-    @Option(names = "--no-class-archive", description = "skip the class-data-sharing archive that speeds up kernel starts")
+    @Option(names = "--no-class-archive", description = "skip the class-data-sharing archive that speeds up kernel starts", paramLabel = "BOOL")
     boolean noClassArchive;
 
     @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * or {@code Lora.run(...)}, executed against a {@link LoraSession}, returning a {@link CommandResult}.
  */
 public abstract class LoraCommand {
-    @Option(names = "--json", arity = "0..1", fallbackValue = "true", description = "print the result as one JSON object (last line)")
+    @Option(names = "--json", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "print the result as one JSON object (last line)")
     boolean json;
 
     LoraSession session;
@@ -24,6 +24,14 @@ public abstract class LoraCommand {
     }
 
     public abstract CommandResult execute() throws Exception;
+
+    /**
+     * True for commands that act only on the session's state (what earlier commands loaded): a
+     * bin/jlora run is a fresh process, so there they are refused. Listed in {@link LoraCommands#SESSION_COMMANDS}.
+     */
+    public boolean sessionOnly() {
+        return false;
+    }
 
     /** True for commands that make sense only on the command line (install-kernel). */
     public boolean cliOnly() {

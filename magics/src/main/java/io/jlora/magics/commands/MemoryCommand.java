@@ -19,7 +19,8 @@ import java.util.Map;
  * fresh JVM: full fine-tuning of the float32 model, LoRA over a float16 base, LoRA over the 4-bit
  * base --quantization names).
  */
-@Command(name = "memory", description = "Estimates training memory for full fine-tuning, LoRA and LoRA+4-bit.")
+@Command(name = "memory", description = "Estimates training memory for full fine-tuning, LoRA and LoRA+4-bit.",
+        footer = {"%nExample:%n  memory --model models/tiny --lora-r 16 --seq-len 512 --measure"})
 public final class MemoryCommand extends LoraCommand {
     static final class Source {
         @Option(names = "--model", paramLabel = "DIR", description = "a model folder (its config.json)")
@@ -31,26 +32,26 @@ public final class MemoryCommand extends LoraCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--lora-r", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--lora-r", description = "the LoRA rank of the estimate (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int r;
 
-    @Option(names = "--batch-size", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", defaultValue = "1", description = "examples per step (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int batchSize;
 
-    @Option(names = "--seq-len", defaultValue = "512", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seq-len", defaultValue = "512", description = "tokens per example (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int seqLen;
 
     @Option(names = "--quantization", defaultValue = "int4",
-            description = "the 4-bit column's scheme, measured with --measure: int4, nf4 or fp4 (default: ${DEFAULT-VALUE})")
+            description = "the 4-bit column's scheme, measured with --measure: int4, nf4 or fp4 (default: ${DEFAULT-VALUE})", paramLabel = "SCHEME")
     String quantization;
 
     @Option(names = "--measure", arity = "0..1", fallbackValue = "true",
             description = "with --model: also run each column here, in a fresh JVM each (full fine-tuning of the float32 model,"
                     + " LoRA r --lora-r over a float16 base, the same over the --quantization base; two steps of --batch-size x"
-                    + " --seq-len tokens, checkpointing on): the peak resident memory above the process before loading")
+                    + " --seq-len tokens, checkpointing on): the peak resident memory above the process before loading", paramLabel = "BOOL")
     boolean measure;
 
-    @Option(names = "--device", defaultValue = "auto", description = "with --measure (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "auto", description = "with --measure (default: ${DEFAULT-VALUE})", paramLabel = "DEVICE")
     String device;
 
     @Override

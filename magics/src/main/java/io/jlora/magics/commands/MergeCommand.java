@@ -23,15 +23,17 @@ import java.util.Map;
  * tensor, so the whole model is never in memory. With {@code --push-to-hub} alone the merged folder is
  * temporary; with both outputs the folder is kept and pushed.
  */
-@Command(name = "merge", description = "Merges a PEFT adapter into its base model and writes a Hugging Face folder.")
+@Command(name = "merge", description = "Merges a PEFT adapter into its base model and writes a Hugging Face folder, or pushes it to the Hub.",
+        footer = {"%nExamples:%n  merge --base-model-path models/tiny --adapter-path out --output-folder merged",
+                "  merge --base-model-path models/tiny --adapter-path out --push-to-hub me/tiny-merged"})
 public final class MergeCommand extends LoraCommand {
-    @Option(names = "--base-model-path", required = true, paramLabel = "DIR")
+    @Option(names = "--base-model-path", required = true, paramLabel = "DIR", description = "the base model folder the adapter was trained on")
     Path base;
 
-    @Option(names = "--adapter-path", required = true, paramLabel = "DIR")
+    @Option(names = "--adapter-path", required = true, paramLabel = "DIR", description = "the PEFT adapter folder (adapter_config.json, adapter_model.safetensors)")
     Path adapter;
 
-    @Option(names = "--output-folder", paramLabel = "DIR")
+    @Option(names = "--output-folder", paramLabel = "DIR", description = "where the merged model goes (written under a temporary name, then renamed)")
     Path output;
 
     @Option(names = "--push-to-hub", paramLabel = "REPO", arity = "0..1", fallbackValue = "",
@@ -44,7 +46,7 @@ public final class MergeCommand extends LoraCommand {
     @Option(names = "--pad-to-multiple-of", defaultValue = "0", paramLabel = "N", description = "pad the vocabulary rows of the embeddings and head to a multiple of N")
     int padToMultipleOf;
 
-    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace a non-empty output folder")
+    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace a non-empty output folder", paramLabel = "BOOL")
     boolean overwrite;
 
     @Override

@@ -1,10 +1,10 @@
 package io.jlora.magics.commands;
 
-import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
 import io.jlora.magics.LoraSession;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,13 +14,16 @@ import picocli.CommandLine.Option;
  */
 final class OneShotDataOptions {
 
-    @Option(names = {"--file", "--data"}, paramLabel = "F", description = "dataset file (default: the session's, from 'data')")
+    @Option(names = {"--file", "--data"}, paramLabel = "FILE", description = "dataset file, .jsonl, .json or .csv (default: the session's, from 'data')")
     Path file;
 
-    @Option(names = "--max-seq-length", description = "with --file (default 512)")
+    @Mixin
+    DataColumns columns;
+
+    @Option(names = "--max-seq-length", paramLabel = "N", description = "with --file: longer examples are cut (default 512)")
     Integer maxSeqLength;
 
-    @Option(names = "--eval-split", description = "with --file (default 0.0)")
+    @Option(names = "--eval-split", paramLabel = "FRACTION", description = "with --file: fraction held out for evaluation (default 0.0)")
     Double evalSplit;
 
     /** Whether a file was given here (else the session's dataset applies). */
@@ -38,8 +41,13 @@ final class OneShotDataOptions {
         }
     }
 
+    /** The given file, read as the column options say. */
+    Dataset load() {
+        return Dataset.load(file, columns.format());
+    }
+
     /** Loads the given file into the session, as {@code data --file} would. */
     void loadInto(LoraSession session, long seed) {
-        session.setData(Dataset.load(file, DataFormat.auto()), tokenizeOptions(seed));
+        session.setData(load(), tokenizeOptions(seed));
     }
 }

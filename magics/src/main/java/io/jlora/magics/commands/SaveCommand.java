@@ -12,18 +12,24 @@ import java.util.List;
  * after full fine-tuning (--peft false) the whole model as trained.
  */
 @Command(name = "save", description = "Saves the model with its adapters merged (default) or the adapter alone in PEFT's format;"
-        + " after full fine-tuning (--peft false), the whole model.")
+        + " after full fine-tuning (--peft false), the whole model.",
+        footer = {"%nExamples:%n  save --output-folder merged%n  save --output-folder my-adapter --adapter-only"})
 public final class SaveCommand extends LoraCommand {
+    @Override
+    public boolean sessionOnly() {
+        return true;
+    }
+
     @Option(names = "--output-folder", required = true, paramLabel = "DIR", description = "where to write (written under a temporary name, then renamed)")
     Path output;
 
-    @Option(names = "--adapter-only", arity = "0..1", fallbackValue = "true", description = "save only the adapter (adapter_config.json + adapter_model.safetensors)")
+    @Option(names = "--adapter-only", arity = "0..1", fallbackValue = "true", description = "save only the adapter (adapter_config.json + adapter_model.safetensors)", paramLabel = "BOOL")
     boolean adapterOnly;
 
-    @Option(names = "--name", description = "which adapter to save with --adapter-only (default: the active one)")
+    @Option(names = "--name", description = "which adapter to save with --adapter-only (default: the active one)", paramLabel = "NAME")
     String name;
 
-    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace a non-empty output folder")
+    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", description = "replace a non-empty output folder", paramLabel = "BOOL")
     boolean overwrite;
 
     @Override

@@ -19,10 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code score --ids FILE.json | --text T}: mean causal-LM loss with labels = inputs, as transformers. */
-@Command(name = "score", description = "Mean causal-LM loss with labels = inputs, as transformers computes it.")
+@Command(name = "score", description = "Mean causal-LM loss with labels = inputs, as transformers computes it.",
+        footer = {"%nExamples:%n  score --model out --text \"Once upon a time\"%n  score --model models/tiny --adapter out --text \"Once upon a time\""})
 public final class ScoreCommand extends LoraCommand {
     static final class Input {
-        @Option(names = "--ids", paramLabel = "FILE.json", description = "a JSON array of token-id arrays")
+        @Option(names = "--ids", paramLabel = "FILE", description = "a .json file holding an array of token-id arrays")
         Path ids;
         @Option(names = "--text", paramLabel = "T", description = "a text to tokenize")
         String text;

@@ -32,23 +32,28 @@ import java.util.Map;
  * updates live; on the command line it also loads the model (--model), the data (--file), attaches an
  * adapter and at the end merges it (the default) or saves it alone (full fine-tuning: the whole model).
  */
-@Command(name = "train", description = "Trains the active LoRA adapter (SFT), or every weight with --peft false; in a notebook the loss plot updates live.")
+@Command(name = "train", description = {"Trains the active LoRA adapter (SFT), or every weight with --peft false; in a notebook the loss plot updates live.",
+        "In one command (bin/jlora): loads --model, reads --file, attaches an adapter, trains, and writes the result to --output-folder:"
+                + " the merged model (or, with --merge-adapter false, the PEFT adapter) at its root, checkpoints as checkpoint-STEP/ inside."},
+        footer = {"%nExamples:%n  train --steps 60%n  train --model models/tiny --file data.jsonl --steps 100 --quantization int4 --output-folder out",
+                "  train --model models/tiny --file data.jsonl --steps 100 --output-folder out --resume-from-checkpoint latest"})
 public class TrainCommand extends LoraCommand {
     @Mixin
     TrainingOptions training;
 
-    @Option(names = "--peft", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+    @Option(names = "--peft", defaultValue = "true", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
             description = "true: train a LoRA adapter (the default); false: full fine-tuning, every weight trains (no adapter,"
                     + " AdamW state for all weights, float32 weights, not quantized; saving writes the whole model)")
     boolean peft;
 
-    @Option(names = "--plot", arity = "0..1", fallbackValue = "true", description = "show the live loss plot (always on in a notebook)")
+    @Option(names = "--plot", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "show the live loss plot (always on in a notebook)")
     boolean plot;
 
-    @Option(names = "--plot-every", defaultValue = "5", description = "redraw the plot every N steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--plot-every", defaultValue = "5", paramLabel = "N", description = "redraw the plot every N steps (default: ${DEFAULT-VALUE})")
     int plotEvery;
 
-    @Option(names = "--save-every", description = "checkpoint every N steps (needs --output-folder)")
+    @Option(names = "--save-every", paramLabel = "N",
+            description = "write a checkpoint every N steps, as --output-folder's checkpoint-STEP/ (default: ${DEFAULT-VALUE}: none)")
     long saveEvery;
 
     // ---- the command line's one-shot options: load, data, attach, then save or merge ----
@@ -62,16 +67,23 @@ public class TrainCommand extends LoraCommand {
     @Mixin
     AttachCommand.LoraOptions lora;
 
-    @Option(names = "--output-folder", paramLabel = "DIR", description = "where the result (and checkpoints) go")
+    @Option(names = "--output-folder", paramLabel = "DIR",
+            description = "the result at DIR's root (a folder transformers or PEFT loads), checkpoints as DIR/checkpoint-STEP/;"
+                    + " checked before the first step")
     Path output;
 
-    @Option(names = "--merge-adapter", defaultValue = "true", arity = "0..1", fallbackValue = "true",
-            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}) or, if false, the adapter alone;"
+    @Option(names = "--merge-adapter", defaultValue = "true", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}) or, if false, the PEFT adapter alone;"
                     + " with --peft false the whole model is saved")
     boolean mergeAdapter;
 
-    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true")
+    @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "replace the result in a non-empty --output-folder")
     boolean overwrite;
+
+    @Option(names = "--resume-from-checkpoint", paramLabel = "DIR|latest",
+            description = "continue a run from DIR/checkpoint-STEP (latest: the newest in --output-folder) with the same data and options")
+    String resumeFrom;
 
     /** SFT here; the dpo command overrides this. */
     Trainer newTrainer(TrainableModel model, CausalLm lm, Dataset data, TokenizeOptions options, TrainerConfig config) {
@@ -80,8 +92,16 @@ public class TrainCommand extends LoraCommand {
 
     @Override
     public CommandResult execute() {
+        if (!peft && modelOptions.load.quantizationOrNull() != null) {
+            throw new CommandRunner.UsageException("--quantization needs LoRA: full fine-tuning (--peft false) trains float32 weights");
+        }
+        Path resume = resumeFrom != null ? TrainOutput.resumeFrom(resumeFrom, output) : null;
+        if (output != null) {
+            TrainOutput.checkBeforeTraining(output, overwrite, resume != null,
+                    modelOptions.model != null ? modelOptions.model : session.hasModel() ? session.model().dir() : null);
+        }
         // full fine-tuning trains float32 weights whatever the device's default type
-        CausalLm lm = modelOptions.resolve(session, peft ? "auto" : "float32");
+        CausalLm lm = modelOptions.resolve(session, peft ? null : "float32", peft);
         if (data.given()) {
             data.loadInto(session, training.seed);
         }
@@ -95,20 +115,33 @@ public class TrainCommand extends LoraCommand {
         Trainer trainer = newTrainer(model, lm, session.dataset(), session.tokenizeOptions(), config());
         session.setTrainer(trainer);
         if (!peft) session.markFullyTrained();
-        TrainingSummary summary = run(session, trainer, training.steps, plot, plotEvery);
-        List<Path> written = new ArrayList<>();
-        if (output != null) {
-            if (!peft) written = session.adapters().saveMerged(output.resolve("model"), overwrite);
-            else written = mergeAdapter ? session.adapters().saveMerged(output.resolve("model"), overwrite)
-                    : session.adapters().save(session.adapters().active().get(0), output.resolve("adapter"));
+        Long steps = training.steps;
+        if (resume != null) {
+            trainer.resume(resume);
+            // --steps counts from the start of the run, as Hugging Face's max_steps does
+            long target = steps != null ? steps : trainer.plannedSteps();
+            steps = Math.max(0, target - trainer.currentStep());
         }
-        return new Trained(summary, output, written);
+        TrainingSummary summary = run(session, trainer, steps, plot, plotEvery);
+        List<Path> written = new ArrayList<>();
+        String kind = null;
+        if (output != null) {
+            if (!peft || mergeAdapter) {
+                written = session.adapters().saveMerged(output, overwrite);
+                kind = "model";
+            } else {
+                written = session.adapters().save(session.adapters().active().get(0), output, overwrite);
+                kind = "adapter";
+            }
+        }
+        return new Trained(summary, output != null ? output.toAbsolutePath().normalize() : null, kind, written,
+                output != null ? TrainOutput.checkpoints(output.toAbsolutePath().normalize()) : List.of());
     }
 
     TrainerConfig config() {
         try {
             TrainerConfig.Builder b = training.builder().saveEvery(saveEvery);
-            if (output != null) b.outputDir(output.resolve("checkpoints"));
+            if (output != null) b.outputDir(output);
             return configure(b).build();
         } catch (io.jlora.InvalidFieldException e) {
             throw ConfigDefaults.usage(e);
@@ -150,13 +183,18 @@ public class TrainCommand extends LoraCommand {
         }
     }
 
-    record Trained(TrainingSummary summary, Path output, List<Path> files) implements CommandResult {
+    /**
+     * What a training run gave: its summary and, when it wrote one, the folder of its result
+     * ({@code kind} "model" or "adapter") and the checkpoints in it.
+     */
+    record Trained(TrainingSummary summary, Path output, String kind, List<Path> files, List<Path> checkpoints) implements CommandResult {
         @Override
         public String text() {
             TrainingSummary s = summary;
             return String.format("%s after %d steps: loss %.4f -> %.4f%s, %.0f tokens/s, peak %.0f MiB resident%s", s.stopReason().name().toLowerCase(),
                     s.steps(), s.firstLoss(), s.lastLoss(), s.evalLoss() != null ? String.format(", eval loss %.4f", s.evalLoss()) : "",
-                    s.tokensPerSecond(), s.peakRssMb(), output != null ? ", written to " + output : "");
+                    s.tokensPerSecond(), s.peakRssMb(), output != null ? "; " + (kind.equals("model") ? "the model" : "the PEFT adapter")
+                            + " is in " + output + (checkpoints.isEmpty() ? "" : " (checkpoints: " + checkpoints.size() + ")") : "");
         }
 
         @Override
@@ -169,6 +207,8 @@ public class TrainCommand extends LoraCommand {
             j.put("tokens_per_s", summary.tokensPerSecond());
             j.put("peak_rss_mb", summary.peakRssMb());
             j.put("output", output != null ? output.toString() : null);
+            j.put("output_kind", kind);
+            j.put("checkpoints", checkpoints.stream().map(Path::toString).toList());
             j.put("stop_reason", summary.stopReason().name().toLowerCase());
             return j;
         }

@@ -3,43 +3,43 @@ package io.jlora.magics.commands;
 import io.jlora.train.TrainerConfig;
 import picocli.CommandLine.Option;
 
-/** The optimisation options of train, dpo and compare; their defaults are TrainerConfig's ({@link ConfigDefaults}). */
+/** The optimisation options of train, dpo and compare, with transformers' names and jlora's defaults. */
 final class TrainingOptions {
-    @Option(names = "--steps", description = "optimizer steps (default: one epoch when neither --steps nor --epochs)")
+    @Option(names = "--steps", description = "optimizer steps (default: one epoch when neither --steps nor --epochs)", paramLabel = "N")
     Long steps;
 
-    @Option(names = "--epochs", description = "passes over the data")
+    @Option(names = "--epochs", description = "passes over the data", paramLabel = "NUMBER")
     Double epochs;
 
-    @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})", paramLabel = "LR")
     double lr;
 
-    @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", description = "examples per micro-batch (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int batchSize;
 
-    @Option(names = "--gradient-accumulation", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--gradient-accumulation", description = "micro-batches per optimizer step (default: ${DEFAULT-VALUE})", paramLabel = "N")
     int gradientAccumulation;
 
-    @Option(names = "--scheduler", description = "cosine, linear or constant (default: ${DEFAULT-VALUE})")
+    @Option(names = "--scheduler", description = "cosine, linear or constant (default: ${DEFAULT-VALUE})", paramLabel = "SCHEDULER")
     String scheduler;
 
-    @Option(names = "--warmup-ratio", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--warmup-ratio", description = "fraction of the steps the learning rate warms up over (default: ${DEFAULT-VALUE})", paramLabel = "FRACTION")
     double warmupRatio;
 
-    @Option(names = "--max-grad-norm", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-grad-norm", description = "clip the gradients' global norm to this; 0 turns clipping off (default: ${DEFAULT-VALUE})", paramLabel = "NUMBER")
     double maxGradNorm;
 
-    @Option(names = "--weight-decay", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--weight-decay", description = "AdamW's decoupled weight decay (default: ${DEFAULT-VALUE})", paramLabel = "NUMBER")
     double weightDecay;
 
     @Option(names = "--gradient-checkpointing", arity = "0..1", fallbackValue = "true",
-            description = "recompute layer activations in the backward pass (default: ${DEFAULT-VALUE})")
+            description = "recompute layer activations in the backward pass (default: ${DEFAULT-VALUE})", paramLabel = "BOOL")
     boolean gradientCheckpointing;
 
-    @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", description = "seed of the adapter's initial weights, dropout and data order (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;
 
-    @Option(names = "--eval-every", description = "evaluate every N steps (0: at the end only)")
+    @Option(names = "--eval-every", description = "evaluate every N steps (0: at the end only)", paramLabel = "N")
     long evalEvery;
 
     /** The trainer config of these options; a bad value is a usage error naming the option. */

@@ -38,15 +38,20 @@ import java.util.stream.Stream;
 public final class ComparisonRun {
     private final Path modelDir;
     private final String device;
+    private final String dtype;
     private final Dataset data;
     private final TokenizeOptions tokenize;
     private final LoraConfig lora;
     private final TrainerConfig config;
 
-    /** @param lora the adapter's options; each run sets its own rank */
-    public ComparisonRun(Path modelDir, String device, Dataset data, TokenizeOptions tokenize, LoraConfig lora, TrainerConfig config) {
+    /**
+     * @param dtype the dtype of the LoRA runs' bases (auto, float32, float16); full fine-tuning trains float32
+     * @param lora the adapter's options; each run sets its own rank
+     */
+    public ComparisonRun(Path modelDir, String device, String dtype, Dataset data, TokenizeOptions tokenize, LoraConfig lora, TrainerConfig config) {
         this.modelDir = modelDir;
         this.device = device;
+        this.dtype = dtype;
         this.data = data;
         this.tokenize = tokenize;
         this.lora = lora;
@@ -86,8 +91,8 @@ public final class ComparisonRun {
 
     private CausalLm load(RunSpec spec) {
         if (!spec.peft()) return CausalLm.load(modelDir, device, "float32");
-        return spec.quantization() == null ? CausalLm.load(modelDir, device, "auto")
-                : QuantizedModels.load(modelDir, device, "auto", spec.quantization());
+        return spec.quantization() == null ? CausalLm.load(modelDir, device, dtype)
+                : QuantizedModels.load(modelDir, device, dtype, spec.quantization());
     }
 
     private TrainableModel trainable(CausalLm lm, RunSpec spec) {

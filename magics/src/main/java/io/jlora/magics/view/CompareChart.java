@@ -35,6 +35,18 @@ public final class CompareChart {
         if (Double.isFinite(loss)) points.add(new double[] {step, loss});
     }
 
+    /** One line for consoles: each run's last loss and step. */
+    public synchronized String summary() {
+        StringBuilder line = new StringBuilder(title).append(':');
+        if (curves.isEmpty()) return line.append(" no steps yet").toString();
+        curves.forEach((run, points) -> {
+            if (points.isEmpty()) return;
+            double[] last = points.get(points.size() - 1);
+            line.append(String.format(" %s loss %.4f at step %.0f;", run, last[1], last[0]));
+        });
+        return line.substring(0, line.length() - (line.charAt(line.length() - 1) == ';' ? 1 : 0));
+    }
+
     /** Runs with a curve, in order. */
     public synchronized List<String> runs() {
         return new ArrayList<>(curves.keySet());

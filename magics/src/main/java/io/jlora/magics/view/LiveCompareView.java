@@ -1,6 +1,5 @@
 package io.jlora.magics.view;
 
-import io.jlora.kernel.runtime.Display;
 import io.jlora.kernel.runtime.Notebook;
 
 import java.util.UUID;
@@ -33,17 +32,22 @@ public final class LiveCompareView {
             return;
         }
         if (!shown) {
-            Display.display(chart.image(720, 400), plotId);
-            Display.display(Display.html(ProgressBar.html(point, state)), progressId);
+            plot().show(plotId, true);
+            LiveTrainingView.progress(point, state).show(progressId, true);
             shown = true;
             return;
         }
-        Display.updateDisplay(progressId, Display.html(ProgressBar.html(point, state)));
-        if (redraw) Display.updateDisplay(plotId, chart.image(720, 400));
+        LiveTrainingView.progress(point, state).show(progressId, false);
+        if (redraw) plot().show(plotId, false);
+    }
+
+    /** The chart as a notebook shows it, with its one-line summary for consoles. */
+    RichView plot() {
+        return RichView.png(chart.image(720, 400), chart.summary());
     }
 
     /** Redraws the chart with every run so far (after a run ends). */
     public synchronized void refresh() {
-        if (rich && shown) Display.updateDisplay(plotId, chart.image(720, 400));
+        if (rich && shown) plot().show(plotId, false);
     }
 }

@@ -1,6 +1,5 @@
 package io.jlora.magics.view;
 
-import io.jlora.kernel.runtime.Display;
 import io.jlora.kernel.runtime.Notebook;
 
 import java.util.UUID;
@@ -37,13 +36,13 @@ public final class LiveTrainingView {
             return;
         }
         if (!shown) {
-            Display.display(chart.image(640, 360), plotId);
-            Display.display(Display.html(ProgressBar.html(point, "training")), progressId);
+            plot().show(plotId, true);
+            progress(point, "training").show(progressId, true);
             shown = true;
             return;
         }
-        Display.updateDisplay(progressId, Display.html(ProgressBar.html(point, "training")));
-        if (point.step() % updateEvery == 0) Display.updateDisplay(plotId, chart.image(640, 360));
+        progress(point, "training").show(progressId, false);
+        if (point.step() % updateEvery == 0) plot().show(plotId, false);
     }
 
     /** The final picture: the whole plot, and the progress bar saying how the run ended. */
@@ -53,7 +52,17 @@ public final class LiveTrainingView {
             System.out.println(ProgressBar.text(last, state));
             return;
         }
-        Display.updateDisplay(plotId, chart.image(640, 360));
-        Display.updateDisplay(progressId, Display.html(ProgressBar.html(last, state)));
+        plot().show(plotId, false);
+        progress(last, state).show(progressId, false);
+    }
+
+    /** The plot as a notebook shows it, with its one-line summary for consoles. */
+    RichView plot() {
+        return RichView.png(chart.image(640, 360), chart.summary());
+    }
+
+    /** The progress bar, with its text line for consoles. */
+    static RichView progress(StepPoint point, String state) {
+        return RichView.html(ProgressBar.html(point, state), ProgressBar.text(point, state));
     }
 }

@@ -37,6 +37,14 @@ public final class LossChart {
         }
     }
 
+    /** One line for consoles: the title, steps so far, first and last loss, the last eval loss. */
+    public synchronized String summary() {
+        if (steps.isEmpty()) return title + ": no steps yet";
+        String eval = evalLosses.isEmpty() ? "" : String.format(", eval loss %.4f", evalLosses.get(evalLosses.size() - 1));
+        return String.format("%s: step %.0f, loss %.4f -> %.4f%s", title, steps.get(steps.size() - 1), losses.get(0),
+                losses.get(losses.size() - 1), eval);
+    }
+
     public synchronized int size() {
         return steps.size();
     }
