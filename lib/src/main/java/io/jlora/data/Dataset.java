@@ -165,7 +165,7 @@ public final class Dataset {
         Split split = split(options.evalSplit(), options.seed());
         List<Example> train = t.examples(split.train().records());
         List<Example> eval = split.eval() == null ? List.of() : t.examples(split.eval().records());
-        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate());
+        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
     }
 
     /** DPO pairs (prompt, chosen, rejected), split per {@code options}. */
@@ -177,7 +177,7 @@ public final class Dataset {
         Split split = split(options.evalSplit(), options.seed());
         List<PreferenceExample> train = t.preferences(split.train().records());
         List<PreferenceExample> eval = split.eval() == null ? List.of() : t.preferences(split.eval().records());
-        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate());
+        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
     }
 
     // ---------------------------------------------------------------- checks
