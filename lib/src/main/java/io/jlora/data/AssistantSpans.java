@@ -12,7 +12,9 @@ import java.util.List;
  * (e.g. {@code <|im_start|>assistant\n}) through its turn end ({@code <|im_end|>\n}), which is
  * what TRL's generation-marked templates train. Header and turn end are read once per template
  * from one probe conversation (user, assistant, user); each assistant message's content is then
- * found in the rendered text in order. No prefix of the conversation is rendered, so templates
+ * found in the rendered text in order. The header is what both a finished turn and the generation
+ * prompt write before the words (so that a think block the template writes is trained, as TRL
+ * does). No prefix of the conversation is rendered, so templates
  * that drop earlier turns' reasoning (Qwen3) are masked as well as any other.
  */
 final class AssistantSpans {
@@ -54,13 +56,33 @@ final class AssistantSpans {
         String afterAssistant = text.substring(a + ASSISTANT.length(), u2);
         // the user header ends both the text before the first user message and the text between
         // the assistant's words and the second user message; what precedes it there ends the turn
-        int userHeader = commonSuffix(beforeUser, afterAssistant);
-        String turnEnd = afterAssistant.substring(0, afterAssistant.length() - userHeader);
+        int cut = outsideTag(afterAssistant, afterAssistant.length() - commonSuffix(beforeUser, afterAssistant));
+        String turnEnd = afterAssistant.substring(0, cut);
         String header = afterUser.startsWith(turnEnd) ? afterUser.substring(turnEnd.length()) : afterUser;
+        // what a template writes after the header of a finished turn (an empty think block, say)
+        // is the assistant's: keep only what the generation prompt writes too
+        String prompt = generationPrompt(template);
+        if (prompt != null) {
+            String promptHeader = prompt.startsWith(turnEnd) ? prompt.substring(turnEnd.length()) : prompt;
+            header = header.substring(0, commonPrefix(header, promptHeader));
+        }
         if (header.isEmpty()) {
             return null;
         }
         return new AssistantSpans(header, turnEnd);
+    }
+
+    /** What follows the user's words when the template is asked for a generation prompt, or null. */
+    private static String generationPrompt(ChatTemplate template) {
+        ArrayNode probe = DataFiles.JSON.createArrayNode();
+        probe.add(message("user", USER_1));
+        try {
+            String text = template.render(probe, true);
+            int u = text.indexOf(USER_1);
+            return u < 0 ? null : text.substring(u + USER_1.length());
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     String header() {
@@ -156,6 +178,29 @@ final class AssistantSpans {
         m.put("role", role);
         m.put("content", content);
         return m;
+    }
+
+    /**
+     * {@code at}, or the end of the special token ({@code <|eot_id|>}, {@code [INST]}) it falls
+     * inside: texts before a turn and after one can end alike by chance ("|>" of two tokens).
+     */
+    private static int outsideTag(String text, int at) {
+        for (char[] brackets : new char[][] {{'<', '>'}, {'[', ']'}}) {
+            int open = text.lastIndexOf(brackets[0], at - 1);
+            if (open >= 0 && text.indexOf(brackets[1], open) >= at) {
+                int close = text.indexOf(brackets[1], at);
+                return close < 0 ? at : close + 1;
+            }
+        }
+        return at;
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = 0;
+        while (n < a.length() && n < b.length() && a.charAt(n) == b.charAt(n)) {
+            n++;
+        }
+        return n;
     }
 
     private static int commonSuffix(String a, String b) {
