@@ -168,6 +168,26 @@ public final class Dataset {
         return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
     }
 
+    /**
+     * Records {@code rows} (indices into {@link #records()}) as training sees them: rendered text,
+     * ids and labels under {@code options}, none dropped. Language-modelling data only.
+     */
+    public List<RenderedRow> render(HfTokenizer tokenizer, TokenizeOptions options, List<Integer> rows) {
+        if (format.isPreference()) {
+            throw new DataException(file, 0, null, "render shows language-modelling data; this is a preference (DPO) dataset");
+        }
+        Tokenization t = new Tokenization(file, format, new TextEncoder(tokenizer), options);
+        List<RenderedRow> out = new ArrayList<>();
+        for (int row : rows) {
+            if (row < 0 || row >= records.size()) {
+                throw new DataException(file, 0, null, "no row " + row + " (the file has " + records.size() + " records, rows 0-"
+                        + (records.size() - 1) + ")");
+            }
+            out.add(t.render(records.get(row)));
+        }
+        return out;
+    }
+
     /** DPO pairs (prompt, chosen, rejected), split per {@code options}. */
     public TokenizedData<PreferenceExample> tokenizePreferences(HfTokenizer tokenizer, TokenizeOptions options) {
         if (!format.isPreference()) {

@@ -40,6 +40,8 @@ final class Tokenization {
     private java.util.Optional<AssistantSpans> locator;
     private final List<String> warnings = new ArrayList<>();
     private int unmasked;
+    /** The text the last record was rendered to (before the tokenizer's special tokens), for {@link #render}. */
+    private String renderedText;
     private int records;
     private int truncated;
     private int dropped;
@@ -65,13 +67,7 @@ final class Tokenization {
         List<Example> out = new ArrayList<>();
         for (DataRecord r : rows) {
             records++;
-            Example e = switch (format.kind()) {
-                case TEXT -> text(r);
-                case PROMPT_COMPLETION -> promptCompletion(r);
-                case MESSAGES -> messages(r);
-                default -> throw new IllegalStateException(format.toString());
-            };
-            e = truncate(e);
+            Example e = truncate(example(r));
             int trained = e.trainedTokens();
             if (trained == 0) {
                 dropped++;
@@ -82,6 +78,21 @@ final class Tokenization {
             out.add(e);
         }
         return out;
+    }
+
+    /** One record as it trains (cut to max-seq-length) with the text it was rendered to; never dropped. */
+    RenderedRow render(DataRecord r) {
+        Example e = truncate(example(r));
+        return new RenderedRow(renderedText, e.inputIds(), e.labels(), r.line());
+    }
+
+    private Example example(DataRecord r) {
+        return switch (format.kind()) {
+            case TEXT -> text(r);
+            case PROMPT_COMPLETION -> promptCompletion(r);
+            case MESSAGES -> messages(r);
+            default -> throw new IllegalStateException(format.toString());
+        };
     }
 
     List<PreferenceExample> preferences(List<DataRecord> rows) {
@@ -135,6 +146,7 @@ final class Tokenization {
     // ---------------------------------------------------------------- formats
 
     private Example text(DataRecord r) {
+        renderedText = r.values().get(format.columns().get(0)).asText();
         long[] ids = withEos(encoder.encode(r.values().get(format.columns().get(0)).asText(), true));
         return new Example(ids, ids.clone(), r.line());
     }
@@ -148,10 +160,12 @@ final class Tokenization {
         if (prompt.isArray()) {
             String promptText = render(r, pcol, prompt, true);
             String full = promptText + continuation(r, ccol, prompt, promptText);
+            renderedText = full;
             promptIds = encoder.encode(promptText, false);
             ids = encoder.encode(full, false);
         } else {
             String p = prompt.asText();
+            renderedText = p + r.values().get(ccol).asText();
             promptIds = encoder.encodePrefix(p);
             ids = withEos(encoder.encode(p + r.values().get(ccol).asText(), true));
         }
@@ -166,6 +180,7 @@ final class Tokenization {
         String col = format.columns().get(0);
         JsonNode messages = r.values().get(col);
         RenderedChat chat = renderChat(r, col, messages);
+        renderedText = chat.text();
         if (!options.assistantOnlyLoss()) {
             long[] ids = encoder.encode(chat.text(), false);
             return new Example(ids, ids.clone(), r.line());

@@ -49,6 +49,9 @@ public final class DataCommand extends LoraCommand {
     @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @picocli.CommandLine.Mixin
+    LossOptions loss = new LossOptions();
+
     @Override
     public CommandResult execute() {
         Dataset data = Dataset.load(file, format());
@@ -56,6 +59,7 @@ public final class DataCommand extends LoraCommand {
         try {
             options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength).withMaxPromptLength(maxPromptLength)
                     .withEvalSplit(evalSplit).withSeed(seed);
+            options = loss.apply(options);
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }

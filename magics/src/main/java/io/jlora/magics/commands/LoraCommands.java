@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 AdapterCommands.Use.class, AdapterCommands.Disable.class, AdapterCommands.Unload.class,
                 AdapterCommands.Combine.class, ConvertKohyaCommand.class, MemoryCommand.class, DataCommand.class,
                 TrainCommand.class, StepCommand.class, DpoCommand.class, CompareCommand.class, StatusCommand.class,
-                InstallKernelCommand.class, HelpCommand.class})
+                InstallKernelCommand.class, HelpCommand.class,
+                RenderCommand.class})
 public final class LoraCommands {
 }
