@@ -165,6 +165,10 @@ public final class Dataset {
         Split split = split(options.evalSplit(), options.seed());
         List<Example> train = t.examples(split.train().records());
         List<Example> eval = split.eval() == null ? List.of() : t.examples(split.eval().records());
+        if (options.packing()) {
+            train = Packing.bestFitDecreasing(train, options.maxSeqLength());
+            eval = Packing.bestFitDecreasing(eval, options.maxSeqLength());
+        }
         return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
     }
 
