@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Records to token sequences, following TRL's SFT and DPO trainers:
@@ -16,7 +17,8 @@ import java.util.List;
  *   <li>text: {@code tokenizer(text)} plus EOS, every token trained;
  *   <li>prompt/completion: ids of prompt + completion (plus EOS), the loss masked over the ids of
  *       the prompt alone; conversational values are rendered with the chat template (the prompt
- *       with the generation prompt), as TRL's maybe_apply_chat_template;
+ *       with the generation prompt), as TRL's maybe_apply_chat_template, and with assistant-only
+ *       loss also masked outside the assistant turns of the whole conversation, as TRL;
  *   <li>messages: the conversation rendered once; with assistant-only loss, the tokens of each
  *       assistant turn (header excluded, turn end included), as TRL's generation-marked templates
  *       give them, found in the rendered text by {@link AssistantSpans} and mapped to tokens by
@@ -37,7 +39,7 @@ final class Tokenization {
     private final TextEncoder encoder;
     private final TokenizeOptions options;
     private ChatTemplate template;
-    private java.util.Optional<AssistantSpans> locator;
+    private Optional<AssistantSpans> locator;
     private final List<String> warnings = new ArrayList<>();
     private int unmasked;
     /** The text the last record was rendered to (before the tokenizer's special tokens), for {@link #render}. */
@@ -173,6 +175,23 @@ final class Tokenization {
         if (options.completionOnlyLoss()) {
             Arrays.fill(labels, 0, Math.min(promptIds.length, labels.length), Example.IGNORE);
         }
+        if (prompt.isArray() && options.assistantOnlyLoss()) {
+            // TRL ANDs the assistant mask of the whole conversation with the completion mask
+            ArrayNode all = DataFiles.JSON.createArrayNode();
+            all.addAll((ArrayNode) prompt);
+            all.addAll((ArrayNode) r.values().get(ccol));
+            List<TextSpan> spans = assistantSpans().map(a -> a.locate(renderedText, all)).orElse(null);
+            if (spans == null) {
+                unmasked(r);
+            } else {
+                long[] assistant = TokenMask.labels(encoder.encodeWithSpans(renderedText), spans);
+                for (int t = 0; t < labels.length; t++) {
+                    if (assistant[t] == Example.IGNORE) {
+                        labels[t] = Example.IGNORE;
+                    }
+                }
+            }
+        }
         return new Example(ids, labels, r.line());
     }
 
@@ -219,9 +238,9 @@ final class Tokenization {
         return new RenderedChat(render(r, column, messages, false), null);
     }
 
-    private java.util.Optional<AssistantSpans> assistantSpans() {
+    private Optional<AssistantSpans> assistantSpans() {
         if (locator == null) {
-            locator = java.util.Optional.ofNullable(AssistantSpans.probe(template));
+            locator = Optional.ofNullable(AssistantSpans.probe(template));
         }
         return locator;
     }
@@ -230,7 +249,8 @@ final class Tokenization {
     private void unmasked(DataRecord r) {
         if (unmasked++ == 0) {
             String w = file + ":" + r.line() + ": cannot find the assistant turns in what the chat template renders;"
-                    + " training on whole conversations (pass --assistant-only-loss false to silence this)";
+                    + " training on whole conversations (prompt/completion rows: on the completion)"
+                    + " (pass --assistant-only-loss false to silence this)";
             warnings.add(w);
             System.err.println("jlora: warning: " + w);
         }

@@ -192,6 +192,25 @@ class DatasetTest {
     }
 
     @Test
+    void conversationalPromptCompletionAndsTheAssistantMaskAsTrl() throws IOException {
+        try (HfTokenizer qwen3 = tokenizerWithTemplate(TestFiles.resource("chat-templates/qwen3.jinja"))) {
+            Path f = file("pc.jsonl", "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", "
+                    + "\"content\": \"Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}], "
+                    + "\"completion\": [{\"role\": \"assistant\", \"content\": \"Ciao\"}]}");
+            Dataset d = Dataset.load(f);
+            String completion = "<think>\n\n</think>\n\nCiao<|im_end|>\n";
+            assertEquals(completion, trained(qwen3, d.tokenize(qwen3, TokenizeOptions.defaults()).train().get(0)));
+            assertEquals(completion, trained(qwen3, d.tokenize(qwen3, TokenizeOptions.defaults().withAssistantOnlyLoss(false))
+                    .train().get(0)));
+            assertEquals("Hello!<|im_end|>\n" + completion, trained(qwen3, d.tokenize(qwen3,
+                    TokenizeOptions.defaults().withCompletionOnlyLoss(false)).train().get(0)));
+            Example all = d.tokenize(qwen3, TokenizeOptions.defaults().withCompletionOnlyLoss(false).withAssistantOnlyLoss(false))
+                    .train().get(0);
+            assertArrayEquals(all.inputIds(), all.labels());
+        }
+    }
+
+    @Test
     void aTemplateWhoseTurnsCannotBeFoundTrainsEverythingWithOneWarning() throws IOException {
         Path template = tmp.resolve("upper.jinja");
         Files.writeString(template, "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] | upper }}</s>{% endfor %}");
