@@ -165,7 +165,31 @@ public final class Dataset {
         Split split = split(options.evalSplit(), options.seed());
         List<Example> train = t.examples(split.train().records());
         List<Example> eval = split.eval() == null ? List.of() : t.examples(split.eval().records());
-        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate());
+        if (options.packing()) {
+            train = Packing.bestFitDecreasing(train, options.maxSeqLength());
+            eval = Packing.bestFitDecreasing(eval, options.maxSeqLength());
+        }
+        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
+    }
+
+    /**
+     * Records {@code rows} (indices into {@link #records()}) as training sees them: rendered text,
+     * ids and labels under {@code options}, none dropped. Language-modelling data only.
+     */
+    public List<RenderedRow> render(HfTokenizer tokenizer, TokenizeOptions options, List<Integer> rows) {
+        if (format.isPreference()) {
+            throw new DataException(file, 0, null, "render shows language-modelling data; this is a preference (DPO) dataset");
+        }
+        Tokenization t = new Tokenization(file, format, new TextEncoder(tokenizer), options);
+        List<RenderedRow> out = new ArrayList<>();
+        for (int row : rows) {
+            if (row < 0 || row >= records.size()) {
+                throw new DataException(file, 0, null, "no row " + row + " (the file has " + records.size() + " records, rows 0-"
+                        + (records.size() - 1) + ")");
+            }
+            out.add(t.render(records.get(row)));
+        }
+        return out;
     }
 
     /** DPO pairs (prompt, chosen, rejected), split per {@code options}. */
@@ -177,7 +201,7 @@ public final class Dataset {
         Split split = split(options.evalSplit(), options.seed());
         List<PreferenceExample> train = t.preferences(split.train().records());
         List<PreferenceExample> eval = split.eval() == null ? List.of() : t.preferences(split.eval().records());
-        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate());
+        return new TokenizedData<>(this, train, eval, t.stats(), t.usedFallbackTemplate(), t.warnings());
     }
 
     // ---------------------------------------------------------------- checks

@@ -5,8 +5,10 @@ package io.jlora.data;
  * where the loss counts and -100 elsewhere (prompts, padding). Not yet padded.
  *
  * @param line the line of the record it came from (for tracing a bad example back), 0 if none
+ * @param segments for a packed row ({@link Packing}), the lengths of the examples it concatenates,
+ *     each with its own positions and attention; null for a single example
  */
-public record Example(long[] inputIds, long[] labels, long line) {
+public record Example(long[] inputIds, long[] labels, long line, int[] segments) {
 
     public static final long IGNORE = -100;
 
@@ -14,6 +16,14 @@ public record Example(long[] inputIds, long[] labels, long line) {
         if (inputIds.length != labels.length) {
             throw new IllegalArgumentException("ids and labels differ in length: " + inputIds.length + " vs " + labels.length);
         }
+        if (segments != null && java.util.Arrays.stream(segments).sum() != inputIds.length) {
+            throw new IllegalArgumentException("segments do not add up to the " + inputIds.length + " ids");
+        }
+    }
+
+    /** A single example. */
+    public Example(long[] inputIds, long[] labels, long line) {
+        this(inputIds, labels, line, null);
     }
 
     /** Every token trained. */
@@ -23,6 +33,11 @@ public record Example(long[] inputIds, long[] labels, long line) {
 
     public int length() {
         return inputIds.length;
+    }
+
+    /** Whether this row packs examples (trained padding-free, each with its own positions). */
+    public boolean packed() {
+        return segments != null;
     }
 
     /** Tokens whose label counts in the loss (the first position never does: nothing predicts it). */

@@ -1,6 +1,7 @@
 package io.jlora.data;
 
 import io.jlora.model.tokenizer.HfTokenizer;
+import io.jlora.model.tokenizer.HfTokenizer.TokenSpans;
 import java.util.Arrays;
 
 /**
@@ -45,6 +46,17 @@ final class TextEncoder {
             return ids;
         }
         return strip(ids);
+    }
+
+    /** Ids as {@code tokenizer(text, add_special_tokens=False)} with each one's characters in {@code text}. */
+    TokenSpans encodeWithSpans(String text) {
+        TokenSpans all = tokenizer.encodeWithSpans(text);
+        long[] ids = all.ids();
+        int from = prefix.length > 0 && startsWith(ids, prefix) ? prefix.length : 0;
+        int to = suffix.length > 0 && endsWith(ids, suffix) ? ids.length - suffix.length : ids.length;
+        to = Math.max(from, to);
+        return new TokenSpans(Arrays.copyOfRange(ids, from, to), Arrays.copyOfRange(all.starts(), from, to),
+                Arrays.copyOfRange(all.ends(), from, to));
     }
 
     /** Ids with the leading special tokens but without the trailing ones (a prompt to be continued). */

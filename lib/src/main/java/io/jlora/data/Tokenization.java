@@ -3,10 +3,12 @@ package io.jlora.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jlora.JloraException;
+import io.jlora.model.tokenizer.HfTokenizer.TokenSpans;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Records to token sequences, following TRL's SFT and DPO trainers:
@@ -15,10 +17,13 @@ import java.util.List;
  *   <li>text: {@code tokenizer(text)} plus EOS, every token trained;
  *   <li>prompt/completion: ids of prompt + completion (plus EOS), the loss masked over the ids of
  *       the prompt alone; conversational values are rendered with the chat template (the prompt
- *       with the generation prompt), as TRL's maybe_apply_chat_template;
- *   <li>messages: the rendered conversation; with completion-only loss, each assistant turn's span
- *       is found by rendering the conversation up to it (with the generation prompt) and through
- *       it, which needs a template that renders conversations prefix by prefix;
+ *       with the generation prompt), as TRL's maybe_apply_chat_template, and with assistant-only
+ *       loss also masked outside the assistant turns of the whole conversation, as TRL;
+ *   <li>messages: the conversation rendered once; with assistant-only loss, the tokens of each
+ *       assistant turn (header excluded, turn end included), as TRL's generation-marked templates
+ *       give them, found in the rendered text by {@link AssistantSpans} and mapped to tokens by
+ *       their character offsets ({@link TokenMask}); a template whose turns cannot be found trains
+ *       every token, with one warning;
  *   <li>preference: prompt ids (with the tokenizer's leading special tokens), chosen and rejected
  *       ids without special tokens plus EOS; the prompt keeps its last max-prompt-length tokens,
  *       completions are cut so that prompt + completion fits max-seq-length.
@@ -34,6 +39,11 @@ final class Tokenization {
     private final TextEncoder encoder;
     private final TokenizeOptions options;
     private ChatTemplate template;
+    private Optional<AssistantSpans> locator;
+    private final List<String> warnings = new ArrayList<>();
+    private int unmasked;
+    /** The text the last record was rendered to (before the tokenizer's special tokens), for {@link #render}. */
+    private String renderedText;
     private int records;
     private int truncated;
     private int dropped;
@@ -59,13 +69,7 @@ final class Tokenization {
         List<Example> out = new ArrayList<>();
         for (DataRecord r : rows) {
             records++;
-            Example e = switch (format.kind()) {
-                case TEXT -> text(r);
-                case PROMPT_COMPLETION -> promptCompletion(r);
-                case MESSAGES -> messages(r);
-                default -> throw new IllegalStateException(format.toString());
-            };
-            e = truncate(e);
+            Example e = truncate(example(r));
             int trained = e.trainedTokens();
             if (trained == 0) {
                 dropped++;
@@ -76,6 +80,21 @@ final class Tokenization {
             out.add(e);
         }
         return out;
+    }
+
+    /** One record as it trains (cut to max-seq-length) with the text it was rendered to; never dropped. */
+    RenderedRow render(DataRecord r) {
+        Example e = truncate(example(r));
+        return new RenderedRow(renderedText, e.inputIds(), e.labels(), r.line());
+    }
+
+    private Example example(DataRecord r) {
+        return switch (format.kind()) {
+            case TEXT -> text(r);
+            case PROMPT_COMPLETION -> promptCompletion(r);
+            case MESSAGES -> messages(r);
+            default -> throw new IllegalStateException(format.toString());
+        };
     }
 
     List<PreferenceExample> preferences(List<DataRecord> rows) {
@@ -129,6 +148,7 @@ final class Tokenization {
     // ---------------------------------------------------------------- formats
 
     private Example text(DataRecord r) {
+        renderedText = r.values().get(format.columns().get(0)).asText();
         long[] ids = withEos(encoder.encode(r.values().get(format.columns().get(0)).asText(), true));
         return new Example(ids, ids.clone(), r.line());
     }
@@ -142,10 +162,12 @@ final class Tokenization {
         if (prompt.isArray()) {
             String promptText = render(r, pcol, prompt, true);
             String full = promptText + continuation(r, ccol, prompt, promptText);
+            renderedText = full;
             promptIds = encoder.encode(promptText, false);
             ids = encoder.encode(full, false);
         } else {
             String p = prompt.asText();
+            renderedText = p + r.values().get(ccol).asText();
             promptIds = encoder.encodePrefix(p);
             ids = withEos(encoder.encode(p + r.values().get(ccol).asText(), true));
         }
@@ -153,42 +175,94 @@ final class Tokenization {
         if (options.completionOnlyLoss()) {
             Arrays.fill(labels, 0, Math.min(promptIds.length, labels.length), Example.IGNORE);
         }
+        if (prompt.isArray() && options.assistantOnlyLoss()) {
+            // TRL ANDs the assistant mask of the whole conversation with the completion mask
+            ArrayNode all = DataFiles.JSON.createArrayNode();
+            all.addAll((ArrayNode) prompt);
+            all.addAll((ArrayNode) r.values().get(ccol));
+            List<TextSpan> spans = assistantSpans().map(a -> a.locate(renderedText, all)).orElse(null);
+            if (spans == null) {
+                unmasked(r);
+            } else {
+                long[] assistant = TokenMask.labels(encoder.encodeWithSpans(renderedText), spans);
+                for (int t = 0; t < labels.length; t++) {
+                    if (assistant[t] == Example.IGNORE) {
+                        labels[t] = Example.IGNORE;
+                    }
+                }
+            }
+        }
         return new Example(ids, labels, r.line());
     }
 
     private Example messages(DataRecord r) {
         String col = format.columns().get(0);
         JsonNode messages = r.values().get(col);
-        String full = render(r, col, messages, false);
-        long[] ids = encoder.encode(full, false);
-        if (!options.completionOnlyLoss()) {
+        RenderedChat chat = renderChat(r, col, messages);
+        renderedText = chat.text();
+        if (!options.assistantOnlyLoss()) {
+            long[] ids = encoder.encode(chat.text(), false);
             return new Example(ids, ids.clone(), r.line());
         }
-        long[] labels = new long[ids.length];
-        Arrays.fill(labels, Example.IGNORE);
         boolean any = false;
-        for (int k = 0; k < messages.size(); k++) {
-            if (!"assistant".equals(messages.get(k).path("role").asText())) {
-                continue;
-            }
-            any = true;
-            String before = render(r, col, slice(messages, k), true);
-            String through = render(r, col, slice(messages, k + 1), false);
-            if (!through.startsWith(before) || !full.startsWith(through)) {
-                throw new DataException(file, r.line(), col, "the chat template does not render this conversation"
-                        + " prefix by prefix, so the assistant turns cannot be told apart; train on every token"
-                        + " (completion-only loss off) or use prompt/completion columns");
-            }
-            int start = encoder.encode(before, false).length;
-            int end = Math.min(ids.length, encoder.encode(through, false).length);
-            for (int t = start; t < end; t++) {
-                labels[t] = ids[t];
-            }
+        for (JsonNode m : messages) {
+            any |= "assistant".equals(m.path("role").asText());
         }
         if (!any) {
             throw new DataException(file, r.line(), col, "no assistant message to train on");
         }
-        return new Example(ids, labels, r.line());
+        TokenSpans tokens = encoder.encodeWithSpans(chat.text());
+        List<TextSpan> spans = chat.generationSpans() != null ? chat.generationSpans()
+                : assistantSpans().map(a -> a.locate(chat.text(), messages)).orElse(null);
+        if (spans == null) {
+            unmasked(r);
+            return new Example(tokens.ids(), tokens.ids().clone(), r.line());
+        }
+        return new Example(tokens.ids(), TokenMask.labels(tokens, spans), r.line());
+    }
+
+    /**
+     * A conversation rendered once, with the character spans of its {@code {% generation %}}
+     * blocks, or null spans when the template has none.
+     */
+    record RenderedChat(String text, List<TextSpan> generationSpans) {}
+
+    /**
+     * Hook for the template's own assistant marks: ChatTemplate does not report the spans of
+     * {@code {% generation %}} blocks yet (the Jinja package split adds them); until it does,
+     * every template goes through {@link AssistantSpans}, which finds the same turns for
+     * generation-marked templates (TRL's training templates) as for the rest. Once it does, return
+     * them here and they take precedence.
+     */
+    private RenderedChat renderChat(DataRecord r, String column, JsonNode messages) {
+        return new RenderedChat(render(r, column, messages, false), null);
+    }
+
+    private Optional<AssistantSpans> assistantSpans() {
+        if (locator == null) {
+            locator = Optional.ofNullable(AssistantSpans.probe(template));
+        }
+        return locator;
+    }
+
+    /** Trains a whole conversation whose turns cannot be found: one warning per dataset, then a count. */
+    private void unmasked(DataRecord r) {
+        if (unmasked++ == 0) {
+            String w = file + ":" + r.line() + ": cannot find the assistant turns in what the chat template renders;"
+                    + " training on whole conversations (prompt/completion rows: on the completion)"
+                    + " (pass --assistant-only-loss false to silence this)";
+            warnings.add(w);
+            System.err.println("jlora: warning: " + w);
+        }
+    }
+
+    /** Warnings of this tokenization (at most one per kind), with how many records each concerned. */
+    List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        for (String w : warnings) {
+            out.add(unmasked > 1 ? w + " (" + unmasked + " records)" : w);
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -236,11 +310,4 @@ final class Tokenization {
         }
     }
 
-    private static ArrayNode slice(JsonNode messages, int end) {
-        ArrayNode out = DataFiles.JSON.createArrayNode();
-        for (int k = 0; k < end; k++) {
-            out.add(messages.get(k));
-        }
-        return out;
-    }
 }

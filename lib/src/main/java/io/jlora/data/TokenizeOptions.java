@@ -5,14 +5,20 @@ package io.jlora.data;
  *
  * @param maxSeqLength sequences are cut to this many tokens (the end goes), as TRL's max_length
  * @param maxPromptLength DPO prompts keep at most their last this many tokens
- * @param completionOnlyLoss loss on completions (prompt/completion) and assistant turns (messages)
- *     only; false trains every token
+ * @param completionOnlyLoss prompt/completion data: loss on the completion only (TRL's
+ *     completion_only_loss, on by default there too); false trains the prompt as well
+ * @param assistantOnlyLoss conversations: loss on the assistant turns only (TRL's
+ *     assistant_only_loss); on by default here (TRL: off) because training a chat model on its
+ *     users' words is rarely wanted. A template whose turns cannot be found trains every token,
+ *     with one warning
+ * @param packing pack examples into rows of max-seq-length by best-fit decreasing (TRL's "bfd"),
+ *     trained padding-free: each example keeps its own positions and attention
  * @param addEos append the EOS token to texts and completions that do not end with it (TRL does)
  * @param evalSplit fraction of records held out for evaluation (0 for none), chosen at random
  * @param seed seed of that random choice
  */
-public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean completionOnlyLoss, boolean addEos,
-        double evalSplit, long seed) {
+public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean completionOnlyLoss,
+        boolean assistantOnlyLoss, boolean packing, boolean addEos, double evalSplit, long seed) {
 
     public TokenizeOptions {
         if (maxSeqLength < 2) {
@@ -26,32 +32,43 @@ public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean com
         }
     }
 
-    /** max-seq-length 512, max-prompt-length 128, completion-only loss, EOS added, no eval split, seed 42. */
+    /**
+     * max-seq-length 512, max-prompt-length 128, completion-only and assistant-only loss, no
+     * packing, EOS added, no eval split, seed 42.
+     */
     public static TokenizeOptions defaults() {
-        return new TokenizeOptions(512, 128, true, true, 0.0, 42);
+        return new TokenizeOptions(512, 128, true, true, false, true, 0.0, 42);
     }
 
     public TokenizeOptions withMaxSeqLength(int n) {
-        return new TokenizeOptions(n, maxPromptLength, completionOnlyLoss, addEos, evalSplit, seed);
+        return new TokenizeOptions(n, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed);
     }
 
     public TokenizeOptions withMaxPromptLength(int n) {
-        return new TokenizeOptions(maxSeqLength, n, completionOnlyLoss, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, n, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed);
     }
 
     public TokenizeOptions withCompletionOnlyLoss(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, on, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, on, assistantOnlyLoss, packing, addEos, evalSplit, seed);
+    }
+
+    public TokenizeOptions withAssistantOnlyLoss(boolean on) {
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, on, packing, addEos, evalSplit, seed);
+    }
+
+    public TokenizeOptions withPacking(boolean on) {
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, on, addEos, evalSplit, seed);
     }
 
     public TokenizeOptions withAddEos(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, on, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, on, evalSplit, seed);
     }
 
     public TokenizeOptions withEvalSplit(double fraction) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, addEos, fraction, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, fraction, seed);
     }
 
     public TokenizeOptions withSeed(long s) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, addEos, evalSplit, s);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, s);
     }
 }

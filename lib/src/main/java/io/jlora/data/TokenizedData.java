@@ -21,13 +21,16 @@ public final class TokenizedData<E> {
     private final List<E> eval;
     private final Stats stats;
     private final boolean fallbackTemplate;
+    private final List<String> warnings;
 
-    TokenizedData(Dataset source, List<E> train, List<E> eval, Stats stats, boolean fallbackTemplate) {
+    TokenizedData(Dataset source, List<E> train, List<E> eval, Stats stats, boolean fallbackTemplate,
+            List<String> warnings) {
         this.source = source;
         this.train = List.copyOf(train);
         this.eval = List.copyOf(eval);
         this.stats = stats;
         this.fallbackTemplate = fallbackTemplate;
+        this.warnings = List.copyOf(warnings);
         if (this.train.isEmpty()) {
             throw new DataException(source.file(), 0, null, "no training examples left after tokenizing (" + stats.dropped()
                     + " had nothing to train on, e.g. a prompt longer than max-seq-length)");
@@ -54,6 +57,11 @@ public final class TokenizedData<E> {
     /** True when messages were rendered with ChatML because the tokenizer has no chat template. */
     public boolean usedFallbackTemplate() {
         return fallbackTemplate;
+    }
+
+    /** What tokenizing warned about (a template whose assistant turns cannot be found, say); empty if nothing. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** One row per example: split, source line, tokens, trained tokens, truncated. */
@@ -84,7 +92,8 @@ public final class TokenizedData<E> {
         return String.format("%s: %d train / %d eval examples (%s), %d tokens, %d trained, %d truncated, %d dropped%s",
                 source.file().getFileName(), train.size(), eval.size(), source.format(), stats.tokens(),
                 stats.trainedTokens(), stats.truncated(), stats.dropped(),
-                fallbackTemplate ? ", ChatML (the tokenizer has no chat template)" : "");
+                fallbackTemplate ? ", ChatML (the tokenizer has no chat template)" : "")
+                + (warnings.isEmpty() ? "" : "\nwarning: " + String.join("\nwarning: ", warnings));
     }
 
     @Override

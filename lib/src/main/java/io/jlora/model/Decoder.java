@@ -157,6 +157,23 @@ public final class Decoder {
         return new Positions(cosSin.get(0), cosSin.get(1), CausalMask.of(m, start, length, config.slidingWindow()));
     }
 
+    /**
+     * Rotary tables and mask for a packed row: examples of lengths {@code segments} side by side,
+     * positions restarting at 0 for each, attention causal within each and never across
+     * ({@link SegmentMask}), so that each example gets what it gets alone.
+     */
+    public Positions packedPositions(NDManager m, int[] segments) {
+        int length = java.util.Arrays.stream(segments).sum();
+        float[] positions = new float[length];
+        for (int s = 0, at = 0; s < segments.length; at += segments[s++]) {
+            for (int k = 0; k < segments[s]; k++) {
+                positions[at + k] = k;
+            }
+        }
+        NDList cosSin = rotary.cosSin(m, positions, dtype());
+        return new Positions(cosSin.get(0), cosSin.get(1), SegmentMask.of(m, segments, config.slidingWindow()));
+    }
+
     /** Layer {@code i} on hidden states x [batch, time, hidden] (no cache); the result is in x's manager. */
     public NDArray layer(int i, NDArray x, Positions p) {
         return layers.get(i).forward(x, p.cos(), p.sin(), p.mask(), null);

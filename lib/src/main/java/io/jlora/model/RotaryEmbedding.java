@@ -29,6 +29,15 @@ final class RotaryEmbedding {
         return new NDList(emb.cos().toType(type, false), emb.sin().toType(type, false));
     }
 
+    /** Cosines and sines for the given positions (packed rows restart them per example), each [length, headDim]. */
+    NDList cosSin(NDManager manager, float[] positions, DataType type) {
+        NDArray p = manager.create(positions);
+        NDArray invFreq = manager.create(inverseFrequencies);
+        NDArray freqs = p.expandDims(1).mul(invFreq.expandDims(0));
+        NDArray emb = freqs.concat(freqs, 1);
+        return new NDList(emb.cos().toType(type, false), emb.sin().toType(type, false));
+    }
+
     /** x: [batch, heads, time, headDim]; cos/sin: [time, headDim]. */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         NDArray cosPart = x.mul(cos);

@@ -96,14 +96,22 @@ final class Backprop {
 
     /** Runs forward and backward of {@code ids} (owned by {@code step}); returns the loss. */
     float run(NDManager step, NDArray ids, Head head, long seed) {
-        return checkpointing ? checkpointed(step, ids, head, seed) : recorded(step, ids, head, seed);
+        return run(step, ids, null, head, seed);
     }
 
-    private float recorded(NDManager step, NDArray ids, Head head, long seed) {
+    /**
+     * As {@link #run(NDManager, NDArray, Head, long)}; {@code segments}, when not null, are the
+     * lengths of the examples packed side by side in the one row of {@code ids} (padding-free).
+     */
+    float run(NDManager step, NDArray ids, int[] segments, Head head, long seed) {
+        int length = Math.toIntExact(ids.getShape().get(1));
+        Decoder.Positions p = segments == null ? decoder.positions(step, 0, length) : decoder.packedPositions(step, segments);
+        return checkpointing ? checkpointed(step, ids, p, head, seed) : recorded(step, ids, p, head, seed);
+    }
+
+    private float recorded(NDManager step, NDArray ids, Decoder.Positions p, Head head, long seed) {
         try (GradRecording.Scope on = Autograd.recording(true); NDManager cutArrays = step.newSubManager();
                 ProjectionCuts cuts = ProjectionCuts.open(cutArrays)) {
-            int length = Math.toIntExact(ids.getShape().get(1));
-            Decoder.Positions p = decoder.positions(step, 0, length);
             NDArray x = decoder.embed(ids);
             for (int i = 0; i < decoder.layerCount(); i++) {
                 // each layer's arrays in a manager closed after it: what backward needs, autograd
@@ -125,10 +133,8 @@ final class Backprop {
         }
     }
 
-    private float checkpointed(NDManager step, NDArray ids, Head head, long seed) {
+    private float checkpointed(NDManager step, NDArray ids, Decoder.Positions p, Head head, long seed) {
         int layers = decoder.layerCount();
-        int length = Math.toIntExact(ids.getShape().get(1));
-        Decoder.Positions p = decoder.positions(step, 0, length);
         NDArray[] inputs = new NDArray[layers];
         NDArray x;
         // 1. forward without recording, keeping each layer's input

@@ -9,5 +9,12 @@ package io.jlora.train;
  * @param units what the loss is averaged over: trained tokens (SFT) or pairs (DPO)
  * @param indices the examples' positions in their list (train or eval)
  * @param eval whether they are eval examples
+ * @param segments for a padding-free batch of packed rows: one row of ids, these example lengths
+ *     side by side (each with its own positions and attention); null for padded rows
  */
-record MicroBatch(long[][] ids, long[][] labels, long tokens, long units, int[] indices, boolean eval) {}
+record MicroBatch(long[][] ids, long[][] labels, long tokens, long units, int[] indices, boolean eval, int[] segments) {
+
+    MicroBatch(long[][] ids, long[][] labels, long tokens, long units, int[] indices, boolean eval) {
+        this(ids, labels, tokens, units, indices, eval, null);
+    }
+}

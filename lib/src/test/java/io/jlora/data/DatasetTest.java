@@ -60,13 +60,7 @@ class DatasetTest {
 
     /** The text of the tokens whose label counts. */
     private static String trained(Example e) {
-        List<Long> ids = new ArrayList<>();
-        for (long l : e.labels()) {
-            if (l != Example.IGNORE) {
-                ids.add(l);
-            }
-        }
-        return tokenizer.decode(ids.stream().mapToLong(Long::longValue).toArray(), false);
+        return trained(tokenizer, e);
     }
 
     @Test
@@ -176,38 +170,84 @@ class DatasetTest {
     }
 
     @Test
-    void messagesWithTheModelsTemplateAndATemplateThatCannotBeSplit() throws IOException {
-        Path model = tmp.resolve("tok");
-        Files.createDirectories(model);
-        Path src = TestFiles.golden("llama-tiny").resolve("model");
-        Files.copy(src.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
-        Files.copy(src.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
-        Files.copy(TestFiles.resource("chat-templates/qwen3.jinja"), model.resolve("chat_template.jinja"));
-        try (HfTokenizer qwen3 = HfTokenizer.load(model)) {
+    void messagesWithQwen3sTemplateTrainEveryAssistantTurnThoughEarlierThinkingIsDropped() throws IOException {
+        try (HfTokenizer qwen3 = tokenizerWithTemplate(TestFiles.resource("chat-templates/qwen3.jinja"))) {
             Path one = file("one.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
                     + "{\"role\": \"assistant\", \"content\": \"Hello!\"}]}");
             Example e = Dataset.load(one).tokenize(qwen3, TokenizeOptions.defaults()).train().get(0);
-            List<Long> trainedIds = new ArrayList<>();
-            for (long l : e.labels()) {
-                if (l != Example.IGNORE) {
-                    trainedIds.add(l);
-                }
-            }
-            assertEquals("<think>\n\n</think>\n\nHello!<|im_end|>\n",
-                    qwen3.decode(trainedIds.stream().mapToLong(Long::longValue).toArray(), false));
-            // Qwen3 drops earlier turns' think blocks: a conversation does not render prefix by prefix
+            assertEquals("<think>\n\n</think>\n\nHello!<|im_end|>\n", trained(qwen3, e));
+            // Qwen3 drops earlier turns' think blocks: the conversation does not render prefix by
+            // prefix, and that does not matter when it is rendered once
             Path two = file("two.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, "
-                    + "{\"role\": \"assistant\", \"content\": \"Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}, "
-                    + "{\"role\": \"assistant\", \"content\": \"Ciao\"}]}");
-            DataException x = assertThrows(DataException.class,
-                    () -> Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults()));
-            assertEquals(1, x.line());
-            assertTrue(x.getMessage().contains("prefix by prefix"), x.getMessage());
-            // training every token needs no split
-            Example all = Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults().withCompletionOnlyLoss(false))
+                    + "{\"role\": \"assistant\", \"content\": \"<think>greet</think>Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"Ciao\", \"reasoning_content\": \"part\"}]}");
+            TokenizedData<Example> data = Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults());
+            assertEquals(List.of(), data.warnings());
+            assertEquals("Hello!<|im_end|>\n<think>\npart\n</think>\n\nCiao<|im_end|>\n", trained(qwen3, data.train().get(0)));
+            Example all = Dataset.load(two).tokenize(qwen3, TokenizeOptions.defaults().withAssistantOnlyLoss(false))
+                    .train().get(0);
+            assertArrayEquals(all.inputIds(), all.labels());
+            assertArrayEquals(all.inputIds(), data.train().get(0).inputIds());
+        }
+    }
+
+    @Test
+    void conversationalPromptCompletionAndsTheAssistantMaskAsTrl() throws IOException {
+        try (HfTokenizer qwen3 = tokenizerWithTemplate(TestFiles.resource("chat-templates/qwen3.jinja"))) {
+            Path f = file("pc.jsonl", "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", "
+                    + "\"content\": \"Hello!\"}, {\"role\": \"user\", \"content\": \"Bye\"}], "
+                    + "\"completion\": [{\"role\": \"assistant\", \"content\": \"Ciao\"}]}");
+            Dataset d = Dataset.load(f);
+            String completion = "<think>\n\n</think>\n\nCiao<|im_end|>\n";
+            assertEquals(completion, trained(qwen3, d.tokenize(qwen3, TokenizeOptions.defaults()).train().get(0)));
+            assertEquals(completion, trained(qwen3, d.tokenize(qwen3, TokenizeOptions.defaults().withAssistantOnlyLoss(false))
+                    .train().get(0)));
+            assertEquals("Hello!<|im_end|>\n" + completion, trained(qwen3, d.tokenize(qwen3,
+                    TokenizeOptions.defaults().withCompletionOnlyLoss(false)).train().get(0)));
+            Example all = d.tokenize(qwen3, TokenizeOptions.defaults().withCompletionOnlyLoss(false).withAssistantOnlyLoss(false))
                     .train().get(0);
             assertArrayEquals(all.inputIds(), all.labels());
         }
+    }
+
+    @Test
+    void aTemplateWhoseTurnsCannotBeFoundTrainsEverythingWithOneWarning() throws IOException {
+        Path template = tmp.resolve("upper.jinja");
+        Files.writeString(template, "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] | upper }}</s>{% endfor %}");
+        try (HfTokenizer upper = tokenizerWithTemplate(template)) {
+            Path f = file("chat.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"hello\"}]}", "{\"messages\": [{\"role\": \"user\", "
+                    + "\"content\": \"a\"}, {\"role\": \"assistant\", \"content\": \"b\"}]}");
+            TokenizedData<Example> data = Dataset.load(f).tokenize(upper, TokenizeOptions.defaults());
+            assertEquals(2, data.train().size());
+            for (Example e : data.train()) {
+                assertArrayEquals(e.inputIds(), e.labels());
+            }
+            assertEquals(1, data.warnings().size(), data.warnings().toString());
+            assertTrue(data.warnings().get(0).contains("chat.jsonl:1") && data.warnings().get(0).contains("(2 records)"),
+                    data.warnings().get(0));
+            assertTrue(data.summary().contains("warning: "), data.summary());
+        }
+    }
+
+    /** The golden tokenizer with {@code template} as its chat_template.jinja. */
+    private HfTokenizer tokenizerWithTemplate(Path template) throws IOException {
+        Path model = Files.createTempDirectory(tmp, "tok");
+        Path src = TestFiles.golden("llama-tiny").resolve("model");
+        Files.copy(src.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.copy(src.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.copy(template, model.resolve("chat_template.jinja"));
+        return HfTokenizer.load(model);
+    }
+
+    private static String trained(HfTokenizer tok, Example e) {
+        List<Long> ids = new ArrayList<>();
+        for (long l : e.labels()) {
+            if (l != Example.IGNORE) {
+                ids.add(l);
+            }
+        }
+        return tok.decode(ids.stream().mapToLong(Long::longValue).toArray(), false);
     }
 
     @Test

@@ -71,6 +71,14 @@ public final class Lora {
         return run(List.of("compare", "--configs", configs, "--steps", String.valueOf(steps)));
     }
 
+    /**
+     * {@code render --file F --rows SPEC}: what those rows become for training (rendered text, ids,
+     * the tokens that carry loss), with the loaded model's tokenizer; e.g. {@code Lora.render("chat.jsonl", "0-2")}.
+     */
+    public static CommandResult render(String file, String rows) {
+        return run(List.of("render", "--file", file, "--rows", rows));
+    }
+
     public static CommandResult status() {
         return run(List.of("status"));
     }

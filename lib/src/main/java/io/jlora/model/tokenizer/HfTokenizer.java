@@ -1,6 +1,8 @@
 package io.jlora.model.tokenizer;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jlora.io.ModelFormatException;
@@ -81,6 +83,36 @@ public final class HfTokenizer implements AutoCloseable {
     public long[] encode(String text) {
         return tokenizer.encode(text).getIds();
     }
+
+    /**
+     * Ids as {@link #encode}, each with the characters it came from: {@code starts[k]..ends[k]} in
+     * {@code text}'s UTF-16 indices (tokenizers' offsets count code points; an astral character
+     * spans two Java chars). Special tokens added by the post-processor span nothing (start = end).
+     */
+    public TokenSpans encodeWithSpans(String text) {
+        Encoding e = tokenizer.encode(text);
+        long[] ids = e.getIds();
+        CharSpan[] spans = e.getCharTokenSpans();
+        int[] utf16 = new int[text.codePointCount(0, text.length()) + 1];
+        for (int cp = 0, k = 0; k < text.length(); cp++) {
+            utf16[cp] = k;
+            k += Character.charCount(text.codePointAt(k));
+        }
+        utf16[utf16.length - 1] = text.length();
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        for (int k = 0; k < ids.length; k++) {
+            CharSpan s = spans[k];
+            if (s != null) {
+                starts[k] = utf16[Math.min(s.getStart(), utf16.length - 1)];
+                ends[k] = utf16[Math.min(s.getEnd(), utf16.length - 1)];
+            }
+        }
+        return new TokenSpans(ids, starts, ends);
+    }
+
+    /** Ids and the [start, end) character span of each in the encoded text (UTF-16 indices). */
+    public record TokenSpans(long[] ids, int[] starts, int[] ends) {}
 
     public String decode(long[] ids, boolean skipSpecialTokens) {
         return tokenizer.decode(ids, skipSpecialTokens);

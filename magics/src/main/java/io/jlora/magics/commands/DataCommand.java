@@ -40,6 +40,9 @@ public final class DataCommand extends LoraCommand {
     @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;
 
+    @picocli.CommandLine.Mixin
+    LossOptions loss = new LossOptions();
+
     @Override
     public CommandResult execute() {
         Dataset data = Dataset.load(file, columns.format());
@@ -47,6 +50,7 @@ public final class DataCommand extends LoraCommand {
         try {
             options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength).withMaxPromptLength(maxPromptLength)
                     .withEvalSplit(evalSplit).withSeed(seed);
+            options = loss.apply(options);
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
                 AdapterCommands.Use.class, AdapterCommands.Disable.class, AdapterCommands.Unload.class,
                 AdapterCommands.Combine.class, ConvertKohyaCommand.class, MemoryCommand.class, DataCommand.class,
                 TrainCommand.class, StepCommand.class, DpoCommand.class, CompareCommand.class, StatusCommand.class,
-                InstallKernelCommand.class, HelpCommand.class})
+                InstallKernelCommand.class, HelpCommand.class,
+                RenderCommand.class})
 public final class LoraCommands {
     /** The commands that need a session (their {@link LoraCommand#sessionOnly()}), for the help. */
     static final String SESSION_COMMANDS = "load, attach, load-adapter, adapters, use, disable, unload, combine, data, step, save, status";

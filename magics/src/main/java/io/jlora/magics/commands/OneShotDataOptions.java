@@ -26,6 +26,9 @@ final class OneShotDataOptions {
     @Option(names = "--eval-split", paramLabel = "FRACTION", description = "with --file: fraction held out for evaluation (default 0.0)")
     Double evalSplit;
 
+    @Mixin
+    LossOptions loss = new LossOptions();
+
     /** Whether a file was given here (else the session's dataset applies). */
     boolean given() {
         return file != null;
@@ -34,8 +37,8 @@ final class OneShotDataOptions {
     /** How to tokenize the given file; the eval split drawn with {@code seed}. */
     TokenizeOptions tokenizeOptions(long seed) {
         try {
-            return TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed);
+            return loss.apply(TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
+                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed));
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }

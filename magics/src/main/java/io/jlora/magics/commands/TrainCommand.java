@@ -112,7 +112,7 @@ public class TrainCommand extends LoraCommand {
         } else {
             model = FullTraining.of(lm);
         }
-        Trainer trainer = newTrainer(model, lm, session.dataset(), session.tokenizeOptions(), config());
+        Trainer trainer = newTrainer(model, lm, session.dataset(), data.loss.apply(session.tokenizeOptions()), config());
         session.setTrainer(trainer);
         if (!peft) session.markFullyTrained();
         Long steps = training.steps;
