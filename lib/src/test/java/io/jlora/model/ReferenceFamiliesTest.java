@@ -25,12 +25,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Our decoder against transformers 5.18 on tiny random Mistral (GQA 4, sliding window), Qwen2
  * (q/k/v bias, tied), Qwen3 (q/k norm, wide heads, tied) and Llama (llama3 rope scaling, biases,
- * one KV head) models; see src/test/resources/reference/README.md.
+ * one KV head) models, and on the families of issue 17: Gemma 2 and 3 (and a multimodal Gemma 3's
+ * text tower), Phi-3, OLMo 2 and SmolLM3, every sequence longer than the sliding windows; see
+ * src/test/resources/reference/README.md.
  */
 class ReferenceFamiliesTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"mistral-tiny", "qwen2-tiny", "qwen3-tiny", "llama3-rope-tiny"})
+    @ValueSource(strings = {"mistral-tiny", "qwen2-tiny", "qwen3-tiny", "llama3-rope-tiny", "gemma2-tiny", "gemma3-tiny",
+        "gemma3-mm-tiny", "phi3-tiny", "olmo2-tiny", "smollm3-tiny"})
     void logitsLossAndGreedyMatchTransformers(String name) {
         check(TestFiles.reference(name).resolve("model"), TestFiles.reference(name).resolve("cases.safetensors"));
     }
@@ -89,6 +92,12 @@ class ReferenceFamiliesTest {
                 seqs.add(Arrays.copyOfRange(flat, i * length, (i + 1) * length));
             }
             assertEquals(cases.load("loss", m).getFloat(0), lm.score(seqs).loss(), 1e-4, modelDir + " loss");
+            if (cases.keys().contains("short_ids")) {
+                // Phi-3: a sequence within the original context, where LongRoPE uses its short factors
+                double shortDiff = TestFiles.maxAbsDiff(lm.decoder().forward(cases.load("short_ids", m)),
+                        cases.load("short_logits", m));
+                assertTrue(shortDiff < 1e-4, modelDir + ": short sequence, max |logits - transformers| = " + shortDiff);
+            }
 
             long[] prompt = cases.load("prompt", m).toLongArray();
             long[] expected = cases.load("greedy", m).toLongArray();
