@@ -225,9 +225,8 @@ public final class Decoder {
         }
         // Gemma 2: cap * tanh(logits / cap); libtorch scalars, safe under autograd
         NDArray c = logits.getManager().full(new Shape(), cap.floatValue(), logits.getDataType());
-        NDArray capped = logits.div(c).tanh().mul(c);
-        logits.close();
-        return capped;
+        // logits stay open: an on-demand (float16) head hands them to ProjectionCuts as a cut output
+        return logits.div(c).tanh().mul(c);
     }
 
     /** The final norm alone, on the last layer's output x: the head's input. */
