@@ -18,15 +18,15 @@ public final class ModelConfigReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path file;
-    private final JsonNode root;
+    final Path file;
+    final JsonNode root;
     /** Where root sits in the file, for error messages: "" or "text_config.". */
-    private final String where;
+    final String where;
     private final String modulePrefix;
     /** The family when the file's nesting decides it (a multimodal Gemma 3's text_config), else null. */
     private final Family forced;
     /** Set by parse: Phi-3 reads rope types su and yarn as longrope. */
-    private boolean phi3;
+    boolean phi3;
 
     private ModelConfigReader(Path file, JsonNode root, String where, String modulePrefix, Family forced) {
         this.file = file;
@@ -72,6 +72,7 @@ public final class ModelConfigReader {
         boolean gemma = family == Family.GEMMA2 || family == Family.GEMMA3;
         phi3 = family == Family.PHI3;
         FamilyOptions.Activation act = activation(gemma);
+        RopeConfigReader ropes = new RopeConfigReader(this);
         int hidden = requiredInt("hidden_size");
         int layers = requiredInt("num_hidden_layers");
         int heads = requiredInt("num_attention_heads");
@@ -98,23 +99,23 @@ public final class ModelConfigReader {
             case MISTRAL:
             case PHI3:
                 // every layer slides when there is a window
-                rope = rope(10000.0);
+                rope = ropes.rope(10000.0);
                 break;
             case GEMMA2:
                 sliding = layerTypes(layers, 2);
-                rope = rope(10000.0);
+                rope = ropes.rope(10000.0);
                 break;
             case GEMMA3:
                 sliding = layerTypes(layers, optionalInt("sliding_window_pattern", optionalInt("_sliding_window_pattern", 6)));
                 window = window == null ? Integer.valueOf(4096) : window;
-                rope = gemma3Rope("full_attention", "rope_theta", 1_000_000.0, true);
-                localRope = gemma3Rope("sliding_attention", "rope_local_base_freq", 10_000.0, false);
+                rope = ropes.gemma3Rope("full_attention", "rope_theta", 1_000_000.0, true);
+                localRope = ropes.gemma3Rope("sliding_attention", "rope_local_base_freq", 10_000.0, false);
                 break;
             case SMOLLM3:
                 ropeLayers = flags("no_rope_layers", layers, optionalInt("no_rope_layer_interval", 4));
                 sliding = smolSlidingLayers(layers, ropeLayers, window);
                 window = sliding.contains(true) ? window : null;
-                rope = rope(2_000_000.0);
+                rope = ropes.rope(2_000_000.0);
                 break;
             default:
                 if (family != Family.OLMO2 && optionalBool("use_sliding_window", false)) {
@@ -123,10 +124,10 @@ public final class ModelConfigReader {
                             "sliding-window attention is not supported for " + family.modelType());
                 }
                 window = null;
-                rope = rope(10000.0);
+                rope = ropes.rope(10000.0);
         }
         if (family == Family.PHI3) {
-            rope = rope.withPartialRotary(partialRotaryFactor(rope));
+            rope = rope.withPartialRotary(ropes.partialRotaryFactor(rope));
         }
         if (rope.rotaryDim(headDim) % 2 != 0) {
             throw new ModelFormatException(file, where + "partial_rotary_factor", "leaves " + rope.rotaryDim(headDim)
@@ -244,123 +245,6 @@ public final class ModelConfigReader {
         return root.get(key).isNull() ? null : optionalDouble(key, 0);
     }
 
-    private double partialRotaryFactor(RopeConfig rope) {
-        JsonNode params = root.get("rope_parameters");
-        if (params != null && params.isObject() && params.has("partial_rotary_factor")) {
-            return ropeNumber(params, "rope_parameters", "partial_rotary_factor");
-        }
-        double f = optionalDouble("partial_rotary_factor", rope.partialRotaryFactor());
-        if (!(f > 0 && f <= 1)) {
-            throw new ModelFormatException(file, where + "partial_rotary_factor", "must be in (0, 1]: " + f);
-        }
-        return f;
-    }
-
-    /**
-     * Gemma 3's rotary for one layer type: transformers 5 keys rope_parameters by layer type; the
-     * transformers 4 layout has rope_theta and rope_scaling (global layers) and rope_local_base_freq.
-     */
-    private RopeConfig gemma3Rope(String layerType, String thetaKey, double defaultTheta, boolean global) {
-        JsonNode params = root.get("rope_parameters");
-        if (params != null && params.isObject() && params.has(layerType)) {
-            JsonNode p = params.get(layerType);
-            double theta = p.has("rope_theta") ? ropeNumber(p, "rope_parameters." + layerType, "rope_theta") : defaultTheta;
-            return ropeOf(p, "rope_parameters." + layerType, theta);
-        }
-        double theta = optionalDouble(thetaKey, defaultTheta);
-        JsonNode scaling = root.get("rope_scaling");
-        if (global && scaling != null && scaling.isObject()) {
-            return ropeOf(scaling, "rope_scaling", theta);
-        }
-        return RopeConfig.plain(theta);
-    }
-
-    private RopeConfig rope(double defaultTheta) {
-        JsonNode params = root.get("rope_parameters");
-        JsonNode scaling = root.get("rope_scaling");
-        double theta = optionalDouble("rope_theta", defaultTheta);
-        JsonNode p = null;
-        String at = null;
-        if (params != null && params.isObject()) {
-            p = params;
-            at = "rope_parameters";
-            if (p.has("rope_theta")) {
-                theta = ropeNumber(p, at, "rope_theta");
-            }
-        } else if (scaling != null && scaling.isObject()) {
-            p = scaling;
-            at = "rope_scaling";
-        }
-        return p == null ? RopeConfig.plain(theta) : ropeOf(p, at, theta);
-    }
-
-    private RopeConfig ropeOf(JsonNode p, String at, double theta) {
-        String type = p.has("rope_type") ? p.get("rope_type").asText() : p.has("type") ? p.get("type").asText() : "default";
-        switch (type) {
-            case "default":
-                return RopeConfig.plain(theta);
-            case "linear":
-                return new RopeConfig(theta, RopeConfig.Type.LINEAR, ropeNumber(p, at, "factor"), 0, 0, 0);
-            case "llama3":
-                return new RopeConfig(theta, RopeConfig.Type.LLAMA3, ropeNumber(p, at, "factor"),
-                        ropeNumber(p, at, "low_freq_factor"), ropeNumber(p, at, "high_freq_factor"),
-                        (int) ropeNumber(p, at, "original_max_position_embeddings"));
-            case "longrope":
-                return longRope(p, at, theta);
-            case "su":
-            case "yarn":
-                if (phi3) { // Phi3Config reads its older names as longrope
-                    return longRope(p, at, theta);
-                }
-                // fall through
-            default:
-                throw new ModelFormatException(file, where + at + ".rope_type", "unsupported rope type '" + type
-                        + "'; supported: default, linear, llama3, longrope");
-        }
-    }
-
-    /**
-     * Phi-3's LongRoPE as transformers computes it: the original context from the rope parameters
-     * or the config, factor = max_position_embeddings / original unless given, and the attention
-     * factor sqrt(1 + ln(factor) / ln(original)) unless given.
-     */
-    private RopeConfig longRope(JsonNode p, String at, double theta) {
-        int original = p.has("original_max_position_embeddings")
-                ? (int) ropeNumber(p, at, "original_max_position_embeddings")
-                : optionalInt("original_max_position_embeddings", optionalInt("max_position_embeddings", 4096));
-        double factor = p.has("factor") && !p.get("factor").isNull() ? ropeNumber(p, at, "factor")
-                : (double) optionalInt("max_position_embeddings", 4096) / original;
-        double attention = p.has("attention_factor") && !p.get("attention_factor").isNull()
-                ? ropeNumber(p, at, "attention_factor")
-                : factor <= 1.0 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
-        RopeConfig.LongRope lr = new RopeConfig.LongRope(numbers(p, at, "short_factor"), numbers(p, at, "long_factor"),
-                attention);
-        return new RopeConfig(theta, RopeConfig.Type.LONGROPE, factor, 0, 0, original, 1.0, lr);
-    }
-
-    private List<Double> numbers(JsonNode p, String at, String key) {
-        JsonNode v = p.get(key);
-        if (v == null || !v.isArray()) {
-            throw new ModelFormatException(file, where + at + "." + key, "required list of numbers missing");
-        }
-        List<Double> out = new ArrayList<>();
-        for (JsonNode x : v) {
-            if (!x.isNumber()) {
-                throw new ModelFormatException(file, where + at + "." + key, "must be a list of numbers: " + v);
-            }
-            out.add(x.asDouble());
-        }
-        return out;
-    }
-
-    private double ropeNumber(JsonNode p, String at, String key) {
-        JsonNode v = p.get(key);
-        if (v == null || !v.isNumber()) {
-            throw new ModelFormatException(file, where + at + "." + key, "required key missing");
-        }
-        return v.asDouble();
-    }
-
     private List<Long> tokenIds(String key) {
         JsonNode v = root.get(key);
         List<Long> ids = new ArrayList<>();
@@ -398,7 +282,7 @@ public final class ModelConfigReader {
         return positiveInt(key, required(key));
     }
 
-    private int optionalInt(String key, int fallback) {
+    int optionalInt(String key, int fallback) {
         JsonNode v = root.get(key);
         return v == null || v.isNull() ? fallback : positiveInt(key, v);
     }
@@ -426,7 +310,7 @@ public final class ModelConfigReader {
         return v.asLong();
     }
 
-    private double optionalDouble(String key, double fallback) {
+    double optionalDouble(String key, double fallback) {
         JsonNode v = root.get(key);
         if (v == null || v.isNull()) {
             return fallback;
