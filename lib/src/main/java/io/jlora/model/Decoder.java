@@ -190,7 +190,8 @@ public final class Decoder {
     /**
      * Does generation have to drop its cache before the token at position {@code total - 1}, with
      * {@code cached} positions cached? LongRoPE's frequencies change once a sequence passes the
-     * original context; transformers' Phi-3 then recomputes the whole sequence, and so do we.
+     * original context, so the cached keys no longer fit: Phi-3's generation drops its cache there,
+     * and the whole sequence is recomputed with the long factors (as generating without a cache does).
      */
     public boolean restartsCache(long cached, long total) {
         RopeConfig rope = config.rope();

@@ -55,7 +55,7 @@ public final class ModelConfigReader {
     }
 
     private ModelConfig parse() {
-        String modelType = requiredText("model_type");
+        String modelType = forced != null ? optionalText("model_type", forced.modelType()) : requiredText("model_type");
         if (modelType.equals(Family.GEMMA3_MULTIMODAL) && where.isEmpty()) {
             // a multimodal checkpoint: its text model is a gemma3_text under text_config
             JsonNode text = root.get("text_config");
