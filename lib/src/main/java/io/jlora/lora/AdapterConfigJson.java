@@ -26,10 +26,14 @@ public final class AdapterConfigJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** PEFT's defaults for the model types jlora loads, when a config has no target_modules. */
+    /**
+     * PEFT's defaults for the model types jlora loads, when a config has no target_modules (PEFT 0.21
+     * has none for phi3, olmo2 and smollm3, and refuses such configs as this does).
+     */
     static final Map<String, List<String>> DEFAULT_TARGETS = Map.of(
             "llama", List.of("q_proj", "v_proj"), "mistral", List.of("q_proj", "v_proj"),
-            "qwen2", List.of("q_proj", "v_proj"), "qwen3", List.of("q_proj", "v_proj"));
+            "qwen2", List.of("q_proj", "v_proj"), "qwen3", List.of("q_proj", "v_proj"),
+            "gemma2", List.of("q_proj", "v_proj"), "gemma3_text", List.of("q_proj", "v_proj"));
 
     private AdapterConfigJson() {}
 

@@ -8,7 +8,9 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Causal self-attention with grouped-query heads, rotary positions and the family options: q/k/v
- * (and o) biases live in the projections; Qwen3's per-head q/k RMSNorm runs before rotary.
+ * (and o) biases live in the projections; q/k RMSNorm runs before rotary, per head (Qwen3, Gemma 3)
+ * or over the whole projection (OLMo 2); Phi-3's fused qkv_proj is split after projecting; Gemma's
+ * query_pre_attn_scalar sets the scale and Gemma 2 soft-caps the scores.
  */
 final class Attention {
 
@@ -22,7 +24,10 @@ final class Attention {
     private final int kvHeads;
     private final int headDim;
     private final float scale;
+    private final Double softcap;
+    private final boolean wholeNorm;
 
+    /** {@code k} and {@code v} null when {@code q} is the fused qkv_proj. */
     Attention(ModelConfig c, LinearSlot q, LinearSlot k, LinearSlot v, LinearSlot o, RmsNorm qNorm, RmsNorm kNorm) {
         this.qProj = q;
         this.kProj = k;
@@ -33,27 +38,47 @@ final class Attention {
         this.heads = c.heads();
         this.kvHeads = c.kvHeads();
         this.headDim = c.headDim();
-        this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        this.scale = (float) c.attentionScale();
+        this.softcap = c.options().attnSoftcap();
+        this.wholeNorm = c.options().qkNormWhole();
     }
 
     /**
-     * x: [batch, time, hidden]; cos/sin for these positions; mask: additive [time, keys] or null;
+     * x: [batch, time, hidden]; cos/sin for these positions (null: a layer without rotary); mask:
+     * additive [time, keys] or null;
      * cache: null for a full forward, else it receives this step's k/v and gives back all of them.
      */
     NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int layer) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDArray q = qProj.forward(x).reshape(b, t, heads, headDim);
-        NDArray k = kProj.forward(x).reshape(b, t, kvHeads, headDim);
-        NDArray v = vProj.forward(x).reshape(b, t, kvHeads, headDim);
-        if (qNorm != null) {
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        if (kProj == null) {
+            NDList qkv = qProj.forward(x).split(new long[] {(long) heads * headDim, (long) (heads + kvHeads) * headDim}, 2);
+            q = qkv.get(0);
+            k = qkv.get(1);
+            v = qkv.get(2);
+        } else {
+            q = qProj.forward(x);
+            k = kProj.forward(x);
+            v = vProj.forward(x);
+        }
+        if (qNorm != null && wholeNorm) {
+            q = qNorm.forward(q);
+            k = kNorm.forward(k);
+        }
+        q = q.reshape(b, t, heads, headDim);
+        k = k.reshape(b, t, kvHeads, headDim);
+        v = v.reshape(b, t, kvHeads, headDim);
+        if (qNorm != null && !wholeNorm) {
             q = qNorm.forward(q);
             k = kNorm.forward(k);
         }
         NDArray qt = q.transpose(0, 2, 1, 3);
         NDArray kt = k.transpose(0, 2, 1, 3);
-        q = RotaryEmbedding.apply(qt, cos, sin);
-        k = RotaryEmbedding.apply(kt, cos, sin);
+        q = cos == null ? qt : RotaryEmbedding.apply(qt, cos, sin);
+        k = cos == null ? kt : RotaryEmbedding.apply(kt, cos, sin);
         v = v.transpose(0, 2, 1, 3);
         if (cache != null) {
             NDList kv = cache.append(layer, k, v);
@@ -80,6 +105,13 @@ final class Attention {
         NDArray wide = scores.toType(DataType.FLOAT32, false);
         if (wide != scores) {
             scores.close();
+        }
+        if (softcap != null) {
+            // Gemma 2: cap * tanh(scores / cap), before the mask; not in place (tanh keeps its output)
+            NDArray cap = wide.getManager().full(new Shape(), softcap.floatValue(), DataType.FLOAT32);
+            NDArray capped = wide.div(cap).tanh().mul(cap);
+            wide.close();
+            wide = capped;
         }
         if (mask != null) {
             wide.addi(mask);

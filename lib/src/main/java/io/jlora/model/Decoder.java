@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import io.jlora.JloraException;
@@ -18,8 +19,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * The decoder-only transformer of every supported family, in the spirit of nanoGPT: token
- * embedding, {@code layers} pre-norm blocks (RMSNorm, rotary GQA attention, SwiGLU MLP), a final
- * RMSNorm and the head (its own matrix or the embedding's, when tied).
+ * embedding, {@code layers} blocks (RMSNorms, rotary GQA attention, gated MLP), a final RMSNorm and
+ * the head (its own matrix or the embedding's, when tied). What families change is in
+ * {@link FamilyOptions}: Gemma's scaled embedding and final soft-capping live here, per-layer
+ * sliding windows and rotary tables in {@link Positions}, the rest in the layers.
  *
  * <p>Every projection is a {@link Linear} in a named {@link LinearSlot}; {@link #linears()} lists
  * them by transformers' module path and {@link #replaceLinear} swaps one (to add an adapter).
@@ -39,6 +42,8 @@ public final class Decoder {
     private final LinearSlot lmHead;
     private final Linear builtHead;
     private final RotaryEmbedding rotary;
+    /** Rotary of the sliding layers when they have their own (Gemma 3's local base), else null. */
+    private final RotaryEmbedding localRotary;
     private final Map<String, LinearSlot> slots;
     private final Map<String, NDArray> parameters;
 
@@ -52,6 +57,8 @@ public final class Decoder {
         this.lmHead = lmHead;
         this.builtHead = lmHead.get();
         this.rotary = new RotaryEmbedding(config.rope(), config.headDim());
+        this.localRotary = config.options().localRope() == null ? null
+                : new RotaryEmbedding(config.options().localRope(), config.headDim());
         this.slots = slots;
         this.parameters = parameters;
     }
@@ -68,14 +75,15 @@ public final class Decoder {
      * weights of dense projections only, and the biases of all.
      */
     public static Decoder build(ModelConfig c, WeightSource w, LinearFactory linears) {
-        Builder b = new Builder(c, w, linears);
+        DecoderBuilder b = new DecoderBuilder(c, CheckpointNames.of(c, w), linears);
         DataType frozen = linears.embeddingType();
-        NDArray embed = b.param("model.embed_tokens.weight", frozen, c.vocabSize(), c.hiddenSize());
+        String prefix = c.options().modulePrefix();
+        NDArray embed = b.param(prefix + "embed_tokens.weight", frozen, c.vocabSize(), c.hiddenSize());
         List<DecoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
             layers.add(b.layer(i));
         }
-        RmsNorm norm = new RmsNorm(b.param("model.norm.weight", c.hiddenSize()), c.rmsNormEps());
+        RmsNorm norm = b.norm(prefix + "norm.weight", c.hiddenSize());
         NDArray headWeight = c.tieWordEmbeddings() ? embed
                 : b.param("lm_head.weight", frozen, c.vocabSize(), c.hiddenSize());
         LinearSlot head = b.slot(linears.head("lm_head", headWeight, null));
@@ -118,11 +126,11 @@ public final class Decoder {
         long start = cache == null ? 0 : cache.length();
         NDArray x = embed(inputIds);
         Positions p = positions(inputIds.getManager(), start, length);
-        for (DecoderLayer layer : layers) {
-            x = layer.forward(x, p.cos(), p.sin(), p.mask(), cache);
+        for (int i = 0; i < layers.size(); i++) {
+            x = layerForward(i, x, p, cache);
         }
         if (lastPositionOnly) {
-            return lmHead.forward(norm.forward(x).get(":, -1:, :"));
+            return lmHead(norm.forward(x).get(":, -1:, :"));
         }
         return head(x);
     }
@@ -132,8 +140,14 @@ public final class Decoder {
     // forward(ids) is embed, then layer(0..n-1), then head. A trainer that recomputes layers in its
     // backward pass (gradient checkpointing) drives these steps itself, keeping only layer inputs.
 
-    /** What every layer of one pass shares: rotary cos/sin of the positions and the causal mask (or null). */
-    public record Positions(NDArray cos, NDArray sin, NDArray mask) {}
+    /**
+     * What the layers of one pass share: rotary cos/sin of the positions and the causal mask (or
+     * null), for the full-attention layers and for the sliding ones ({@code local*} and
+     * {@code slidingMask}; the same arrays as the global ones where they do not differ). An array
+     * no layer needs may be null.
+     */
+    public record Positions(NDArray cos, NDArray sin, NDArray mask, NDArray localCos, NDArray localSin,
+            NDArray slidingMask) {}
 
     /** Number of decoder layers. */
     public int layerCount() {
@@ -143,18 +157,58 @@ public final class Decoder {
     /** Token embeddings [batch, time, hidden] of ids [batch, time], in the ids' manager. */
     public NDArray embed(NDArray inputIds) {
         NDArray rows = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        if (rows.getDataType() == computeType) {
-            return rows;
-        }
         NDArray wide = rows.toType(computeType, false);
-        rows.close();
-        return wide;
+        if (wide != rows) {
+            rows.close();
+        }
+        if (!config.options().scaledEmbedding()) {
+            return wide;
+        }
+        // Gemma: times sqrt(hidden), rounded to the compute type as transformers' embed_scale buffer is;
+        // a libtorch scalar, safe under autograd
+        NDArray scale = wide.getManager().full(new Shape(), (float) Math.sqrt(config.hiddenSize()), computeType);
+        NDArray scaled = wide.mul(scale);
+        wide.close();
+        return scaled;
     }
 
     /** Rotary tables and causal mask for positions [start, start+length), owned by {@code m}. */
     public Positions positions(NDManager m, long start, int length) {
         NDList cosSin = rotary.cosSin(m, start, length, dtype());
-        return new Positions(cosSin.get(0), cosSin.get(1), CausalMask.of(m, start, length, config.slidingWindow()));
+        NDList local = localRotary == null || !anySlidingLayer() ? cosSin : localRotary.cosSin(m, start, length, dtype());
+        NDArray full = anyFullLayer() ? CausalMask.of(m, start, length, null) : null;
+        NDArray sliding = anySlidingLayer() ? CausalMask.of(m, start, length, config.slidingWindow()) : null;
+        return new Positions(cosSin.get(0), cosSin.get(1), full, local.get(0), local.get(1), sliding);
+    }
+
+    private boolean anySlidingLayer() {
+        for (int i = 0; i < layers.size(); i++) {
+            if (config.slidingLayer(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean anyFullLayer() {
+        for (int i = 0; i < layers.size(); i++) {
+            if (!config.slidingLayer(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Does generation have to drop its cache before the token at position {@code total - 1}, with
+     * {@code cached} positions cached? LongRoPE's frequencies change once a sequence passes the
+     * original context, so the cached keys no longer fit: Phi-3's generation drops its cache there,
+     * and the whole sequence is recomputed with the long factors (as generating without a cache does).
+     */
+    public boolean restartsCache(long cached, long total) {
+        RopeConfig rope = config.rope();
+        return cached > 0 && rope.type() == RopeConfig.Type.LONGROPE && !rope.longFactors(cached)
+                && rope.longFactors(total);
     }
 
     /**
@@ -171,22 +225,41 @@ public final class Decoder {
             }
         }
         NDList cosSin = rotary.cosSin(m, positions, dtype());
-        return new Positions(cosSin.get(0), cosSin.get(1), SegmentMask.of(m, segments, config.slidingWindow()));
+        NDList local = localRotary == null || !anySlidingLayer() ? cosSin : localRotary.cosSin(m, positions, dtype());
+        NDArray full = anyFullLayer() ? SegmentMask.of(m, segments, null) : null;
+        NDArray sliding = anySlidingLayer() ? SegmentMask.of(m, segments, config.slidingWindow()) : null;
+        return new Positions(cosSin.get(0), cosSin.get(1), full, local.get(0), local.get(1), sliding);
     }
 
     /** Layer {@code i} on hidden states x [batch, time, hidden] (no cache); the result is in x's manager. */
     public NDArray layer(int i, NDArray x, Positions p) {
-        return layers.get(i).forward(x, p.cos(), p.sin(), p.mask(), null);
+        return layerForward(i, x, p, null);
+    }
+
+    /** Layer {@code i} with its mask (sliding or full) and rotary (local, global or none). */
+    private NDArray layerForward(int i, NDArray x, Positions p, KvCache cache) {
+        boolean sliding = config.slidingLayer(i);
+        NDArray cos = !config.ropeLayer(i) ? null : sliding ? p.localCos() : p.cos();
+        NDArray sin = !config.ropeLayer(i) ? null : sliding ? p.localSin() : p.sin();
+        return layers.get(i).forward(x, cos, sin, sliding ? p.slidingMask() : p.mask(), cache);
     }
 
     /** Final norm and head: logits [batch, time, vocab] of the last layer's output x. */
     public NDArray head(NDArray x) {
-        return lmHead.forward(norm.forward(x));
+        return lmHead(norm.forward(x));
     }
 
-    /** lm_head alone on the final norm's output: logits [batch, time, vocab]. */
+    /** lm_head alone on the final norm's output: logits [batch, time, vocab] (soft-capped where the family does). */
     public NDArray lmHead(NDArray normed) {
-        return lmHead.forward(normed);
+        NDArray logits = lmHead.forward(normed);
+        Double cap = config.options().finalSoftcap();
+        if (cap == null) {
+            return logits;
+        }
+        // Gemma 2: cap * tanh(logits / cap); libtorch scalars, safe under autograd
+        NDArray c = logits.getManager().full(new Shape(), cap.floatValue(), logits.getDataType());
+        // logits stay open: an on-demand (float16) head hands them to ProjectionCuts as a cut output
+        return logits.div(c).tanh().mul(c);
     }
 
     /** The final norm alone, on the last layer's output x: the head's input. */
@@ -203,7 +276,8 @@ public final class Decoder {
      */
     public VocabChunkedLoss.Result headLoss(NDArray normed, NDArray labels, double scale) {
         Linear head = lmHead.get();
-        if (head != builtHead || head.bias() != null || headWeight().hasGradient()) {
+        if (head != builtHead || head.bias() != null || headWeight().hasGradient()
+                || config.options().finalSoftcap() != null) {
             return null;
         }
         return VocabChunkedLoss.sumAndGradient(normed, headWeight(), labels, scale);
@@ -249,78 +323,5 @@ public final class Decoder {
                     + String.join(", ", new ArrayList<>(slots.keySet()).subList(0, Math.min(3, slots.size()))));
         }
         return slot;
-    }
-
-    /** Knows transformers' parameter names; collects slots and parameters while building. */
-    private static final class Builder {
-        final ModelConfig c;
-        final WeightSource w;
-        final Map<String, LinearSlot> slots = new LinkedHashMap<>();
-        final Map<String, NDArray> params = new LinkedHashMap<>();
-        final LinearFactory linears;
-
-        Builder(ModelConfig c, WeightSource w, LinearFactory linears) {
-            this.c = c;
-            this.w = w;
-            this.linears = linears;
-        }
-
-        NDArray param(String name, long... shape) {
-            return param(name, (DataType) null, shape);
-        }
-
-        NDArray param(String name, DataType type, long... shape) {
-            NDArray a = w.get(name, type, shape);
-            a.setName(name);
-            params.put(name, a);
-            return a;
-        }
-
-        LinearSlot slot(Linear linear) {
-            LinearSlot s = new LinearSlot(linear);
-            slots.put(linear.path(), s);
-            return s;
-        }
-
-        LinearSlot linear(String path, long out, long in, boolean bias) {
-            if (linears == LinearFactory.DENSE) {
-                NDArray weight = param(path + ".weight", out, in);
-                NDArray b = bias ? param(path + ".bias", out) : null;
-                return slot(new DenseLinear(path, weight, b));
-            }
-            Linear made = linears.create(path, out, in, bias, w);
-            if (made instanceof DenseLinear) {
-                named(path + ".weight", made.weight());
-            }
-            if (made.bias() != null) {
-                named(path + ".bias", made.bias());
-            }
-            return slot(made);
-        }
-
-        private void named(String name, NDArray a) {
-            a.setName(name);
-            params.put(name, a);
-        }
-
-        DecoderLayer layer(int i) {
-            String p = "model.layers." + i + ".";
-            long hidden = c.hiddenSize();
-            long qOut = (long) c.heads() * c.headDim();
-            long kvOut = (long) c.kvHeads() * c.headDim();
-            RmsNorm inputNorm = new RmsNorm(param(p + "input_layernorm.weight", hidden), c.rmsNormEps());
-            LinearSlot q = linear(p + "self_attn.q_proj", qOut, hidden, c.qkvBias());
-            LinearSlot k = linear(p + "self_attn.k_proj", kvOut, hidden, c.qkvBias());
-            LinearSlot v = linear(p + "self_attn.v_proj", kvOut, hidden, c.qkvBias());
-            LinearSlot o = linear(p + "self_attn.o_proj", hidden, qOut, c.outputBias());
-            RmsNorm qNorm = c.qkNorm() ? new RmsNorm(param(p + "self_attn.q_norm.weight", c.headDim()), c.rmsNormEps()) : null;
-            RmsNorm kNorm = c.qkNorm() ? new RmsNorm(param(p + "self_attn.k_norm.weight", c.headDim()), c.rmsNormEps()) : null;
-            Attention attention = new Attention(c, q, k, v, o, qNorm, kNorm);
-            RmsNorm postNorm = new RmsNorm(param(p + "post_attention_layernorm.weight", hidden), c.rmsNormEps());
-            LinearSlot gate = linear(p + "mlp.gate_proj", c.intermediateSize(), hidden, c.mlpBias());
-            LinearSlot up = linear(p + "mlp.up_proj", c.intermediateSize(), hidden, c.mlpBias());
-            LinearSlot down = linear(p + "mlp.down_proj", hidden, c.intermediateSize(), c.mlpBias());
-            return new DecoderLayer(i, inputNorm, attention, postNorm, new Mlp(gate, up, down));
-        }
     }
 }

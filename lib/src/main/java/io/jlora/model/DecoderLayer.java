@@ -3,21 +3,30 @@ package io.jlora.model;
 import io.jlora.model.autograd.ProjectionCuts;
 import ai.djl.ndarray.NDArray;
 
-/** One pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x)). */
+/**
+ * One transformer block: h = x + attnOut(attn(attnIn(x))), then h + mlpOut(mlp(mlpIn(h))). Each of
+ * the four norms may be absent ({@link FamilyOptions.NormPlacement}): Llama has the two inputs
+ * (pre-norm), Gemma all four (sandwich), OLMo 2 the two outputs.
+ */
 final class DecoderLayer {
 
-    final RmsNorm inputNorm;
+    final RmsNorm attnIn;
     final Attention attention;
-    final RmsNorm postAttentionNorm;
+    final RmsNorm attnOut;
+    final RmsNorm mlpIn;
     final Mlp mlp;
+    final RmsNorm mlpOut;
     private final int index;
 
-    DecoderLayer(int index, RmsNorm inputNorm, Attention attention, RmsNorm postAttentionNorm, Mlp mlp) {
+    DecoderLayer(int index, RmsNorm attnIn, Attention attention, RmsNorm attnOut, RmsNorm mlpIn, Mlp mlp,
+            RmsNorm mlpOut) {
         this.index = index;
-        this.inputNorm = inputNorm;
+        this.attnIn = attnIn;
         this.attention = attention;
-        this.postAttentionNorm = postAttentionNorm;
+        this.attnOut = attnOut;
+        this.mlpIn = mlpIn;
         this.mlp = mlp;
+        this.mlpOut = mlpOut;
     }
 
     NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
@@ -25,8 +34,12 @@ final class DecoderLayer {
         // after attention (the output and the MLP's norm): under ProjectionCuts each is a leaf, so
         // that every part of the graph is backpropagated once
         x = ProjectionCuts.shared(x);
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index));
+        NDArray h = x.add(norm(attnOut, attention.forward(norm(attnIn, x), cos, sin, mask, cache, index)));
         h = ProjectionCuts.shared(h);
-        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+        return h.add(norm(mlpOut, mlp.forward(norm(mlpIn, h))));
+    }
+
+    private static NDArray norm(RmsNorm norm, NDArray x) {
+        return norm == null ? x : norm.forward(x);
     }
 }

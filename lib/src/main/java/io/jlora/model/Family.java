@@ -5,13 +5,23 @@ import java.util.stream.Collectors;
 
 /**
  * The model families the decoder runs. They differ only in options of the one decoder (which
- * projections carry a bias, whether q/k are normalised per head), never in code paths of their own.
+ * projections carry a bias, whether q/k are normalised, where the norms sit: {@link FamilyOptions}),
+ * never in code paths of their own.
  */
 public enum Family {
     LLAMA("llama"),
     MISTRAL("mistral"),
     QWEN2("qwen2"),
-    QWEN3("qwen3");
+    QWEN3("qwen3"),
+    GEMMA2("gemma2"),
+    /** Gemma 3's text model; a multimodal {@code gemma3} checkpoint's text tower reads as this too. */
+    GEMMA3("gemma3_text"),
+    PHI3("phi3"),
+    OLMO2("olmo2"),
+    SMOLLM3("smollm3");
+
+    /** The multimodal Gemma 3 model_type, whose {@code text_config} is a {@link #GEMMA3}. */
+    public static final String GEMMA3_MULTIMODAL = "gemma3";
 
     private final String modelType;
 
@@ -34,8 +44,9 @@ public enum Family {
         return null;
     }
 
-    /** "llama, mistral, qwen2, qwen3", for error messages. */
+    /** "llama, mistral, qwen2, qwen3, ...", for error messages. */
     public static String supported() {
-        return Arrays.stream(values()).map(Family::modelType).collect(Collectors.joining(", "));
+        return Arrays.stream(values()).map(Family::modelType).collect(Collectors.joining(", "))
+                + ", " + GEMMA3_MULTIMODAL + " (its text model)";
     }
 }

@@ -22,20 +22,44 @@ import java.util.List;
  * @param qkvBias q_proj, k_proj and v_proj carry a bias
  * @param outputBias o_proj carries a bias
  * @param mlpBias gate/up/down carry a bias
- * @param qkNorm RMSNorm over each head of q and k before rotary (Qwen3)
- * @param slidingWindow attention span in tokens, or null for full causal attention
+ * @param qkNorm RMSNorm over q and k before rotary: per head (Qwen3, Gemma 3), or over the whole
+ *     projection when {@link FamilyOptions#qkNormWhole()} (OLMo 2)
+ * @param slidingWindow attention span in tokens of the sliding layers ({@link #slidingLayer}), or null
+ *     for full causal attention everywhere
  * @param bosTokenId may be null
  * @param eosTokenIds possibly empty; config.json may give one id or a list
  * @param padTokenId may be null
  * @param torchDtype the dtype the checkpoint declares, informational (may be null)
+ * @param options how the family differs from Llama (norm placement, activation, soft-capping, ...)
  */
 public record ModelConfig(Family family, int hiddenSize, int layers, int heads, int kvHeads, int headDim,
         int intermediateSize, int vocabSize, double rmsNormEps, RopeConfig rope, int maxPositions,
         boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, boolean mlpBias, boolean qkNorm,
-        Integer slidingWindow, Long bosTokenId, List<Long> eosTokenIds, Long padTokenId, String torchDtype) {
+        Integer slidingWindow, Long bosTokenId, List<Long> eosTokenIds, Long padTokenId, String torchDtype,
+        FamilyOptions options) {
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** Does layer {@code i} attend within the sliding window (rather than to every earlier token)? */
+    public boolean slidingLayer(int i) {
+        return slidingWindow != null && (options.slidingLayers() == null || options.slidingLayers().get(i));
+    }
+
+    /** Does layer {@code i} apply rotary positions? (SmolLM3 leaves some without.) */
+    public boolean ropeLayer(int i) {
+        return options.ropeLayers() == null || options.ropeLayers().get(i);
+    }
+
+    /** The rotary parameters of layer {@code i}: the local ones of a sliding layer when the family has them. */
+    public RopeConfig ropeOf(int i) {
+        return slidingLayer(i) && options.localRope() != null ? options.localRope() : rope;
+    }
+
+    /** What attention scores are multiplied by: 1/sqrt(head_dim), or Gemma's 1/sqrt(query_pre_attn_scalar). */
+    public double attentionScale() {
+        return 1.0 / Math.sqrt(options.queryPreAttnScalar() != null ? options.queryPreAttnScalar() : headDim);
     }
 
     /** Query heads per key/value head. */
@@ -53,10 +77,10 @@ public record ModelConfig(Family family, int hiddenSize, int layers, int heads, 
             attn += hiddenSize;
         }
         if (qkNorm) {
-            attn += 2L * headDim;
+            attn += options.qkNormWhole() ? (long) (heads + kvHeads) * headDim : 2L * headDim;
         }
         long mlp = 3L * hiddenSize * intermediateSize + (mlpBias ? 2L * intermediateSize + hiddenSize : 0);
-        long perLayer = attn + mlp + 2L * hiddenSize;
+        long perLayer = attn + mlp + (long) options.norms().perLayer() * hiddenSize;
         long embed = (long) vocabSize * hiddenSize;
         return embed * (tieWordEmbeddings ? 1 : 2) + layers * perLayer + hiddenSize;
     }

@@ -133,6 +133,44 @@ class ModelConfigReaderTest {
         return ModelConfigReader.read(tmp);
     }
 
+    /** The issue-17 families' bad values name the key, nested ones with their path. */
+    @Test
+    void newFamiliesBadValuesNameTheKey() throws IOException {
+        assertEquals("layer_types", fails("{\"model_type\": \"gemma2\", " + BASE
+                + ", \"layer_types\": [\"sliding_attention\"]}").key());
+        assertEquals("layer_types", fails("{\"model_type\": \"gemma3_text\", " + BASE
+                + ", \"layer_types\": [\"chunked_attention\", \"full_attention\"]}").key());
+        assertEquals("hidden_activation", fails("{\"model_type\": \"gemma2\", " + BASE
+                + ", \"hidden_activation\": \"relu\"}").key());
+        assertEquals("text_config", fails("{\"model_type\": \"gemma3\", " + BASE + "}").key());
+        assertEquals("text_config.vocab_size", fails("{\"model_type\": \"gemma3\", \"text_config\": {"
+                + BASE.replace(", \"vocab_size\": 128", "") + "}}").key());
+        assertEquals("rope_scaling.short_factor", fails("{\"model_type\": \"phi3\", " + BASE
+                + ", \"rope_scaling\": {\"type\": \"longrope\", \"long_factor\": [1, 2]}}").key());
+        assertEquals("no_rope_layers", fails("{\"model_type\": \"smollm3\", " + BASE
+                + ", \"no_rope_layers\": [1, 0, 1]}").key());
+        assertEquals("partial_rotary_factor", fails("{\"model_type\": \"phi3\", " + BASE
+                + ", \"partial_rotary_factor\": 1.5}").key());
+    }
+
+    /** Gemma 3 without layer_types: transformers' default sliding_window_pattern 6 and rope bases. */
+    @Test
+    void gemma3Defaults() throws IOException {
+        Files.writeString(tmp.resolve("config.json"), "{\"model_type\": \"gemma3_text\", "
+                + BASE.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 12") + "}");
+        ModelConfig c = ModelConfigReader.read(tmp);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(i % 6 != 5, c.slidingLayer(i), "layer " + i);
+        }
+        assertEquals(4096, c.slidingWindow());
+        assertEquals(1e6, c.rope().theta());
+        assertEquals(1e4, c.ropeOf(0).theta());
+        assertEquals(256, c.headDim());
+        assertTrue(c.tieWordEmbeddings() && c.qkNorm());
+        assertEquals(1 / Math.sqrt(256), c.attentionScale(), 1e-12);
+        assertNull(c.options().attnSoftcap());
+    }
+
     private ModelFormatException fails(String json) throws IOException {
         Files.writeString(tmp.resolve("config.json"), json);
         return assertThrows(ModelFormatException.class, () -> ModelConfigReader.read(tmp));

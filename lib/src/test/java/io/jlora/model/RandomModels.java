@@ -24,6 +24,11 @@ import java.util.Map;
  */
 public final class RandomModels {
 
+    /** The families this writer knows (the others are checked against transformers' own tiny models). */
+    public static final java.util.Set<Family> WRITTEN = java.util.EnumSet.of(Family.LLAMA, Family.MISTRAL,
+            Family.QWEN2, Family.QWEN3);
+
+
     private RandomModels() {}
 
     /**
@@ -224,6 +229,8 @@ public final class RandomModels {
             case MISTRAL -> "MistralForCausalLM";
             case QWEN2 -> "Qwen2ForCausalLM";
             case QWEN3 -> "Qwen3ForCausalLM";
+            default -> throw new IllegalArgumentException("random models are written for " + WRITTEN + " only, not "
+                    + s.family().modelType());
         };
         c.putArray("architectures").add(arch);
         c.put("model_type", s.family().modelType());

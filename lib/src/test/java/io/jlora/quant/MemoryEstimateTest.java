@@ -47,6 +47,29 @@ class MemoryEstimateTest {
         }
     }
 
+    /**
+     * The families of issue 17: the config's parameter count is exact, the estimate's within 1% (it
+     * leaves out q/k norms and biases), and its LoRA count is that of an r 16 all-linear adapter,
+     * Phi-3's fused qkv_proj and gate_up_proj counted as the single targets they are.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"gemma2-tiny", "gemma3-tiny", "gemma3-mm-tiny", "phi3-tiny",
+        "olmo2-tiny", "smollm3-tiny"})
+    void countsTheNewFamiliesShapes(String name) {
+        java.nio.file.Path dir = TestFiles.reference(name).resolve("model");
+        try (CausalLm lm = CausalLm.load(dir, "cpu", "auto")) {
+            long real = lm.decoder().parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+            assertEquals(real, lm.config().parameterCount(), name);
+            MemoryEstimate e = MemoryEstimate.of(dir, 16, 1, 512);
+            assertEquals(real, e.parameters(), real * 0.01, name);
+            io.jlora.lora.Adapters.of(lm).add("a", io.jlora.lora.LoraConfig.builder().r(16).targetModules("all-linear")
+                    .build(), 1);
+            long lora = io.jlora.lora.Adapters.of(lm).parameters("a").values().stream()
+                    .mapToLong(a -> a.getShape().size()).sum();
+            assertEquals(lora, e.loraParameters(), name);
+        }
+    }
+
     @Test
     void jsonHasTheCommandsKeysFirst() {
         Map<String, Object> json = MemoryEstimate.of(LLAMA_7B, 16, 1, 512).toJson();

@@ -35,16 +35,26 @@ public final class Generator {
         long[] sequence = Arrays.copyOf(prompt, prompt.length + config.maxNewTokens());
         int length = prompt.length;
         boolean stopped = false;
+        KvCache cache = null;
         try (GradRecording.Scope inference = GradRecording.off();
-                NDManager generation = decoder.manager().newSubManager();
-                KvCache cache = config.useCache() ? new KvCache(generation, decoder.config().layers()) : null) {
+                NDManager generation = decoder.manager().newSubManager()) {
+            cache = config.useCache() ? new KvCache(generation, decoder.config().layers()) : null;
             for (int step = 0; step < config.maxNewTokens() && !stopped; step++) {
+                if (cache != null && decoder.restartsCache(cache.length(), length)) {
+                    // LongRoPE past the original context: recompute everything with the long factors
+                    cache.close();
+                    cache = new KvCache(generation, decoder.config().layers());
+                }
                 // with a cache, feed only what it has not seen yet (the whole prompt on step 0)
                 int from = cache != null ? (int) cache.length() : 0;
                 float[] logits = lastLogits(generation, Arrays.copyOfRange(sequence, from, length), cache);
                 long next = sampler.next(logits);
                 sequence[length++] = next;
                 stopped = config.stopAtEos() && eosIds.contains(next);
+            }
+        } finally {
+            if (cache != null) {
+                cache.close();
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
