@@ -490,6 +490,20 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Resumes from the latest checkpoint under the config's output folder (a retried cluster job
+     * carries on from there); returns it, or null when there is none yet.
+     */
+    public Path resumeLatest() {
+        List<Path> saved = config.outputDir() == null ? List.of() : Checkpoint.list(config.outputDir());
+        if (saved.isEmpty()) {
+            return null;
+        }
+        Path latest = saved.get(saved.size() - 1);
+        resume(latest);
+        return latest;
+    }
+
+    /**
      * Restores a checkpoint written by {@link #saveCheckpoint}: trainable values, optimizer state,
      * step, data position and schedule. The data and batch size should be those of the run that
      * wrote it (checked: the number of training examples).

@@ -73,13 +73,30 @@ public class TrainCommand extends LoraCommand {
     @Option(names = "--overwrite", arity = "0..1", fallbackValue = "true")
     boolean overwrite;
 
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "train data-parallel on Apache Spark: local[N], spark://HOST:PORT, yarn, k8s://...; each worker loads"
+                    + " --model, takes its share of every batch (--batch-size stays the global batch) and the adapter's"
+                    + " gradients are summed over the workers; needs --model, --file and --output-folder (a path every"
+                    + " worker can write) and jlora's Spark module (build/spark) on the class path")
+    String sparkMaster;
+
+    @Option(names = "--workers", defaultValue = "2", paramLabel = "N",
+            description = "with --spark-master: the workers (Spark barrier tasks) that train together (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** SFT here; the dpo command overrides this. */
     Trainer newTrainer(TrainableModel model, CausalLm lm, Dataset data, TokenizeOptions options, TrainerConfig config) {
         return Trainer.sft(model, data.tokenize(lm.tokenizer(), options), config);
     }
 
     @Override
-    public CommandResult execute() {
+    public CommandResult execute() throws Exception {
+        if (sparkMaster != null) {
+            return ClusterTraining.run(this, spec, session, sparkMaster, workers, output, plot, plotEvery);
+        }
         // full fine-tuning trains float32 weights whatever the device's default type
         CausalLm lm = modelOptions.resolve(session, peft ? "auto" : "float32");
         if (data.given()) {
@@ -93,11 +110,17 @@ public class TrainCommand extends LoraCommand {
             model = FullTraining.of(lm);
         }
         Trainer trainer = newTrainer(model, lm, session.dataset(), session.tokenizeOptions(), config());
+        io.jlora.train.DataParallel group = session.group();
+        if (group != null) {
+            trainer.distribute(group);
+            session.groupListeners().forEach(trainer::addListener);
+            if (session.resumeLatest()) trainer.resumeLatest();
+        }
         session.setTrainer(trainer);
         if (!peft) session.markFullyTrained();
         TrainingSummary summary = run(session, trainer, training.steps, plot, plotEvery);
         List<Path> written = new ArrayList<>();
-        if (output != null) {
+        if (output != null && (group == null || group.rank() == 0)) {
             if (!peft) written = session.adapters().saveMerged(output.resolve("model"), overwrite);
             else written = mergeAdapter ? session.adapters().saveMerged(output.resolve("model"), overwrite)
                     : session.adapters().save(session.adapters().active().get(0), output.resolve("adapter"));
@@ -126,7 +149,20 @@ public class TrainCommand extends LoraCommand {
         LiveTrainingView view = rich || plot ? new LiveTrainingView("training loss", plotEvery) : null;
         long planned = steps != null ? trainer.currentStep() + steps : trainer.plannedSteps();
         long started = System.nanoTime();
-        TrainingListener listener = new TrainingListener() {
+        TrainingListener listener = viewListener(view, planned, started);
+        trainer.addListener(listener);
+        try {
+            TrainingSummary summary = steps != null ? trainer.train(steps) : trainer.train();
+            if (view != null) view.onEnd(summary.stopReason() == TrainingSummary.StopReason.COMPLETED ? "done" : summary.stopReason().name().toLowerCase());
+            return summary;
+        } finally {
+            trainer.removeListener(listener);
+        }
+    }
+
+    /** Feeds {@code view} (none: a no-op) from a trainer's steps and evaluations, out of {@code planned} steps. */
+    static TrainingListener viewListener(LiveTrainingView view, long planned, long started) {
+        return new TrainingListener() {
             @Override
             public void onStep(StepMetrics m) {
                 if (view != null) {
@@ -140,14 +176,6 @@ public class TrainCommand extends LoraCommand {
                 if (view != null) view.chart().add(new StepPoint((int) m.step(), (int) planned, Double.NaN, 0, m.loss(), 0, 0, 0));
             }
         };
-        trainer.addListener(listener);
-        try {
-            TrainingSummary summary = steps != null ? trainer.train(steps) : trainer.train();
-            if (view != null) view.onEnd(summary.stopReason() == TrainingSummary.StopReason.COMPLETED ? "done" : summary.stopReason().name().toLowerCase());
-            return summary;
-        } finally {
-            trainer.removeListener(listener);
-        }
     }
 
     record Trained(TrainingSummary summary, Path output, List<Path> files) implements CommandResult {
