@@ -111,14 +111,18 @@ public class TrainCommand extends LoraCommand {
         }
         Trainer trainer = newTrainer(model, lm, session.dataset(), session.tokenizeOptions(), config());
         io.jlora.train.DataParallel group = session.group();
+        Long steps = training.steps;
         if (group != null) {
             trainer.distribute(group);
             session.groupListeners().forEach(trainer::addListener);
-            if (session.resumeLatest()) trainer.resumeLatest();
+            // a retried cluster job carries on to the run's planned end, not --steps more
+            if (session.resumeLatest() && trainer.resumeLatest() != null && steps != null) {
+                steps = Math.max(0, steps - trainer.currentStep());
+            }
         }
         session.setTrainer(trainer);
         if (!peft) session.markFullyTrained();
-        TrainingSummary summary = run(session, trainer, training.steps, plot, plotEvery);
+        TrainingSummary summary = run(session, trainer, steps, plot, plotEvery);
         List<Path> written = new ArrayList<>();
         if (output != null && (group == null || group.rank() == 0)) {
             if (!peft) written = session.adapters().saveMerged(output.resolve("model"), overwrite);
