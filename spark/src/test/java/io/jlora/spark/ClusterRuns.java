@@ -43,7 +43,7 @@ final class ClusterRuns {
     /** train's words: 6 steps of a global batch of 4 with dropout, checkpoints every 2 steps, the adapter saved alone. */
     static List<String> train(Path data, Path output, int steps, String... more) {
         List<String> words = new ArrayList<>(List.of("train", "--model", MODEL.toString(), "--file", data.toString(),
-                "--steps", Integer.toString(steps), "--batch-size", "4", "--lr", "1e-2", "--seed", "3", "--lora-r", "4",
+                "--steps", Integer.toString(steps), "--batch-size", "4", "--lr", "2e-3", "--seed", "3", "--lora-r", "4",
                 "--lora-dropout", "0.1", "--save-every", "2", "--merge-adapter", "false", "--output-folder", output.toString()));
         words.addAll(List.of(more));
         return words;
