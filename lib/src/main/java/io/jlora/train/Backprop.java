@@ -84,6 +84,8 @@ final class Backprop {
     /** Runs right before every backward call (tests: a GC there must not change any gradient). */
     static volatile Runnable beforeBackward;
 
+    private long firstRow;
+
     private final Decoder decoder;
     private final boolean checkpointing;
     private final boolean embeddingTrainable;
@@ -238,10 +240,18 @@ final class Backprop {
                 + " (not disabled, not merged) and are its parameters trainable?");
     }
 
-    /** Seeds libtorch's generator (dropout) for part {@code part} of the pass whose seed is {@code seed}. */
-    static void seedDropout(long seed, int part) {
+    /**
+     * The position of the next micro-batch's first row in its global batch: a member of a
+     * data-parallel group holding a slice of it draws that slice's dropout masks ({@link DropoutMasks}).
+     */
+    void firstRow(long row) {
+        this.firstRow = row;
+    }
+
+    /** Seeds the dropout masks and libtorch's generator for part {@code part} of the pass whose seed is {@code seed}. */
+    private void seedDropout(long seed, int part) {
         long partSeed = Seeds.mix(seed, part) & Long.MAX_VALUE;
-        DropoutMasks.seed(partSeed);
+        DropoutMasks.seed(partSeed, firstRow);
         JniUtils.setSeed(partSeed); // any other draw from libtorch's generator
     }
 }

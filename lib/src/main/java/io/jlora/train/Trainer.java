@@ -72,6 +72,7 @@ public final class Trainer implements AutoCloseable {
     private EvalMetrics lastEval;
     private Path lastCheckpoint;
     private StopReason pendingStop;
+    private DataParallel parallel;
 
     private Trainer(TrainableModel model, Task task, TrainerConfig config) {
         this.model = model;
@@ -169,6 +170,32 @@ public final class Trainer implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /**
+     * Makes this trainer one member of a data-parallel group (call before the first step): each
+     * micro-batch's rows are split over the group ({@link DataParallel#slice}), the step's loss
+     * normaliser, loss and gradients are summed over it, and every member applies the same update,
+     * so the run equals one process's with the same global batch. Member 0 alone writes checkpoints.
+     * A stop ({@link #cancel()} on any member) takes effect on all after the same step.
+     */
+    public Trainer distribute(DataParallel group) {
+        if (step > 0) {
+            throw new JloraException("distribute before the first step (this trainer is at step " + step + ")");
+        }
+        int workers = group.size();
+        if (config.batchSize() < workers) {
+            throw new JloraException("batch size " + config.batchSize() + " is smaller than the " + workers
+                    + " workers: each needs at least one example of every micro-batch");
+        }
+        int last = task.trainSize() % config.batchSize();
+        if (last != 0 && last < workers) {
+            throw new JloraException("an epoch's last micro-batch holds " + last + " of " + task.trainSize()
+                    + " examples, fewer than the " + workers + " workers; choose a batch size that divides the examples"
+                    + " or leaves at least " + workers);
+        }
+        this.parallel = group.size() > 1 ? group : null;
+        return this;
+    }
+
     /** Stops a running {@link #train} after its current step; safe from any thread. */
     public void cancel() {
         cancelled = true;
@@ -201,7 +228,8 @@ public final class Trainer implements AutoCloseable {
         int firstIndex = history.size();
         StopReason reason = StopReason.COMPLETED;
         for (long k = 0; k < n; k++) {
-            if (Thread.currentThread().isInterrupted()) {
+            // a group member stops only where the group agrees (in step()), never alone
+            if (parallel == null && Thread.currentThread().isInterrupted()) {
                 reason = StopReason.INTERRUPTED;
                 break;
             }
@@ -215,7 +243,7 @@ public final class Trainer implements AutoCloseable {
                 reason = StopReason.CANCELLED;
                 break;
             }
-            if (Thread.currentThread().isInterrupted()) {
+            if (parallel == null && Thread.currentThread().isInterrupted()) {
                 reason = StopReason.INTERRUPTED;
                 break;
             }
@@ -243,13 +271,26 @@ public final class Trainer implements AutoCloseable {
         long started = System.nanoTime();
         zeroGradients();
         List<MicroBatch> batches = new ArrayList<>();
+        int[] firstRows = new int[config.gradientAccumulation()];
         double units = 0;
         long tokens = 0;
         for (int k = 0; k < config.gradientAccumulation(); k++) {
-            MicroBatch b = task.collate(order.next(), false, config.padTokenId());
+            int[] rows = order.next();
+            if (parallel != null) {
+                int[] slice = DataParallel.slice(rows.length, parallel.rank(), parallel.size());
+                firstRows[k] = slice[0];
+                rows = java.util.Arrays.copyOfRange(rows, slice[0], slice[1]);
+            }
+            MicroBatch b = task.collate(rows, false, config.padTokenId());
             batches.add(b);
             units += b.units();
             tokens += b.tokens();
+        }
+        if (parallel != null) {
+            double[] counts = {units, tokens};
+            parallel.allReduceSum(counts);
+            units = counts[0];
+            tokens = (long) counts[1];
         }
         double loss = 0;
         Map<String, Double> extraSums = new LinkedHashMap<>();
@@ -257,12 +298,16 @@ public final class Trainer implements AutoCloseable {
         try {
             for (int k = 0; k < batches.size(); k++) {
                 long seed = Seeds.mix(config.seed(), step, k);
+                backprop.firstRow(firstRows[k]);
                 try (NDManager scope = root.newSubManager()) {
                     loss += task.forwardBackward(model, backprop, scope, batches.get(k), units, seed, extraSums);
                 }
             }
         } finally {
             model.training(false);
+        }
+        if (parallel != null) {
+            loss = sumOverGroup(loss, extraSums);
         }
         // the schedule counts steps, applied or skipped (as transformers' scheduler steps on when AMP skips one)
         double lr = schedule.at(step);
@@ -271,6 +316,9 @@ public final class Trainer implements AutoCloseable {
         try (NDManager scope = root.newSubManager(); GradRecording.Scope off = Autograd.recording(false)) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
+            if (parallel != null) {
+                sumOverGroup(grads, scope);
+            }
             for (TrainingListener l : listeners) {
                 l.onGradients(step + 1, grads);
             }
@@ -307,10 +355,60 @@ public final class Trainer implements AutoCloseable {
         if (config.evalEvery() > 0 && step % config.evalEvery() == 0 && task.evalSize() > 0) {
             evaluate();
         }
-        if (config.saveEvery() > 0 && step % config.saveEvery() == 0 && config.outputDir() != null) {
+        if (config.saveEvery() > 0 && step % config.saveEvery() == 0 && config.outputDir() != null
+                && (parallel == null || parallel.rank() == 0)) {
             saveCheckpoint();
         }
         return metrics;
+    }
+
+    /**
+     * Sums the step's loss, extras and stop requests over the group; returns the loss. A stop asked
+     * of any member (cancel or interrupt) stops every member after this step.
+     */
+    private double sumOverGroup(double loss, Map<String, Double> extraSums) {
+        List<String> keys = new ArrayList<>(new java.util.TreeSet<>(extraSums.keySet()));
+        double[] values = new double[2 + keys.size()];
+        values[0] = loss;
+        values[1] = cancelled || Thread.currentThread().isInterrupted() ? 1 : 0;
+        for (int i = 0; i < keys.size(); i++) {
+            values[2 + i] = extraSums.get(keys.get(i));
+        }
+        parallel.allReduceSum(values);
+        for (int i = 0; i < keys.size(); i++) {
+            extraSums.put(keys.get(i), values[2 + i]);
+        }
+        if (values[1] > 0) {
+            cancelled = true;
+        }
+        return values[0];
+    }
+
+    /** Replaces each gradient by its sum over the group (one flat float32 buffer, one collective). */
+    private void sumOverGroup(Map<String, NDArray> grads, NDManager scope) {
+        long total = 0;
+        for (NDArray g : grads.values()) {
+            total += g.size();
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new JloraException("data-parallel training of " + total + " trainable values: more than one buffer holds");
+        }
+        float[] flat = new float[(int) total];
+        int at = 0;
+        for (NDArray g : grads.values()) {
+            float[] v = g.toType(DataType.FLOAT32, false).toFloatArray();
+            System.arraycopy(v, 0, flat, at, v.length);
+            at += v.length;
+        }
+        parallel.allReduceSum(flat);
+        at = 0;
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g = e.getValue();
+            int n = (int) g.size();
+            NDArray sum = scope.create(java.util.Arrays.copyOfRange(flat, at, at + n), g.getShape());
+            e.setValue(sum.getDataType() == g.getDataType() ? sum : sum.toType(g.getDataType(), false));
+            at += n;
+        }
     }
 
     /** Mean loss over the eval examples (no gradients, dropout off); tells listeners. */

@@ -29,6 +29,37 @@ public final class LoraSession implements AutoCloseable {
     /** How long loading the model took, and its base's quantization ("none" for a dense base). */
     private double loadSeconds;
     private String quantization = "none";
+    /** Set on a member of a cluster job: the group this session trains in, and how to start. */
+    private io.jlora.train.DataParallel group;
+    private boolean resumeLatest;
+    private final java.util.List<io.jlora.train.TrainingListener> groupListeners = new java.util.ArrayList<>();
+
+    /**
+     * Makes this session a member of a data-parallel {@code group} (a cluster job's task): its
+     * trainers {@link io.jlora.train.Trainer#distribute distribute} over the group, member 0 alone
+     * writes; with {@code resumeLatest} (a retried job) training resumes from the output folder's
+     * latest checkpoint; {@code listeners} see every trainer's steps.
+     */
+    public synchronized void joinGroup(io.jlora.train.DataParallel group, boolean resumeLatest,
+            java.util.List<io.jlora.train.TrainingListener> listeners) {
+        this.group = group;
+        this.resumeLatest = resumeLatest;
+        this.groupListeners.clear();
+        this.groupListeners.addAll(listeners);
+    }
+
+    /** The data-parallel group this session trains in, or null. */
+    public synchronized io.jlora.train.DataParallel group() {
+        return group;
+    }
+
+    public synchronized boolean resumeLatest() {
+        return resumeLatest;
+    }
+
+    public synchronized java.util.List<io.jlora.train.TrainingListener> groupListeners() {
+        return java.util.List.copyOf(groupListeners);
+    }
 
     public static LoraSession shared() {
         return SHARED;

@@ -20,8 +20,12 @@ import java.util.SplittableRandom;
  *
  * <p>The draws come from a per-thread stream that {@link #seed} resets: a trainer seeds it before
  * each layer in the forward pass and again before that layer's recomputation, so both see the
- * same masks (as torch.utils.checkpoint restores the RNG state). Keep probability 1 - p is exact
- * to 2^-32.
+ * same masks (as torch.utils.checkpoint restores the RNG state). Each row of the batch (the first
+ * dimension) draws from a stream of its own, derived from the seed, the call's number since the
+ * seed and the row's position in the whole batch ({@code firstRow} + its index): a member of a
+ * data-parallel group that holds rows 4..7 of a batch draws the masks a single process draws for
+ * those rows, and a row's masks do not depend on how far it is padded. Keep probability 1 - p is
+ * exact to 2^-32.
  */
 public final class DropoutMasks {
 
@@ -29,9 +33,17 @@ public final class DropoutMasks {
 
     private DropoutMasks() {}
 
-    /** Restarts this thread's mask stream from {@code seed}. */
+    /** Restarts this thread's mask streams from {@code seed}, for a batch whose first row is row 0. */
     public static void seed(long seed) {
-        STREAM.get().random = new SplittableRandom(seed);
+        seed(seed, 0);
+    }
+
+    /** Restarts this thread's mask streams from {@code seed}, for rows numbered from {@code firstRow}. */
+    public static void seed(long seed, long firstRow) {
+        Stream s = STREAM.get();
+        s.seed = seed;
+        s.firstRow = firstRow;
+        s.calls = 0;
     }
 
     /**
@@ -48,7 +60,7 @@ public final class DropoutMasks {
         }
         NDManager m = x.getManager();
         Shape shape = x.getShape();
-        ByteBuffer bits = STREAM.get().draw(shape.size(), 1 - p);
+        ByteBuffer bits = STREAM.get().draw(shape, 1 - p);
         NDArray mask;
         // a libtorch copy of the bytes, which owns its memory (the view over the reused Java buffer is
         // closed at once, before the next draw overwrites it). Kept as 0/1 bytes: x * mask promotes to
@@ -63,36 +75,46 @@ public final class DropoutMasks {
         return out;
     }
 
-    /** One thread's random stream and its reusable byte buffer. */
+    /** One thread's seed, call count and reusable byte buffer. */
     private static final class Stream {
-        SplittableRandom random = new SplittableRandom();
+        long seed = new SplittableRandom().nextLong();
+        long firstRow;
+        long calls;
         private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
 
-        /** n bytes, 1 with probability keep, else 0, in a direct buffer ready to read. */
-        ByteBuffer draw(long n, double keep) {
+        /** shape's bytes, 1 with probability keep, else 0, in a direct buffer ready to read. */
+        ByteBuffer draw(Shape shape, double keep) {
+            long n = shape.size();
             if (n > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("dropout over " + n + " elements at once");
             }
-            int count = (int) n;
-            if (buffer.capacity() < count + 8) {
-                buffer = ByteBuffer.allocateDirect(count + 8).order(ByteOrder.LITTLE_ENDIAN);
+            long rows = shape.dimension() > 1 ? shape.get(0) : 1;
+            int perRow = (int) (n / Math.max(1, rows));
+            if (buffer.capacity() < (int) n + 8) {
+                buffer = ByteBuffer.allocateDirect((int) n + 8).order(ByteOrder.LITTLE_ENDIAN);
             }
             buffer.clear();
             // an element is kept when its 32 random bits, read unsigned, fall below keep * 2^32
             long threshold = (long) Math.floor(keep * 4294967296.0);
-            SplittableRandom r = random;
-            for (int done = 0; done < count; done += 8) {
-                long packed = 0;
-                for (int pair = 0; pair < 4; pair++) {
-                    long draw = r.nextLong();
-                    long low = (draw & 0xFFFFFFFFL) < threshold ? 1L : 0L;
-                    long high = (draw >>> 32) < threshold ? 1L : 0L;
-                    packed |= (low | high << 8) << (16 * pair);
+            long call = calls++;
+            for (long row = 0; row < rows; row++) {
+                // SplittableRandom mixes its state on every draw; odd multipliers keep the streams apart
+                SplittableRandom r = new SplittableRandom(seed ^ Long.rotateLeft(call * 0x9E3779B97F4A7C15L, 17)
+                        ^ (firstRow + row) * 0xC2B2AE3D27D4EB4FL);
+                buffer.position((int) (row * perRow));
+                for (int done = 0; done < perRow; done += 8) {
+                    long packed = 0;
+                    for (int pair = 0; pair < 4; pair++) {
+                        long draw = r.nextLong();
+                        long low = (draw & 0xFFFFFFFFL) < threshold ? 1L : 0L;
+                        long high = (draw >>> 32) < threshold ? 1L : 0L;
+                        packed |= (low | high << 8) << (16 * pair);
+                    }
+                    buffer.putLong(packed); // may spill into the next row's start: that row overwrites it
                 }
-                buffer.putLong(packed);
             }
-            buffer.flip();
-            buffer.limit(count);
+            buffer.position(0);
+            buffer.limit((int) n);
             return buffer;
         }
     }

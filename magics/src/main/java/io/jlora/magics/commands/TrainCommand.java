@@ -85,20 +85,42 @@ public class TrainCommand extends LoraCommand {
             description = "continue a run from DIR/checkpoint-STEP (latest: the newest in --output-folder) with the same data and options")
     String resumeFrom;
 
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "train data-parallel on Apache Spark: local[N], spark://HOST:PORT, yarn, k8s://...; each worker loads"
+                    + " --model, takes its share of every batch (--batch-size stays the global batch) and the adapter's"
+                    + " gradients are summed over the workers; needs --model, --file and --output-folder (a path every"
+                    + " worker can write) and jlora's Spark module (build/spark) on the class path")
+    String sparkMaster;
+
+    @Option(names = "--workers", defaultValue = "2", paramLabel = "N",
+            description = "with --spark-master: the workers (Spark barrier tasks) that train together (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** SFT here; the dpo command overrides this. */
     Trainer newTrainer(TrainableModel model, CausalLm lm, Dataset data, TokenizeOptions options, TrainerConfig config) {
         return Trainer.sft(model, data.tokenize(lm.tokenizer(), options), config);
     }
 
     @Override
-    public CommandResult execute() {
+    public CommandResult execute() throws Exception {
         if (!peft && modelOptions.load.quantizationOrNull() != null) {
             throw new CommandRunner.UsageException("--quantization needs LoRA: full fine-tuning (--peft false) trains float32 weights");
         }
-        Path resume = resumeFrom != null ? TrainOutput.resumeFrom(resumeFrom, output) : null;
-        if (output != null) {
-            TrainOutput.checkBeforeTraining(output, overwrite, resume != null,
+        io.jlora.train.DataParallel group = session.group();
+        // a retried cluster job resumes from the output folder's latest checkpoint, when it has one
+        boolean retried = group != null && session.resumeLatest() && output != null
+                && !TrainOutput.checkpoints(output.toAbsolutePath().normalize()).isEmpty();
+        Path resume = retried ? TrainOutput.resumeFrom("latest", output)
+                : resumeFrom != null ? TrainOutput.resumeFrom(resumeFrom, output) : null;
+        if (output != null && (group == null || group.rank() == 0)) {
+            TrainOutput.checkBeforeTraining(output, overwrite || retried, resume != null,
                     modelOptions.model != null ? modelOptions.model : session.hasModel() ? session.model().dir() : null);
+        }
+        if (sparkMaster != null) {
+            return ClusterTraining.run(this, spec, session, sparkMaster, workers, output, plot, plotEvery);
         }
         // full fine-tuning trains float32 weights whatever the device's default type
         CausalLm lm = modelOptions.resolve(session, peft ? null : "float32", peft);
@@ -113,6 +135,10 @@ public class TrainCommand extends LoraCommand {
             model = FullTraining.of(lm);
         }
         Trainer trainer = newTrainer(model, lm, session.dataset(), data.loss.apply(session.tokenizeOptions()), config());
+        if (group != null) {
+            trainer.distribute(group);
+            session.groupListeners().forEach(trainer::addListener);
+        }
         session.setTrainer(trainer);
         if (!peft) session.markFullyTrained();
         Long steps = training.steps;
@@ -125,7 +151,7 @@ public class TrainCommand extends LoraCommand {
         TrainingSummary summary = run(session, trainer, steps, plot, plotEvery);
         List<Path> written = new ArrayList<>();
         String kind = null;
-        if (output != null) {
+        if (output != null && (group == null || group.rank() == 0)) {
             if (!peft || mergeAdapter) {
                 written = session.adapters().saveMerged(output, overwrite);
                 kind = "model";
@@ -159,7 +185,20 @@ public class TrainCommand extends LoraCommand {
         LiveTrainingView view = rich || plot ? new LiveTrainingView("training loss", plotEvery) : null;
         long planned = steps != null ? trainer.currentStep() + steps : trainer.plannedSteps();
         long started = System.nanoTime();
-        TrainingListener listener = new TrainingListener() {
+        TrainingListener listener = viewListener(view, planned, started);
+        trainer.addListener(listener);
+        try {
+            TrainingSummary summary = steps != null ? trainer.train(steps) : trainer.train();
+            if (view != null) view.onEnd(summary.stopReason() == TrainingSummary.StopReason.COMPLETED ? "done" : summary.stopReason().name().toLowerCase());
+            return summary;
+        } finally {
+            trainer.removeListener(listener);
+        }
+    }
+
+    /** Feeds {@code view} (none: a no-op) from a trainer's steps and evaluations, out of {@code planned} steps. */
+    static TrainingListener viewListener(LiveTrainingView view, long planned, long started) {
+        return new TrainingListener() {
             @Override
             public void onStep(StepMetrics m) {
                 if (view != null) {
@@ -173,14 +212,6 @@ public class TrainCommand extends LoraCommand {
                 if (view != null) view.chart().add(new StepPoint((int) m.step(), (int) planned, Double.NaN, 0, m.loss(), 0, 0, 0));
             }
         };
-        trainer.addListener(listener);
-        try {
-            TrainingSummary summary = steps != null ? trainer.train(steps) : trainer.train();
-            if (view != null) view.onEnd(summary.stopReason() == TrainingSummary.StopReason.COMPLETED ? "done" : summary.stopReason().name().toLowerCase());
-            return summary;
-        } finally {
-            trainer.removeListener(listener);
-        }
     }
 
     /**
