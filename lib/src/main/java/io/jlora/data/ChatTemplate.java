@@ -2,6 +2,8 @@ package io.jlora.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jlora.JloraException;
+import io.jlora.data.jinja.Template;
+import io.jlora.data.jinja.TemplateException;
 import io.jlora.model.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +14,7 @@ import java.util.Map;
 /**
  * A tokenizer's chat template (tokenizer_config.json's {@code chat_template} or
  * chat_template.jinja), rendered as transformers' {@code apply_chat_template(messages,
- * tokenize=False, add_generation_prompt=...)} does, by jlora's Jinja subset ({@link Jinja}). A
+ * tokenize=False, add_generation_prompt=...)} does, by jlora's Jinja subset ({@link Template}). A
  * tokenizer without a template gets ChatML ({@link #CHATML}). A template outside the subset fails
  * when it is parsed, with the construct and its line named.
  */
@@ -24,13 +26,13 @@ public final class ChatTemplate {
             + "{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private final Jinja template;
+    private final Template template;
     private final Map<String, String> specialTokens;
     private final boolean fallback;
     /** Where the template was read from, named in every error; null for one given as text. */
     private final Path file;
 
-    private ChatTemplate(Jinja template, Map<String, String> specialTokens, boolean fallback, Path file) {
+    private ChatTemplate(Template template, Map<String, String> specialTokens, boolean fallback, Path file) {
         this.template = template;
         this.specialTokens = specialTokens;
         this.fallback = fallback;
@@ -40,7 +42,7 @@ public final class ChatTemplate {
     /** The tokenizer's template, or ChatML when it has none. */
     public static ChatTemplate of(HfTokenizer tokenizer) {
         String source = tokenizer.chatTemplate();
-        return source == null ? new ChatTemplate(Jinja.parse(CHATML), tokenizer.specialTokens(), true, null)
+        return source == null ? new ChatTemplate(Template.parse(CHATML), tokenizer.specialTokens(), true, null)
                 : of(source, tokenizer.specialTokens(), tokenizer.chatTemplateFile());
     }
 
@@ -54,8 +56,8 @@ public final class ChatTemplate {
 
     private static ChatTemplate of(String source, Map<String, String> specialTokens, Path file) {
         try {
-            return new ChatTemplate(Jinja.parse(source), Map.copyOf(specialTokens), false, file);
-        } catch (Jinja.TemplateException e) {
+            return new ChatTemplate(Template.parse(source), Map.copyOf(specialTokens), false, file);
+        } catch (TemplateException e) {
             throw new JloraException(where(file) + "chat template: " + e.getMessage()
                     + " (jlora renders a Jinja subset: if/for/set, filters and tests common in chat templates;"
                     + " give the tokenizer a simpler template in tokenizer_config.json, or use a text or"
@@ -70,7 +72,7 @@ public final class ChatTemplate {
 
     /** Renders a JSON array of {@code {"role": ..., "content": ...}} objects. */
     public String render(JsonNode messages, boolean addGenerationPrompt) {
-        Object value = Jinja.fromJson(messages);
+        Object value = Template.fromJson(messages);
         if (!(value instanceof List<?> list)) {
             throw new JloraException("chat messages must be a JSON array of {\"role\", \"content\"} objects");
         }
@@ -93,8 +95,8 @@ public final class ChatTemplate {
         vars.put("add_generation_prompt", addGenerationPrompt);
         try {
             return template.render(vars);
-        } catch (Jinja.TemplateException e) {
-            if (e.raisedByTemplate) {
+        } catch (TemplateException e) {
+            if (e.raisedByTemplate()) {
                 throw new JloraException(where(file) + "the chat template rejects this conversation: " + e.getMessage(), e);
             }
             throw new JloraException(where(file) + "chat template: " + e.getMessage(), e);
