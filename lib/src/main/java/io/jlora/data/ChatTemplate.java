@@ -72,29 +72,42 @@ public final class ChatTemplate {
 
     /** Renders a JSON array of {@code {"role": ..., "content": ...}} objects. */
     public String render(JsonNode messages, boolean addGenerationPrompt) {
-        Object value = Template.fromJson(messages);
-        if (!(value instanceof List<?> list)) {
-            throw new JloraException("chat messages must be a JSON array of {\"role\", \"content\"} objects");
-        }
-        return renderValues(list, addGenerationPrompt);
+        return render(messages, RenderOptions.defaults().withGenerationPrompt(addGenerationPrompt)).text();
     }
 
     /** Renders messages given as maps (role, content and any other keys the template reads). */
     public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt) {
-        List<Object> list = new ArrayList<>();
-        for (Map<String, ?> m : messages) {
-            list.add(new LinkedHashMap<String, Object>(m));
-        }
-        return renderValues(list, addGenerationPrompt);
+        return render(messages, RenderOptions.defaults().withGenerationPrompt(addGenerationPrompt)).text();
     }
 
-    private String renderValues(List<?> messages, boolean addGenerationPrompt) {
+    /** Renders a JSON array of messages with tools, documents and other template variables. */
+    public RenderedChat render(JsonNode messages, RenderOptions options) {
+        Object value = Template.fromJson(messages);
+        if (!(value instanceof List<?> list)) {
+            throw new JloraException("chat messages must be a JSON array of {\"role\", \"content\"} objects");
+        }
+        return renderValues(list, options);
+    }
+
+    /**
+     * As transformers' {@code apply_chat_template(messages, tokenize=False, add_generation_prompt=...,
+     * tools=..., documents=..., **kwargs)}, with the generation blocks' spans.
+     */
+    public RenderedChat render(List<? extends Map<String, ?>> messages, RenderOptions options) {
+        return renderValues((List<?>) Template.value(messages), options);
+    }
+
+    private RenderedChat renderValues(List<?> messages, RenderOptions options) {
         Map<String, Object> vars = new LinkedHashMap<>();
         specialTokens.forEach(vars::put);
+        options.kwargs().forEach((k, v) -> vars.put(k, Template.value(v)));
         vars.put("messages", new ArrayList<Object>(messages));
-        vars.put("add_generation_prompt", addGenerationPrompt);
+        vars.put("tools", options.tools() == null ? null : Template.value(options.tools()));
+        vars.put("documents", options.documents() == null ? null : Template.value(options.documents()));
+        vars.put("add_generation_prompt", options.addGenerationPrompt());
         try {
-            return template.render(vars);
+            Template.Rendered r = template.renderWithSpans(vars);
+            return new RenderedChat(r.text(), r.generationSpans());
         } catch (TemplateException e) {
             if (e.raisedByTemplate()) {
                 throw new JloraException(where(file) + "the chat template rejects this conversation: " + e.getMessage(), e);

@@ -140,27 +140,42 @@ class ExpressionParser extends TokenCursor {
     }
 
     private Expr math2() {
-        Expr left = unary();
-        while (peek().is(TokenType.OP, "*") || peek().is(TokenType.OP, "/") || peek().is(TokenType.OP, "//") || peek().is(TokenType.OP, "%")) {
+        Expr left = pow();
+        while (peek().is(TokenType.OP, "*") || peek().is(TokenType.OP, "/") || peek().is(TokenType.OP, "//")
+                || peek().is(TokenType.OP, "%")) {
             Token t = next();
             Expr l = left;
-            Expr r = unary();
+            Expr r = pow();
             left = s -> arithmetic(t.text(), l.eval(s), r.eval(s), t.line());
         }
         return left;
     }
 
-    private Expr unary() {
+    private Expr pow() {
+        Expr left = unary(true);
+        while (peek().is(TokenType.OP, "**")) {
+            Token t = next();
+            Expr l = left;
+            Expr r = unary(true);
+            left = s -> arithmetic("**", l.eval(s), r.eval(s), t.line());
+        }
+        return left;
+    }
+
+    /** As Jinja2: in {@code -x|f} the filter applies to {@code -x}. */
+    private Expr unary(boolean withFilters) {
+        Expr e;
         if (peek().is(TokenType.OP, "-")) {
             Token t = next();
-            Expr e = unary();
-            return s -> arithmetic("-", 0L, e.eval(s), t.line());
-        }
-        if (peek().is(TokenType.OP, "+")) {
+            Expr operand = unary(false);
+            e = s -> arithmetic("-", 0L, operand.eval(s), t.line());
+        } else if (peek().is(TokenType.OP, "+")) {
             i++;
-            return unary();
+            e = unary(false);
+        } else {
+            e = postfix(primary());
         }
-        return filters(postfix(primary()));
+        return withFilters ? filters(e) : e;
     }
 
     private Expr primary() {

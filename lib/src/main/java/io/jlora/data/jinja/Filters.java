@@ -46,11 +46,9 @@ final class Filters {
             case "upper":
                 return str(v).toUpperCase(Locale.ROOT);
             case "title":
-                return title(str(v));
-            case "capitalize": {
-                String s = str(v);
-                return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
-            }
+                return jinjaTitle(str(v));
+            case "capitalize":
+                return PyStrings.capitalize(str(v));
             case "default":
             case "d": {
                 Object fallback = a.arg(0, "default_value", "");
@@ -118,7 +116,7 @@ final class Filters {
             case "abs":
                 return v instanceof Long l ? Math.abs(l) : Math.abs(toDouble(v));
             case "tojson":
-                return Json.toJson(v, a.arg(0, "indent", null), line);
+                return Json.toJson(v, a, line);
             case "items":
                 if (v instanceof Map<?, ?> m) {
                     return Methods.method(m, "items", a, line);
@@ -191,5 +189,19 @@ final class Filters {
         }
         throw new TemplateException("template line " + line + ": filter '" + name + "' cannot take " + typeName(v),
                 false);
+    }
+
+    /** Jinja's title filter (not str.title): each word after - ( { [ < or whitespace gets an upper first letter. */
+    private static String jinjaTitle(String s) {
+        StringBuilder sb = new StringBuilder();
+        boolean start = true;
+        for (int k = 0; k < s.length(); ) {
+            int c = s.codePointAt(k);
+            k += Character.charCount(c);
+            boolean boundary = PyStrings.isSpace(c) || "-({[<".indexOf(c) >= 0;
+            sb.appendCodePoint(boundary ? c : start ? Character.toUpperCase(c) : Character.toLowerCase(c));
+            start = boundary;
+        }
+        return sb.toString();
     }
 }

@@ -20,6 +20,9 @@ import static io.jlora.data.jinja.Py.truthy;
 /** Runs a syntax tree into text, one instance per render (it counts the render's steps). */
 final class Interpreter {
     private long steps;
+    /** The render's own output; text written elsewhere (a block set) is not part of a generation span. */
+    private StringBuilder root;
+    private final List<int[]> generationSpans = new ArrayList<>();
 
     /** break / continue on their way to the loop. */
     static final class LoopControl extends RuntimeException {
@@ -32,9 +35,14 @@ final class Interpreter {
     }
 
     String run(List<Node> body, Scope scope) {
-        StringBuilder out = new StringBuilder();
-        exec(body, scope, out);
-        return out.toString();
+        root = new StringBuilder();
+        exec(body, scope, root);
+        return root.toString();
+    }
+
+    /** [start, end) character offsets of the text that generation blocks wrote, in order. */
+    List<int[]> generationSpans() {
+        return generationSpans;
     }
 
     /** Counts one step of the current render; throws when the render has gone on too long. */

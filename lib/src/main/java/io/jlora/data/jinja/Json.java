@@ -1,76 +1,109 @@
 package io.jlora.data.jinja;
 
-import java.util.ArrayList;
+import static io.jlora.data.jinja.Py.str;
+import static io.jlora.data.jinja.Py.typeName;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import static io.jlora.data.jinja.Py.repr;
-import static io.jlora.data.jinja.Py.str;
-import static io.jlora.data.jinja.Py.typeName;
+import java.util.TreeMap;
 
-/** The tojson filter as transformers defines it: {@code json.dumps(x, ensure_ascii=False, indent=indent)}. */
+/**
+ * The tojson filter as transformers defines it: {@code json.dumps(x, ensure_ascii=False,
+ * indent=indent, separators=separators, sort_keys=sort_keys)}, byte for byte: Python's separators
+ * ({@code ", "} and {@code ": "}, or {@code ","} between items when indenting), floats as Python's
+ * repr ({@code 1e-05}, {@code 1e+16}, {@code 2.0}), non-ASCII characters unescaped.
+ */
 final class Json {
     private Json() {}
 
-    /** Jinja's tojson as transformers defines it: json.dumps(x, ensure_ascii=False, indent=indent). */
-    static String toJson(Object v, Object indent, int line) {
+    /** Arguments as transformers' tojson: (indent=None, separators=None, sort_keys=False). */
+    static String toJson(Object v, Values a, int line) {
+        Object indentArg = a.arg(0, "indent", null);
+        String indent = indentArg == null ? null
+                : indentArg instanceof String s ? s : " ".repeat(Limits.checkSize((Long) indentArg, line));
+        String item = indent == null ? ", " : ",";
+        String key = ": ";
+        if (a.arg(1, "separators", null) instanceof List<?> seps && seps.size() == 2) {
+            item = str(seps.get(0));
+            key = str(seps.get(1));
+        }
+        boolean sort = Py.truthy(a.arg(2, "sort_keys", false));
         StringBuilder sb = new StringBuilder();
-        writeJson(sb, toPlain(v), indent == null ? -1 : (int) (long) (Long) indent, 0, line);
+        new Json.Writer(sb, indent, item, key, sort, line).write(v, 0);
         return sb.toString();
     }
 
-    private static void writeJson(StringBuilder sb, Object v, int indent, int depth, int line) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof Boolean b) {
-            sb.append(b ? "true" : "false");
-        } else if (v instanceof Long || v instanceof Double) {
-            sb.append(repr(v));
-        } else if (v instanceof String s) {
-            quoteJson(sb, s);
-        } else if (v instanceof List<?> l) {
-            if (l.isEmpty()) {
-                sb.append("[]");
-                return;
+    private record Writer(StringBuilder sb, String indent, String item, String key, boolean sort, int line) {
+        void write(Object v, int depth) {
+            if (v == null || v instanceof Undefined) {
+                sb.append("null");
+            } else if (v instanceof Boolean b) {
+                sb.append(b ? "true" : "false");
+            } else if (v instanceof Long l) {
+                sb.append(l);
+            } else if (v instanceof Double d) {
+                sb.append(d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : PyFloat.repr(d));
+            } else if (v instanceof String s) {
+                quote(sb, s);
+            } else if (v instanceof List<?> l) {
+                if (l.isEmpty()) {
+                    sb.append("[]");
+                    return;
+                }
+                sb.append('[');
+                for (int k = 0; k < l.size(); k++) {
+                    sb.append(k == 0 ? "" : item);
+                    newline(depth + 1);
+                    write(l.get(k), depth + 1);
+                }
+                newline(depth);
+                sb.append(']');
+            } else if (v instanceof Map<?, ?> m) {
+                if (m.isEmpty()) {
+                    sb.append("{}");
+                    return;
+                }
+                Map<String, Object> entries = sort ? new TreeMap<>() : new LinkedHashMap<>();
+                m.forEach((k, o) -> entries.put(keyText(k), o));
+                sb.append('{');
+                boolean first = true;
+                for (Map.Entry<String, Object> e : entries.entrySet()) {
+                    sb.append(first ? "" : item);
+                    first = false;
+                    newline(depth + 1);
+                    quote(sb, e.getKey());
+                    sb.append(key);
+                    write(e.getValue(), depth + 1);
+                }
+                newline(depth);
+                sb.append('}');
+            } else {
+                throw new TemplateException("template line " + line + ": tojson cannot write " + typeName(v), false);
             }
-            sb.append('[');
-            for (int k = 0; k < l.size(); k++) {
-                sb.append(k == 0 ? "" : indent >= 0 ? "," : ", ");
-                newline(sb, indent, depth + 1);
-                writeJson(sb, l.get(k), indent, depth + 1, line);
+        }
+
+        /** json.dumps turns non-string keys into text: True to "true", None to "null", 1.5 to "1.5". */
+        private static String keyText(Object k) {
+            if (k == null) {
+                return "null";
             }
-            newline(sb, indent, depth);
-            sb.append(']');
-        } else if (v instanceof Map<?, ?> m) {
-            if (m.isEmpty()) {
-                sb.append("{}");
-                return;
+            if (k instanceof Boolean b) {
+                return b ? "true" : "false";
             }
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "" : indent >= 0 ? "," : ", ");
-                first = false;
-                newline(sb, indent, depth + 1);
-                quoteJson(sb, str(e.getKey()));
-                sb.append(": ");
-                writeJson(sb, e.getValue(), indent, depth + 1, line);
+            return str(k);
+        }
+
+        private void newline(int depth) {
+            if (indent != null) {
+                sb.append('\n').append(indent.repeat(depth));
             }
-            newline(sb, indent, depth);
-            sb.append('}');
-        } else {
-            throw new TemplateException("template line " + line + ": tojson cannot write " + typeName(v), false);
         }
     }
 
-    private static void newline(StringBuilder sb, int indent, int depth) {
-        if (indent >= 0) {
-            sb.append('\n').append(" ".repeat(indent * depth));
-        }
-    }
-
-    private static void quoteJson(StringBuilder sb, String s) {
+    /** A JSON string as json.dumps(ensure_ascii=False) writes it. */
+    static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int k = 0; k < s.length(); k++) {
             char ch = s.charAt(k);
@@ -92,22 +125,5 @@ final class Json {
             }
         }
         sb.append('"');
-    }
-
-    private static Object toPlain(Object v) {
-        if (v instanceof Undefined) {
-            return null;
-        }
-        if (v instanceof List<?> l) {
-            List<Object> out = new ArrayList<>();
-            l.forEach(o -> out.add(toPlain(o)));
-            return out;
-        }
-        if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, o) -> out.put(str(k), toPlain(o)));
-            return out;
-        }
-        return v;
     }
 }

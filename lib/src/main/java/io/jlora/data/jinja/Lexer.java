@@ -119,19 +119,11 @@ final class Lexer {
     }
 
     private static String stripLeading(String s) {
-        int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-        return s.substring(i);
+        return PyStrings.strip(s, null, true, false); // Jinja's "-" strips what Python's \s matches
     }
 
     private static String stripTrailing(String s) {
-        int i = s.length();
-        while (i > 0 && Character.isWhitespace(s.charAt(i - 1))) {
-            i--;
-        }
-        return s.substring(0, i);
+        return PyStrings.strip(s, null, false, true);
     }
 
     /**
@@ -182,7 +174,18 @@ final class Lexer {
                     pos++;
                 }
             }
-            out.add(new Token(fraction ? TokenType.FLOAT : TokenType.INT, src.substring(s, pos).replace("_", ""), line));
+            boolean exponent = pos < src.length() && (src.charAt(pos) == 'e' || src.charAt(pos) == 'E') && exponentDigitsAt(pos + 1);
+            if (exponent) {
+                pos++;
+                if (src.charAt(pos) == '+' || src.charAt(pos) == '-') {
+                    pos++;
+                }
+                while (pos < src.length() && (Character.isDigit(src.charAt(pos)) || src.charAt(pos) == '_')) {
+                    pos++;
+                }
+            }
+            out.add(new Token(fraction || exponent ? TokenType.FLOAT : TokenType.INT, src.substring(s, pos).replace("_", ""),
+                    line));
             return;
         }
         if (c == '\'' || c == '"') {
@@ -236,5 +239,13 @@ final class Lexer {
             }
         }
         throw new TemplateException("template line " + line + ": string not closed", false);
+    }
+
+    /** After the 'e' of 1e3 or 2.5e-4: an optional sign and a digit. */
+    private boolean exponentDigitsAt(int at) {
+        if (at < src.length() && (src.charAt(at) == '+' || src.charAt(at) == '-')) {
+            at++;
+        }
+        return at < src.length() && Character.isDigit(src.charAt(at));
     }
 }

@@ -37,7 +37,7 @@ final class Methods {
                 case "title":
                     return title(s);
                 case "capitalize":
-                    return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+                    return PyStrings.capitalize(s);
                 case "replace": {
                     String from = str(a.arg(0, "old", ""));
                     String to = str(a.arg(1, "new", ""));
@@ -68,6 +68,24 @@ final class Methods {
                     }
                     return sb.toString();
                 }
+                case "rsplit":
+                    return PyStrings.rsplit(s, a.arg(0, "sep", null), a.arg(1, "maxsplit", -1L));
+                case "splitlines":
+                    return splitlines(s);
+                case "format":
+                    return PyFormat.format(s, a, line);
+                case "isdigit":
+                    return !s.isEmpty() && s.codePoints().allMatch(Character::isDigit);
+                case "isspace":
+                    return !s.isEmpty() && s.codePoints().allMatch(PyStrings::isSpace);
+                case "removeprefix":
+                    return s.startsWith(str(a.arg(0, "prefix", ""))) ? s.substring(str(a.arg(0, "prefix", "")).length()) : s;
+                case "removesuffix": {
+                    String suffix = str(a.arg(0, "suffix", ""));
+                    return !suffix.isEmpty() && s.endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
+                }
+                case "rfind":
+                    return (long) s.lastIndexOf(str(a.arg(0, "sub", "")));
                 case "count":
                     return (long) count(s, str(a.arg(0, "sub", "")));
                 case "find":
@@ -109,6 +127,27 @@ final class Methods {
                 fixed.add(o == NULL_ITEM ? null : o);
             }
             out.add(fixed);
+        }
+        return out;
+    }
+
+    /** Python's splitlines(): \n, \r, \r\n and the other line boundaries Python knows. */
+    private static List<Object> splitlines(String s) {
+        List<Object> out = new ArrayList<>();
+        int start = 0;
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e || c == 0x85
+                    || c == 0x2028 || c == 0x2029) {
+                out.add(s.substring(start, k));
+                if (c == '\r' && k + 1 < s.length() && s.charAt(k + 1) == '\n') {
+                    k++;
+                }
+                start = k + 1;
+            }
+        }
+        if (start < s.length()) {
+            out.add(s.substring(start));
         }
         return out;
     }

@@ -66,13 +66,10 @@ final class Py {
             return b ? "True" : "False";
         }
         if (v instanceof Double d) {
-            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e16) {
-                return String.format(Locale.ROOT, "%.1f", d);
-            }
-            return d.toString();
+            return PyFloat.repr(d);
         }
         if (v instanceof String s) {
-            return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'";
+            return PyFormat.reprString(s);
         }
         if (v instanceof List<?> l) {
             StringBuilder sb = new StringBuilder("[");
@@ -216,6 +213,9 @@ final class Py {
                 return l;
             }
         }
+        if (op.equals("%") && a instanceof String x) {
+            return PyFormat.percent(x, b, line);
+        }
         if (op.equals("*")) {
             if (a instanceof String x && b instanceof Long n) {
                 return Limits.repeat(x, n, line);
@@ -247,6 +247,11 @@ final class Py {
                     return Math.floorDiv(x, y);
                 case "%":
                     return Math.floorMod(x, y);
+                case "**":
+                    if (y >= 0) {
+                        return java.math.BigInteger.valueOf(x).pow((int) y).longValueExact();
+                    }
+                    return Math.pow(x, y);
                 default:
                     break;
             }
@@ -259,6 +264,7 @@ final class Py {
             case "*" -> x * y;
             case "/" -> x / y;
             case "//" -> Math.floor(x / y);
+            case "**" -> Math.pow(x, y);
             default -> x - Math.floor(x / y) * y;
         };
     }

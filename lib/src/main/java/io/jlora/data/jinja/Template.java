@@ -29,12 +29,22 @@ public final class Template {
         }
     }
 
-    /** Renders with these variables (Python-like values: see {@link #fromJson}). */
+    /** What a render wrote, and where its {@code generation} blocks' text lies in it. */
+    public record Rendered(String text, List<int[]> generationSpans) {}
+
+    /** Renders with these variables (Python-like values: see {@link #value}). */
     public String render(Map<String, Object> variables) {
+        return renderWithSpans(variables).text();
+    }
+
+    /** Renders, keeping the [start, end) character spans written inside {@code generation} blocks. */
+    public Rendered renderWithSpans(Map<String, Object> variables) {
         Scope scope = new Scope(null);
         scope.vars.putAll(variables);
         try {
-            return new Interpreter().run(body, scope);
+            Interpreter interpreter = new Interpreter();
+            String text = interpreter.run(body, scope);
+            return new Rendered(text, List.copyOf(interpreter.generationSpans()));
         } catch (Interpreter.LoopControl c) {
             throw new TemplateException("'" + (c.isBreak ? "break" : "continue") + "' outside a loop", false);
         } catch (StackOverflowError e) {
@@ -47,6 +57,43 @@ public final class Template {
             // a builtin given a value of a type or size it cannot take (range('a'), 1 // 0, ...)
             throw new TemplateException("cannot render: " + e.getClass().getSimpleName() + ": " + e.getMessage(), false);
         }
+    }
+
+    /**
+     * A Java value as templates see it: JSON (Jackson) nodes, maps, lists, strings, numbers (ints
+     * as Long, others as Double), booleans and null, converted deeply.
+     */
+    public static Object value(Object v) {
+        if (v instanceof JsonNode n) {
+            return fromJson(n);
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, o) -> out.put(String.valueOf(k), value(o)));
+            return out;
+        }
+        if (v instanceof Iterable<?> l) {
+            List<Object> out = new ArrayList<>();
+            l.forEach(o -> out.add(value(o)));
+            return out;
+        }
+        if (v instanceof Object[] array) {
+            return value(List.of(array));
+        }
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof Float f) {
+            return f.doubleValue();
+        }
+        if (v instanceof java.math.BigDecimal || v instanceof java.math.BigInteger) {
+            Number n = (Number) v;
+            return v instanceof java.math.BigInteger ? (Object) n.longValue() : (Object) n.doubleValue();
+        }
+        if (v instanceof Character c) {
+            return c.toString();
+        }
+        return v;
     }
 
     /** JSON (Jackson) values to the Python-like values templates see. */
