@@ -31,6 +31,8 @@ public final class ChatTemplate {
     private final boolean fallback;
     /** Where the template was read from, named in every error; null for one given as text. */
     private final Path file;
+    /** The tokenizer's "tool_use" template, which transformers renders instead when tools are given; or null. */
+    private ChatTemplate toolUse;
 
     private ChatTemplate(Template template, Map<String, String> specialTokens, boolean fallback, Path file) {
         this.template = template;
@@ -39,11 +41,16 @@ public final class ChatTemplate {
         this.file = file;
     }
 
-    /** The tokenizer's template, or ChatML when it has none. */
+    /** The tokenizer's template, or ChatML when it has none; also its "tool_use" template, if any. */
     public static ChatTemplate of(HfTokenizer tokenizer) {
         String source = tokenizer.chatTemplate();
-        return source == null ? new ChatTemplate(Template.parse(CHATML), tokenizer.specialTokens(), true, null)
+        ChatTemplate t = source == null ? new ChatTemplate(Template.parse(CHATML), tokenizer.specialTokens(), true, null)
                 : of(source, tokenizer.specialTokens(), tokenizer.chatTemplateFile());
+        String toolUse = tokenizer.chatTemplates().get("tool_use");
+        if (toolUse != null) {
+            t.toolUse = of(toolUse, tokenizer.specialTokens(), tokenizer.chatTemplateFile("tool_use"));
+        }
+        return t;
     }
 
     /**
@@ -98,6 +105,9 @@ public final class ChatTemplate {
     }
 
     private RenderedChat renderValues(List<?> messages, RenderOptions options) {
+        if (toolUse != null && options.tools() != null) {
+            return toolUse.renderValues(messages, options);
+        }
         Map<String, Object> vars = new LinkedHashMap<>();
         specialTokens.forEach(vars::put);
         options.kwargs().forEach((k, v) -> vars.put(k, Template.value(v)));

@@ -114,7 +114,10 @@ final class Filters {
                 }
                 return isNumber(v) ? toDouble(v) : a.arg(0, "default", 0.0);
             case "abs":
-                return v instanceof Long l ? Math.abs(l) : Math.abs(toDouble(v));
+                if (v instanceof Long l) {
+                    return Math.abs(l); // not in one ?: with the double case, which would widen it
+                }
+                return Math.abs(toDouble(v));
             case "tojson":
                 return Json.toJson(v, a, line);
             case "items":

@@ -94,7 +94,11 @@ final class Interpreter {
                     ns.put(s.attribute(), value);
                 }
             } else if (n instanceof Generation g) {
+                int start = out.length();
                 exec(g.body(), scope, out);
+                if (out == root && out.length() > start) {
+                    generationSpans.add(new int[] {start, out.length()});
+                }
             } else if (n instanceof Control c) {
                 throw new LoopControl(c.isBreak());
             }
