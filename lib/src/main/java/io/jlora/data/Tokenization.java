@@ -34,6 +34,8 @@ final class Tokenization {
     private final TextEncoder encoder;
     private final TokenizeOptions options;
     private ChatTemplate template;
+    /** A row's own tool schemas for its chat template, as TRL's datasets carry them. */
+    static final String TOOLS_COLUMN = "tools";
     private int records;
     private int truncated;
     private int dropped;
@@ -230,10 +232,31 @@ final class Tokenization {
             template = ChatTemplate.of(encoder.tokenizer());
         }
         try {
-            return template.render(messages, generationPrompt);
+            return template.render(messages, chatOptions(r).withGenerationPrompt(generationPrompt)).text();
         } catch (JloraException e) {
             throw new DataException(file, r.line(), column, e.getMessage(), e);
         }
+    }
+
+    /** The options' tools, or the row's own: a {@code tools} column holding a JSON array (or its text, as in CSV). */
+    private RenderOptions chatOptions(DataRecord r) {
+        JsonNode tools = r.values().get(TOOLS_COLUMN);
+        if (tools == null || tools.isNull() || (tools.isTextual() && tools.asText().isBlank())) {
+            return options.chat();
+        }
+        if (tools.isTextual()) {
+            try {
+                tools = DataFiles.JSON.readTree(tools.asText());
+            } catch (java.io.IOException e) {
+                throw new DataException(file, r.line(), TOOLS_COLUMN, "not valid JSON: " + e.getMessage(), e);
+            }
+        }
+        if (!tools.isArray()) {
+            throw new DataException(file, r.line(), TOOLS_COLUMN, "must be a JSON array of tool schemas");
+        }
+        List<Object> list = new ArrayList<>();
+        tools.forEach(list::add);
+        return options.chat().withTools(list);
     }
 
     private static ArrayNode slice(JsonNode messages, int end) {

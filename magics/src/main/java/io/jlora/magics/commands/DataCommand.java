@@ -6,6 +6,7 @@ import io.jlora.data.TokenizeOptions;
 import io.jlora.magics.CommandResult;
 import io.jlora.magics.Html;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tech.tablesaw.api.Table;
 
@@ -49,13 +50,16 @@ public final class DataCommand extends LoraCommand {
     @Option(names = "--seed", defaultValue = "42", description = "seed of the eval split (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     @Override
     public CommandResult execute() {
         Dataset data = Dataset.load(file, format());
         TokenizeOptions options;
         try {
             options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength).withMaxPromptLength(maxPromptLength)
-                    .withEvalSplit(evalSplit).withSeed(seed);
+                    .withEvalSplit(evalSplit).withSeed(seed).withChat(chat.renderOptions());
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }

@@ -5,6 +5,7 @@ import io.jlora.data.Dataset;
 import io.jlora.data.TokenizeOptions;
 import io.jlora.magics.LoraSession;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +24,9 @@ final class OneShotDataOptions {
     @Option(names = "--eval-split", description = "with --file (default 0.0)")
     Double evalSplit;
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     /** Whether a file was given here (else the session's dataset applies). */
     boolean given() {
         return file != null;
@@ -32,7 +36,7 @@ final class OneShotDataOptions {
     TokenizeOptions tokenizeOptions(long seed) {
         try {
             return TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed);
+                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed).withChat(chat.renderOptions());
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }
