@@ -12,11 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tokenizer's chat template (tokenizer_config.json's {@code chat_template} or
- * chat_template.jinja), rendered as transformers' {@code apply_chat_template(messages,
- * tokenize=False, add_generation_prompt=...)} does, by jlora's Jinja subset ({@link Template}). A
- * tokenizer without a template gets ChatML ({@link #CHATML}). A template outside the subset fails
- * when it is parsed, with the construct and its line named.
+ * A tokenizer's chat template (chat_template.jinja or tokenizer_config.json's {@code chat_template}),
+ * rendered as transformers' {@code apply_chat_template(messages, tokenize=False,
+ * add_generation_prompt=..., tools=..., documents=..., **kwargs)} does, by jlora's Jinja
+ * ({@link Template}, Python's jinja2 semantics). {@link #render(List, RenderOptions)} also returns
+ * the character spans written inside {@code {% generation %}} blocks. When tools are given and the
+ * tokenizer has a "tool_use" template, that one renders, as in transformers. A tokenizer without a
+ * template gets ChatML ({@link #CHATML}). A template outside the subset fails when it is parsed,
+ * with the construct and its line named.
  */
 public final class ChatTemplate {
 

@@ -79,9 +79,9 @@ class ChatTemplateTest {
                 () -> alternate.render(List.of(Map.of("role", "assistant", "content", "x")), false));
         assertTrue(e.getMessage().contains("roles must alternate"), e.getMessage());
 
-        JloraException macro = assertThrows(JloraException.class,
-                () -> ChatTemplate.of("line one\n{% macro f(x) %}{{ x }}{% endmacro %}", Map.of()));
-        assertTrue(macro.getMessage().contains("macro") && macro.getMessage().contains("line 2"), macro.getMessage());
+        JloraException include = assertThrows(JloraException.class,
+                () -> ChatTemplate.of("line one\n{% include 'other.jinja' %}", Map.of()));
+        assertTrue(include.getMessage().contains("include") && include.getMessage().contains("line 2"), include.getMessage());
 
         JloraException filter = assertThrows(JloraException.class,
                 () -> ChatTemplate.of("{{ messages|wordwrap }}", Map.of()).render(CHAT, false));

@@ -4,6 +4,7 @@ import io.jlora.data.jinja.Node.Control;
 import io.jlora.data.jinja.Node.For;
 import io.jlora.data.jinja.Node.Generation;
 import io.jlora.data.jinja.Node.If;
+import io.jlora.data.jinja.Node.Macro;
 import io.jlora.data.jinja.Node.Output;
 import io.jlora.data.jinja.Node.Set;
 import io.jlora.data.jinja.Node.Text;
@@ -99,6 +100,8 @@ final class Interpreter {
                 if (out == root && out.length() > start) {
                     generationSpans.add(new int[] {start, out.length()});
                 }
+            } else if (n instanceof Macro m) {
+                scope.vars.put(m.name(), macro(m, scope));
             } else if (n instanceof Control c) {
                 throw new LoopControl(c.isBreak());
             }
@@ -160,5 +163,29 @@ final class Interpreter {
         for (int k = 0; k < targets.size(); k++) {
             scope.vars.put(targets.get(k), parts.get(k));
         }
+    }
+
+    /** A macro as a function: its parameters bound in a scope under the one it was defined in. */
+    private Access.Function macro(Macro m, Scope definedIn) {
+        return (args, line) -> {
+            Scope inner = new Scope(definedIn);
+            for (int k = 0; k < m.params().size(); k++) {
+                String p = m.params().get(k);
+                Object value;
+                if (k < args.positional().size()) {
+                    value = args.positional().get(k);
+                } else if (args.named().containsKey(p)) {
+                    value = args.named().get(p);
+                } else if (m.defaults().get(k) != null) {
+                    value = m.defaults().get(k).eval(inner);
+                } else {
+                    value = new Undefined(p);
+                }
+                inner.vars.put(p, value);
+            }
+            StringBuilder sb = new StringBuilder();
+            exec(m.body(), inner, sb);
+            return sb.toString();
+        };
     }
 }

@@ -26,4 +26,7 @@ sealed interface Node {
 
     /** transformers' {@code generation} block: marks the assistant's text (return_assistant_tokens_mask). */
     record Generation(List<Node> body) implements Node {}
+
+    /** {@code macro name(params, with=defaults)}: defines a function that renders its body; defaults null where none. */
+    record Macro(String name, List<String> params, List<Expr> defaults, List<Node> body) implements Node {}
 }

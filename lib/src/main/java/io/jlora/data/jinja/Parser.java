@@ -4,6 +4,7 @@ import io.jlora.data.jinja.Node.Control;
 import io.jlora.data.jinja.Node.For;
 import io.jlora.data.jinja.Node.Generation;
 import io.jlora.data.jinja.Node.If;
+import io.jlora.data.jinja.Node.Macro;
 import io.jlora.data.jinja.Node.Output;
 import io.jlora.data.jinja.Node.Set;
 import io.jlora.data.jinja.Node.Text;
@@ -12,7 +13,7 @@ import java.util.List;
 
 /**
  * Tokens to the syntax tree: text, output and the statements chat templates use ({@code if},
- * {@code for}, {@code set}, {@code break}/{@code continue}, {@code generation}); expressions are
+ * {@code for}, {@code set}, {@code break}/{@code continue}, {@code generation}, {@code macro}); expressions are
  * {@link ExpressionParser}'s. Anything else fails naming the tag and its line.
  */
 final class Parser extends ExpressionParser {
@@ -164,6 +165,8 @@ final class Parser extends ExpressionParser {
                 expect(TokenType.TAG_CLOSE, "%}");
                 return new Generation(body);
             }
+            case "macro":
+                return macro(keyword);
             default:
                 throw error(keyword, "'{% " + keyword.text() + " %}' is not supported by jlora's template subset");
         }
@@ -176,5 +179,33 @@ final class Parser extends ExpressionParser {
         }
         i++;
         return next().text();
+    }
+
+    private Node macro(Token keyword) {
+        String name = name();
+        expect(TokenType.OP, "(");
+        List<String> params = new ArrayList<>();
+        List<Expr> defaults = new ArrayList<>();
+        while (!peek().is(TokenType.OP, ")")) {
+            params.add(name());
+            Expr fallback = null;
+            if (peek().is(TokenType.OP, "=")) {
+                i++;
+                fallback = expression();
+            }
+            defaults.add(fallback);
+            if (!peek().is(TokenType.OP, ",")) {
+                break;
+            }
+            i++;
+        }
+        expect(TokenType.OP, ")");
+        expect(TokenType.TAG_CLOSE, "%}");
+        List<Node> body = block();
+        if (!closingKeyword(keyword, "endmacro").equals("endmacro")) {
+            throw error(keyword, "expected '{% endmacro %}'");
+        }
+        expect(TokenType.TAG_CLOSE, "%}");
+        return new Macro(name, params, defaults, body);
     }
 }

@@ -9,7 +9,7 @@
  * and string semantics), and the builtins ({@link io.jlora.data.jinja.Globals},
  * {@link io.jlora.data.jinja.Methods}, {@link io.jlora.data.jinja.Filters},
  * {@link io.jlora.data.jinja.Tests}, {@link io.jlora.data.jinja.Json}). The entry point is
- * {@link io.jlora.data.jinja.Template}. Anything outside the subset (macros, includes, unknown
+ * {@link io.jlora.data.jinja.Template}. Anything outside the subset (includes, imports, unknown
  * filters, tests or methods) fails with a {@link io.jlora.data.jinja.TemplateException} naming the
  * construct and the template line, never silently.
  */

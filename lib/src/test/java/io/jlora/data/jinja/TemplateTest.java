@@ -94,4 +94,10 @@ class TemplateTest {
         assertEquals("['a b', 'c']", render("{{ 'a b c'.rsplit(' ', 1) }}", vars));
         assertEquals("[\"it's\", 'a\\nb']", render("{{ [\"it's\", 'a\\nb'] }}", vars));
     }
+
+    @Test
+    void macros() {
+        assertEquals("<a:1><b:2>", render("{% macro tag(name, n=1) %}<{{ name }}:{{ n }}>{% endmacro %}{{ tag('a') }}{{ tag('b', n=2) }}",
+                Map.of()));
+    }
 }
