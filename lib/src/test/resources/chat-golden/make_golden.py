@@ -11,6 +11,7 @@ For every chat case: apply_chat_template(tokenize=False) -> text, apply_chat_tem
 import gzip, json, os, shutil, sys, tempfile
 from transformers import AutoTokenizer
 from transformers.tokenization_utils_tokenizers import TokenizersBackend
+from transformers.utils.chat_template_utils import render_jinja_template
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -74,6 +75,13 @@ DEEPSEEK_CASES = {
 }
 # a template of ours that exercises the Python semantics chat templates lean on, rendered by jinja2 itself
 PROBE = open(os.path.join(HERE, "probe.jinja")).read()
+GENERATION = open(os.path.join(HERE, "generation.jinja")).read()
+GENERATION_CASES = {
+    "multi_turn_spans": dict(messages=[SYSTEM, {"role": "user", "content": "Hi 👋"},
+                                       {"role": "assistant", "content": "Hello 🤖!", "reasoning_content": " greet "},
+                                       {"role": "user", "content": "Bye"}, {"role": "assistant", "content": ""},
+                                       {"role": "user", "content": "?"}, {"role": "assistant", "content": "Ciao"}]),
+}
 PROBE_CASES = {
     "probe": dict(messages=[SYSTEM, {"role": "user", "content": "  Mixed Case words, split me  "},
                             {"role": "assistant", "content": "ok", "meta": {"b": 2, "a": [1, 2.5, None, True]}}],
@@ -94,6 +102,7 @@ FAMILIES = {
     # tokenizer_config.json's add_bos_token / add_eos_token edited: transformers 5 drops both flags when
     # tokenizer.json exists (tokenization_utils_base: init_kwargs.pop("add_bos_token")), so tokenizer.json's
     # post-processor decides; these families pin that
+    "generation": GENERATION_CASES,  # qwen3's tokenizer with generation.jinja: spans and assistant masks
     "qwen3_flags": {},
     "llama3_1_flags": {},
 }
@@ -102,7 +111,7 @@ CONFIG_EDITS = {
     "qwen3_flags": {"add_bos_token": True, "add_eos_token": True, "bos_token": "<|endoftext|>"},
     "llama3_1_flags": {"add_bos_token": False, "add_eos_token": True},
 }
-BASE = {"probe": "qwen3", "qwen3_flags": "qwen3", "llama3_1_flags": "llama3_1"}
+BASE = {"probe": "qwen3", "generation": "qwen3", "qwen3_flags": "qwen3", "llama3_1_flags": "llama3_1"}
 
 
 def load(family, tmp):
@@ -138,6 +147,8 @@ def main():
                         kw[key] = case[key]
                 if family == "probe":
                     kw["chat_template"] = PROBE
+                if family == "generation":
+                    kw["chat_template"] = GENERATION
                 gen = case.get("add_generation_prompt", False)
                 try:
                     text = tok.apply_chat_template(case["messages"], tokenize=False, add_generation_prompt=gen, **kw)
@@ -148,8 +159,17 @@ def main():
                     continue
                 if hasattr(ids, "keys"):
                     ids = ids["input_ids"]
-                fam["chat"].append({"name": name, **case, "text": text, "ids": list(ids),
-                                    "encoded": tok(text, add_special_tokens=False)["input_ids"]})
+                entry = {"name": name, **case, "text": text, "ids": list(ids),
+                         "encoded": tok(text, add_special_tokens=False)["input_ids"]}
+                if family == "generation":
+                    # character spans (code points) of the generation blocks, and transformers' token mask
+                    _, spans = render_jinja_template([case["messages"]], return_assistant_tokens_mask=True,
+                                                     add_generation_prompt=gen, **kw)
+                    entry["generation_spans"] = [list(s) for s in spans[0]]
+                    entry["assistant_masks"] = tok.apply_chat_template(
+                        case["messages"], tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
+                        add_generation_prompt=gen, **kw)["assistant_masks"]
+                fam["chat"].append(entry)
             for text in TEXTS + [c["text"] for c in fam["chat"] if "text" in c][:2]:
                 fam["text"].append({"text": text, "ids": tok(text)["input_ids"]})
             out["families"][family] = fam

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rendered text and ids against transformers on real tokenizers and chat templates (Qwen3, DeepSeek
- * V3, Gemma 3, Llama 3.1, Llama 2, and our probe template of Python semantics on Qwen3's tokenizer):
+ * V3, Gemma 3, Llama 3.1, Llama 2; our probe template of Python semantics and our generation-block
+ * template on Qwen3's tokenizer, whose cases also carry transformers' generation spans):
  * chat-golden/golden.json, written by chat-golden/make_golden.py from the files beside it. Every
  * chat case must render to transformers' text (apply_chat_template tokenize=False) and tokenize to
  * its ids (tokenize=True); every text case must give tok(text)'s ids.
@@ -54,8 +55,9 @@ class ChatGoldenTest {
                 golden.path("config_edits").path(family));
         try (HfTokenizer tok = HfTokenizer.load(dir)) {
             TextEncoder encoder = new TextEncoder(tok);
-            ChatTemplate template = family.equals("probe")
-                    ? ChatTemplate.of(Files.readString(root.resolve("probe.jinja")), tok.specialTokens())
+            Path ownTemplate = root.resolve(family + ".jinja"); // probe.jinja, generation.jinja: ours
+            ChatTemplate template = Files.exists(ownTemplate)
+                    ? ChatTemplate.of(Files.readString(ownTemplate), tok.specialTokens())
                     : ChatTemplate.of(tok);
             int chat = 0;
             for (JsonNode c : cases.path("chat")) {
@@ -65,8 +67,17 @@ class ChatGoldenTest {
                     assertThrows(JloraException.class, () -> template.render(c.path("messages"), options), name);
                     continue;
                 }
-                String text = template.render(c.path("messages"), options).text();
+                RenderedChat rendered = template.render(c.path("messages"), options);
+                String text = rendered.text();
                 assertEquals(c.path("text").asText(), text, name + ": rendered text");
+                if (c.has("generation_spans")) { // transformers counts code points, Java UTF-16 chars
+                    List<String> want = new ArrayList<>();
+                    c.path("generation_spans").forEach(span -> want.add(text.offsetByCodePoints(0, span.get(0).asInt())
+                            + "-" + text.offsetByCodePoints(0, span.get(1).asInt())));
+                    List<String> got = new ArrayList<>();
+                    rendered.generationSpans().forEach(span -> got.add(span[0] + "-" + span[1]));
+                    assertEquals(want, got, name + ": generation spans");
+                }
                 assertArrayEquals(longs(c.path("ids")), encoder.encode(text, false), name + ": ids");
                 chat++;
             }

@@ -41,7 +41,10 @@ final class Interpreter {
         return root.toString();
     }
 
-    /** [start, end) character offsets of the text that generation blocks wrote, in order. */
+    /**
+     * [start, end) offsets (Java chars, UTF-16) of the text that generation blocks wrote into the
+     * render's output, in order; blocks inside a block set or a macro are not counted.
+     */
     List<int[]> generationSpans() {
         return generationSpans;
     }
@@ -97,7 +100,7 @@ final class Interpreter {
             } else if (n instanceof Generation g) {
                 int start = out.length();
                 exec(g.body(), scope, out);
-                if (out == root && out.length() > start) {
+                if (out == root) { // empty blocks too, as transformers' AssistantTracker
                     generationSpans.add(new int[] {start, out.length()});
                 }
             } else if (n instanceof Macro m) {
