@@ -229,7 +229,7 @@ class ExpressionParser extends TokenCursor {
                             items.add(expression());
                         }
                         expect(TokenType.OP, ")");
-                        return s -> evalAll(items, s);
+                        return s -> new PyTuple(evalAll(items, s));
                     }
                     expect(TokenType.OP, ")");
                     return e;

@@ -187,8 +187,7 @@ final class Filters {
                 return sb.toString();
             }
             default:
-                throw new TemplateException("template line " + line + ": filter '" + name
-                        + "' is not supported by jlora's template subset", false);
+                return ListFilters.filter(name, v, a, line);
         }
         throw new TemplateException("template line " + line + ": filter '" + name + "' cannot take " + typeName(v),
                 false);

@@ -142,6 +142,11 @@ final class Interpreter {
             loopVar.put("length", (long) items.size());
             loopVar.put("previtem", k > 0 ? items.get(k - 1) : new Undefined("loop.previtem"));
             loopVar.put("nextitem", k + 1 < items.size() ? items.get(k + 1) : new Undefined("loop.nextitem"));
+            int index = k;
+            loopVar.put("cycle", (Access.Function) (args, line) -> args.positional().isEmpty() ? new Undefined("loop.cycle()")
+                    : args.positional().get(index % args.positional().size()));
+            loopVar.put("depth", 1L);
+            loopVar.put("depth0", 0L);
             inner.vars.put("loop", loopVar);
             try {
                 exec(f.body(), inner, out);

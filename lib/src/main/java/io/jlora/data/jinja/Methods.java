@@ -101,8 +101,8 @@ final class Methods {
                 }
                 case "items": {
                     List<Object> out = new ArrayList<>();
-                    m.forEach((k, v) -> out.add(List.of(k, v == null ? NULL_ITEM : v)));
-                    return unwrapNulls(out);
+                    m.forEach((k, v) -> out.add(PyTuple.of(k, v)));
+                    return out;
                 }
                 case "keys":
                     return new ArrayList<Object>(m.keySet());
@@ -114,21 +114,6 @@ final class Methods {
         }
         throw new TemplateException("template line " + line + ": " + typeName(self) + "." + name
                 + "() is not supported by jlora's template subset", false);
-    }
-
-    private static final Object NULL_ITEM = new Object();
-
-    private static List<Object> unwrapNulls(List<Object> pairs) {
-        List<Object> out = new ArrayList<>();
-        for (Object p : pairs) {
-            List<?> pair = (List<?>) p;
-            List<Object> fixed = new ArrayList<>();
-            for (Object o : pair) {
-                fixed.add(o == NULL_ITEM ? null : o);
-            }
-            out.add(fixed);
-        }
-        return out;
     }
 
     /** Python's splitlines(): \n, \r, \r\n and the other line boundaries Python knows. */

@@ -71,6 +71,13 @@ final class Py {
         if (v instanceof String s) {
             return PyFormat.reprString(s);
         }
+        if (v instanceof PyTuple t) {
+            StringBuilder sb = new StringBuilder("(");
+            for (int k = 0; k < t.size(); k++) {
+                sb.append(k > 0 ? ", " : "").append(repr(t.get(k)));
+            }
+            return sb.append(t.size() == 1 ? ",)" : ")").toString();
+        }
         if (v instanceof List<?> l) {
             StringBuilder sb = new StringBuilder("[");
             for (int k = 0; k < l.size(); k++) {
@@ -163,21 +170,36 @@ final class Py {
             default:
                 break;
         }
-        int c;
-        if (isNumber(a) && isNumber(b)) {
-            c = Double.compare(toDouble(a), toDouble(b));
-        } else if (a instanceof String x && b instanceof String y) {
-            c = x.compareTo(y);
-        } else {
-            throw new TemplateException("template line " + line + ": cannot compare " + typeName(a) + " " + op + " "
-                    + typeName(b), false);
-        }
+        int c = order(a, b, op, line);
         return switch (op) {
             case "<" -> c < 0;
             case ">" -> c > 0;
             case "<=" -> c <= 0;
             default -> c >= 0;
         };
+    }
+
+    /** Python's ordering of two numbers or two strings (by code point, not UTF-16 unit). */
+    static int order(Object a, Object b, String op, int line) {
+        if (isNumber(a) && isNumber(b)) {
+            return Double.compare(toDouble(a), toDouble(b));
+        }
+        if (a instanceof String x && b instanceof String y) {
+            int i = 0;
+            int j = 0;
+            while (i < x.length() && j < y.length()) {
+                int cx = x.codePointAt(i);
+                int cy = y.codePointAt(j);
+                if (cx != cy) {
+                    return Integer.compare(cx, cy);
+                }
+                i += Character.charCount(cx);
+                j += Character.charCount(cy);
+            }
+            return Boolean.compare(i < x.length(), j < y.length());
+        }
+        throw new TemplateException("template line " + line + ": cannot compare " + typeName(a) + " " + op + " "
+                + typeName(b), false);
     }
 
     static boolean contains(Object container, Object item, int line) {
