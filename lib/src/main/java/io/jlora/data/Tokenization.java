@@ -44,6 +44,8 @@ final class Tokenization {
     private int unmasked;
     /** The text the last record was rendered to (before the tokenizer's special tokens), for {@link #render}. */
     private String renderedText;
+    /** A row's own tool schemas for its chat template, as TRL's datasets carry them. */
+    static final String TOOLS_COLUMN = "tools";
     private int records;
     private int truncated;
     private int dropped;
@@ -198,7 +200,7 @@ final class Tokenization {
     private Example messages(DataRecord r) {
         String col = format.columns().get(0);
         JsonNode messages = r.values().get(col);
-        RenderedChat chat = renderChat(r, col, messages);
+        Chat chat = renderChat(r, col, messages);
         renderedText = chat.text();
         if (!options.assistantOnlyLoss()) {
             long[] ids = encoder.encode(chat.text(), false);
@@ -222,21 +224,24 @@ final class Tokenization {
     }
 
     /**
-     * A conversation rendered once, with the character spans of its {@code {% generation %}}
-     * blocks, or null spans when the template has none.
+     * The conversation rendered once, and the character spans of the template's own assistant
+     * marks ({@code {% generation %}} blocks, as TRL's training templates have), or null spans when
+     * it has none; those then come from {@link AssistantSpans}.
      */
-    record RenderedChat(String text, List<TextSpan> generationSpans) {}
-
-    /**
-     * Hook for the template's own assistant marks: ChatTemplate does not report the spans of
-     * {@code {% generation %}} blocks yet (the Jinja package split adds them); until it does,
-     * every template goes through {@link AssistantSpans}, which finds the same turns for
-     * generation-marked templates (TRL's training templates) as for the rest. Once it does, return
-     * them here and they take precedence.
-     */
-    private RenderedChat renderChat(DataRecord r, String column, JsonNode messages) {
-        return new RenderedChat(render(r, column, messages, false), null);
+    private Chat renderChat(DataRecord r, String column, JsonNode messages) {
+        RenderedChat rendered = renderWhole(r, column, messages);
+        List<TextSpan> spans = null;
+        if (rendered.hasGenerationSpans()) {
+            spans = new ArrayList<>();
+            for (int[] g : rendered.generationSpans()) {
+                spans.add(new TextSpan(g[0], g[1]));
+            }
+        }
+        return new Chat(rendered.text(), spans);
     }
+
+    /** A rendered conversation and its assistant spans (null: not marked by the template). */
+    private record Chat(String text, List<TextSpan> generationSpans) {}
 
     private Optional<AssistantSpans> assistantSpans() {
         if (locator == null) {
@@ -300,14 +305,42 @@ final class Tokenization {
     }
 
     private String render(DataRecord r, String column, JsonNode messages, boolean generationPrompt) {
+        return renderWith(r, column, messages, chatOptions(r).withGenerationPrompt(generationPrompt)).text();
+    }
+
+    private RenderedChat renderWhole(DataRecord r, String column, JsonNode messages) {
+        return renderWith(r, column, messages, chatOptions(r).withGenerationPrompt(false));
+    }
+
+    private RenderedChat renderWith(DataRecord r, String column, JsonNode messages, RenderOptions chat) {
         if (template == null) {
             template = ChatTemplate.of(encoder.tokenizer());
         }
         try {
-            return template.render(messages, generationPrompt);
+            return template.render(messages, chat);
         } catch (JloraException e) {
             throw new DataException(file, r.line(), column, e.getMessage(), e);
         }
     }
 
+    /** The options' tools, or the row's own: a {@code tools} column holding a JSON array (or its text, as in CSV). */
+    private RenderOptions chatOptions(DataRecord r) {
+        JsonNode tools = r.values().get(TOOLS_COLUMN);
+        if (tools == null || tools.isNull() || (tools.isTextual() && tools.asText().isBlank())) {
+            return options.chat();
+        }
+        if (tools.isTextual()) {
+            try {
+                tools = DataFiles.JSON.readTree(tools.asText());
+            } catch (java.io.IOException e) {
+                throw new DataException(file, r.line(), TOOLS_COLUMN, "not valid JSON: " + e.getMessage(), e);
+            }
+        }
+        if (!tools.isArray()) {
+            throw new DataException(file, r.line(), TOOLS_COLUMN, "must be a JSON array of tool schemas");
+        }
+        List<Object> list = new ArrayList<>();
+        tools.forEach(list::add);
+        return options.chat().withTools(list);
+    }
 }

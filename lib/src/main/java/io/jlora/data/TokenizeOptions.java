@@ -16,9 +16,11 @@ package io.jlora.data;
  * @param addEos append the EOS token to texts and completions that do not end with it (TRL does)
  * @param evalSplit fraction of records held out for evaluation (0 for none), chosen at random
  * @param seed seed of that random choice
+ * @param chat what chat templates are rendered with besides the messages: tools (a row's own
+ *     {@code tools} column wins), documents and extra variables such as {@code enable_thinking}
  */
 public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean completionOnlyLoss,
-        boolean assistantOnlyLoss, boolean packing, boolean addEos, double evalSplit, long seed) {
+        boolean assistantOnlyLoss, boolean packing, boolean addEos, double evalSplit, long seed, RenderOptions chat) {
 
     public TokenizeOptions {
         if (maxSeqLength < 2) {
@@ -30,45 +32,58 @@ public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean com
         if (!(evalSplit >= 0 && evalSplit < 1)) {
             throw new IllegalArgumentException("eval-split must be in [0, 1), got " + evalSplit);
         }
+        chat = chat == null ? RenderOptions.defaults() : chat;
+    }
+
+    /** Without tools, documents or template variables. */
+    public TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean completionOnlyLoss,
+            boolean assistantOnlyLoss, boolean packing, boolean addEos, double evalSplit, long seed) {
+        this(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed,
+                RenderOptions.defaults());
     }
 
     /**
      * max-seq-length 512, max-prompt-length 128, completion-only and assistant-only loss, no
-     * packing, EOS added, no eval split, seed 42.
+     * packing, EOS added, no eval split, seed 42, no tools or template variables.
      */
     public static TokenizeOptions defaults() {
         return new TokenizeOptions(512, 128, true, true, false, true, 0.0, 42);
     }
 
     public TokenizeOptions withMaxSeqLength(int n) {
-        return new TokenizeOptions(n, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed);
+        return new TokenizeOptions(n, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withMaxPromptLength(int n) {
-        return new TokenizeOptions(maxSeqLength, n, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, n, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withCompletionOnlyLoss(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, on, assistantOnlyLoss, packing, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, on, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withAssistantOnlyLoss(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, on, packing, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, on, packing, addEos, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withPacking(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, on, addEos, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, on, addEos, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withAddEos(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, on, evalSplit, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, on, evalSplit, seed, chat);
     }
 
     public TokenizeOptions withEvalSplit(double fraction) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, fraction, seed);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, fraction, seed, chat);
     }
 
     public TokenizeOptions withSeed(long s) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, s);
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, s, chat);
+    }
+
+    /** Tools, documents and template variables for chat rows (its generation-prompt flag is not used). */
+    public TokenizeOptions withChat(RenderOptions options) {
+        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, options);
     }
 }

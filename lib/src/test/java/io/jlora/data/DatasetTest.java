@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -207,6 +208,29 @@ class DatasetTest {
             Example all = d.tokenize(qwen3, TokenizeOptions.defaults().withCompletionOnlyLoss(false).withAssistantOnlyLoss(false))
                     .train().get(0);
             assertArrayEquals(all.inputIds(), all.labels());
+        }
+    }
+
+    /** Tools from the options or a row's own tools column, and extra variables, reach the template. */
+    @Test
+    void chatRowsGetToolsAndTemplateKwargs() throws IOException {
+        Path model = tmp.resolve("tok-tools");
+        Files.createDirectories(model);
+        Path src = TestFiles.golden("llama-tiny").resolve("model");
+        Files.copy(src.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.copy(src.resolve("tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.writeString(model.resolve("chat_template.jinja"),
+                "{{ tools|tojson }}|{{ enable_thinking }}|{% for m in messages %}{{ m.content }}{% endfor %}");
+        try (HfTokenizer tok = HfTokenizer.load(model)) {
+            Path f = file("tools.jsonl", "{\"messages\": [{\"role\": \"assistant\", \"content\": \"a\"}],"
+                    + " \"tools\": [{\"name\": \"own\", \"x\": 1e-05}]}\n"
+                    + "{\"messages\": [{\"role\": \"assistant\", \"content\": \"b\"}]}");
+            TokenizeOptions options = TokenizeOptions.defaults().withCompletionOnlyLoss(false).withAddEos(false)
+                    .withChat(RenderOptions.defaults().withTools(List.of(Map.of("name", "shared")))
+                            .withKwargs(Map.of("enable_thinking", false)));
+            List<Example> rows = Dataset.load(f).tokenize(tok, options).train();
+            assertEquals("[{\"name\": \"own\", \"x\": 1e-05}]|False|a", tok.decode(rows.get(0).inputIds(), false));
+            assertEquals("[{\"name\": \"shared\"}]|False|b", tok.decode(rows.get(1).inputIds(), false));
         }
     }
 

@@ -53,6 +53,22 @@ class CommandSurfaceTest {
     }
 
     @Test
+    void chatTemplateOptionsAreCheckedAndNamed(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        var e = assertThrows(CommandRunner.UsageException.class,
+                () -> run("data", "--file", data.toString(), "--chat-template-kwargs", "{\"enable_thinking\": fals"));
+        assertTrue(e.getMessage().contains("--chat-template-kwargs"), e.getMessage());
+        Path tools = Files.writeString(dir.resolve("tools.json"), "{\"not\": \"an array\"}");
+        e = assertThrows(CommandRunner.UsageException.class, () -> run("data", "--file", data.toString(), "--tools", tools.toString()));
+        assertTrue(e.getMessage().contains("--tools") && e.getMessage().contains("tools.json"), e.getMessage());
+        Files.writeString(tools, "[{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]");
+        run("data", "--file", data.toString(), "--tools", tools.toString(), "--chat-template-kwargs", "{\"enable_thinking\": false}");
+        assertEquals(List.of(false), List.of(session.tokenizeOptions().chat().kwargs().values().stream()
+                .map(v -> ((JsonNode) v).asBoolean()).findFirst().orElseThrow()));
+        assertEquals(1, session.tokenizeOptions().chat().tools().size());
+    }
+
+    @Test
     void badOptionsNameTheOption() {
         var e = assertThrows(CommandRunner.UsageException.class, () -> run("generate", "--prompt", "x", "--max-new-tokens", "many"));
         assertTrue(e.getMessage().contains("--max-new-tokens"), e.getMessage());

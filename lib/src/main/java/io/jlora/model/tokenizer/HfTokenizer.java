@@ -17,26 +17,39 @@ import java.util.Map;
 /**
  * A model folder's tokenizer: tokenizer.json run by the Rust {@code tokenizers} library through
  * DJL (its natives ship in the jar, so this works offline), plus what tokenizer_config.json says
- * about special tokens and the chat template (kept as text for the chat formatting to come).
+ * about special tokens and the chat templates.
+ *
+ * <p>Special tokens: tokenizer.json's post-processor decides them, as in transformers 5, which drops
+ * tokenizer_config.json's {@code add_bos_token} / {@code add_eos_token} whenever tokenizer.json
+ * exists ({@code tokenization_utils_base}: {@code init_kwargs.pop("add_bos_token")}); chat-golden
+ * tests pin this with edited flags.
+ *
+ * <p>Chat templates, as transformers 5 finds them: chat_template.jinja beside the config (the
+ * default) and additional_chat_templates/NAME.jinja, which win over tokenizer_config.json's
+ * {@code chat_template} (a string, or a list of {@code {"name", "template"}}); a processor's
+ * chat_template.json is read last, for folders whose tokenizer files carry no template.
  */
 public final class HfTokenizer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
+    private static final String CHAT_TEMPLATE_DIR = "additional_chat_templates";
+    private static final String PROCESSOR_CHAT_TEMPLATE_FILE = "chat_template.json";
 
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, String> specialTokens;
     private final Map<String, Long> specialIds;
-    private final String chatTemplate;
-    private final Path chatTemplateFile;
+    /** Template name ("default", "tool_use", ...) to its source and the file it came from. */
+    private final Map<String, String> chatTemplates;
+    private final Map<String, Path> chatTemplateFiles;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, String> specialTokens,
-            Map<String, Long> specialIds, String chatTemplate, Path chatTemplateFile) {
+            Map<String, Long> specialIds, Map<String, String> chatTemplates, Map<String, Path> chatTemplateFiles) {
         this.tokenizer = tokenizer;
         this.specialTokens = specialTokens;
         this.specialIds = specialIds;
-        this.chatTemplate = chatTemplate;
-        this.chatTemplateFile = chatTemplateFile;
+        this.chatTemplates = chatTemplates;
+        this.chatTemplateFiles = chatTemplateFiles;
     }
 
     /** Loads tokenizer.json (required) and tokenizer_config.json / chat_template.jinja (optional). */
@@ -73,10 +86,11 @@ public final class HfTokenizer implements AutoCloseable {
                 }
             }
         }
-        Path jinja = dir.resolve(CHAT_TEMPLATE_FILE);
-        String template = chatTemplate(jinja, config);
-        return new HfTokenizer(tok, Collections.unmodifiableMap(special), Collections.unmodifiableMap(ids), template,
-                template == null ? null : Files.exists(jinja) ? jinja : configFile);
+        Map<String, String> templates = new LinkedHashMap<>();
+        Map<String, Path> templateFiles = new LinkedHashMap<>();
+        chatTemplates(dir, configFile, config, templates, templateFiles);
+        return new HfTokenizer(tok, Collections.unmodifiableMap(special), Collections.unmodifiableMap(ids),
+                Collections.unmodifiableMap(templates), Collections.unmodifiableMap(templateFiles));
     }
 
     /** Ids as transformers' {@code tokenizer(text)["input_ids"]}: special tokens per the post-processor. */
@@ -128,14 +142,24 @@ public final class HfTokenizer implements AutoCloseable {
         return specialIds.get(role);
     }
 
-    /** The Jinja chat template, or null when the model has none. */
+    /** The default Jinja chat template, or null when the model has none. */
     public String chatTemplate() {
-        return chatTemplate;
+        return chatTemplates.get("default");
     }
 
-    /** The file the chat template was read from (chat_template.jinja or tokenizer_config.json), or null. */
+    /** The file the default chat template was read from, or null. */
     public Path chatTemplateFile() {
-        return chatTemplateFile;
+        return chatTemplateFiles.get("default");
+    }
+
+    /** Every named chat template ("default", "tool_use", ...): name to source. */
+    public Map<String, String> chatTemplates() {
+        return chatTemplates;
+    }
+
+    /** The file a named chat template was read from, or null. */
+    public Path chatTemplateFile(String name) {
+        return chatTemplateFiles.get(name);
     }
 
     @Override
@@ -143,29 +167,59 @@ public final class HfTokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
-    private static String chatTemplate(Path jinja, JsonNode config) {
-        // newer transformers save the template beside the config instead of inside it
-        if (Files.exists(jinja)) {
-            try {
-                return Files.readString(jinja);
-            } catch (IOException e) {
-                throw new ModelFormatException(jinja, null, "cannot read: " + e.getMessage(), e);
-            }
-        }
+    private static void chatTemplates(Path dir, Path configFile, JsonNode config, Map<String, String> templates,
+            Map<String, Path> files) {
         JsonNode t = config.get("chat_template");
-        if (t == null || t.isNull()) {
-            return null;
-        }
-        if (t.isTextual()) {
-            return t.asText();
-        }
-        // a list of named templates: keep the default one
-        for (JsonNode named : t) {
-            if ("default".equals(named.path("name").asText())) {
-                return named.path("template").asText();
+        if (t != null && t.isTextual()) {
+            put(templates, files, "default", t.asText(), configFile);
+        } else if (t != null && t.isArray()) {
+            for (JsonNode named : t) {
+                put(templates, files, named.path("name").asText("default"), named.path("template").asText(), configFile);
             }
         }
-        return null;
+        // newer transformers save templates beside the config instead of inside it; those files win
+        Path jinja = dir.resolve(CHAT_TEMPLATE_FILE);
+        Path extra = dir.resolve(CHAT_TEMPLATE_DIR);
+        boolean hasFiles = Files.exists(jinja) || Files.isDirectory(extra);
+        if (hasFiles) {
+            templates.clear();
+            files.clear();
+        }
+        if (Files.exists(jinja)) {
+            put(templates, files, "default", read(jinja), jinja);
+        }
+        if (Files.isDirectory(extra)) {
+            try (var list = Files.list(extra)) {
+                for (Path f : list.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".jinja")) {
+                        put(templates, files, name.substring(0, name.length() - ".jinja".length()), read(f), f);
+                    }
+                }
+            } catch (IOException e) {
+                throw new ModelFormatException(extra, null, "cannot list: " + e.getMessage(), e);
+            }
+        }
+        Path processor = dir.resolve(PROCESSOR_CHAT_TEMPLATE_FILE);
+        if (templates.isEmpty() && Files.exists(processor)) {
+            JsonNode p = readJson(processor).get("chat_template");
+            if (p != null && p.isTextual()) {
+                put(templates, files, "default", p.asText(), processor);
+            }
+        }
+    }
+
+    private static void put(Map<String, String> templates, Map<String, Path> files, String name, String source, Path file) {
+        templates.put(name, source);
+        files.put(name, file);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, null, "cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** A special token is either "text" or an AddedToken object {"content": "text", ...}. */

@@ -60,6 +60,34 @@ class TokenizerTest {
         }
     }
 
+    /** transformers 5's places: named templates in the config, additional_chat_templates/, a processor's JSON. */
+    @Test
+    void namedAndSideFileChatTemplates() throws IOException {
+        Files.copy(GOLDEN.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": [{\"name\": \"default\", \"template\": \"d\"},"
+                + " {\"name\": \"tool_use\", \"template\": \"t\"}]}");
+        try (HfTokenizer t = HfTokenizer.load(tmp)) {
+            assertEquals("d", t.chatTemplate());
+            assertEquals("t", t.chatTemplates().get("tool_use"));
+        }
+        Files.createDirectories(tmp.resolve("additional_chat_templates"));
+        Files.writeString(tmp.resolve("additional_chat_templates/tool_use.jinja"), "T");
+        Files.writeString(tmp.resolve("chat_template.jinja"), "D");
+        try (HfTokenizer t = HfTokenizer.load(tmp)) {
+            assertEquals("D", t.chatTemplate(), "files beside the config win over its entries");
+            assertEquals("T", t.chatTemplates().get("tool_use"));
+            assertEquals(tmp.resolve("additional_chat_templates/tool_use.jinja"), t.chatTemplateFile("tool_use"));
+        }
+        Files.delete(tmp.resolve("additional_chat_templates/tool_use.jinja"));
+        Files.delete(tmp.resolve("additional_chat_templates"));
+        Files.delete(tmp.resolve("chat_template.jinja"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{}");
+        Files.writeString(tmp.resolve("chat_template.json"), "{\"chat_template\": \"P\"}");
+        try (HfTokenizer t = HfTokenizer.load(tmp)) {
+            assertEquals("P", t.chatTemplate(), "a processor's chat_template.json when the tokenizer has none");
+        }
+    }
+
     @Test
     void missingOrBrokenTokenizer() throws IOException {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HfTokenizer.load(tmp));

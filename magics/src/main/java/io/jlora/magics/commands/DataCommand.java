@@ -43,13 +43,16 @@ public final class DataCommand extends LoraCommand {
     @picocli.CommandLine.Mixin
     LossOptions loss = new LossOptions();
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     @Override
     public CommandResult execute() {
         Dataset data = Dataset.load(file, columns.format());
         TokenizeOptions options;
         try {
             options = TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength).withMaxPromptLength(maxPromptLength)
-                    .withEvalSplit(evalSplit).withSeed(seed);
+                    .withEvalSplit(evalSplit).withSeed(seed).withChat(chat.renderOptions());
             options = loss.apply(options);
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());

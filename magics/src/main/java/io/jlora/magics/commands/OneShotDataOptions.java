@@ -29,6 +29,9 @@ final class OneShotDataOptions {
     @Mixin
     LossOptions loss = new LossOptions();
 
+    @Mixin
+    ChatTemplateOptions chat;
+
     /** Whether a file was given here (else the session's dataset applies). */
     boolean given() {
         return file != null;
@@ -38,7 +41,7 @@ final class OneShotDataOptions {
     TokenizeOptions tokenizeOptions(long seed) {
         try {
             return loss.apply(TokenizeOptions.defaults().withMaxSeqLength(maxSeqLength != null ? maxSeqLength : 512)
-                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed));
+                    .withEvalSplit(evalSplit != null ? evalSplit : 0.0).withSeed(seed).withChat(chat.renderOptions()));
         } catch (IllegalArgumentException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }
