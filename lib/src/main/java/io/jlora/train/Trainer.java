@@ -49,7 +49,8 @@ import java.util.logging.Logger;
  * share one mutable state (step, data position, optimizer, schedule, history) that must move
  * together for a resumed run to match the uninterrupted one; what differs per objective is in
  * {@link Task}, the file format in {@link Checkpoint} and {@link TrainerState}, the arithmetic in
- * {@link Backprop}, {@link AdamW}, {@link GradientClipping} and {@link LrSchedule}.
+ * {@link Backprop}, {@link AdamW}, {@link GradientClipping} and {@link LrSchedule}, a data-parallel
+ * group's sums in {@link GroupSums}.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -307,7 +308,9 @@ public final class Trainer implements AutoCloseable {
             model.training(false);
         }
         if (parallel != null) {
-            loss = sumOverGroup(loss, extraSums);
+            double[] summed = GroupSums.lossAndStop(parallel, loss, cancelled || Thread.currentThread().isInterrupted(), extraSums);
+            loss = summed[0];
+            cancelled |= summed[1] > 0;
         }
         // the schedule counts steps, applied or skipped (as transformers' scheduler steps on when AMP skips one)
         double lr = schedule.at(step);
@@ -317,7 +320,7 @@ public final class Trainer implements AutoCloseable {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
             if (parallel != null) {
-                sumOverGroup(grads, scope);
+                GroupSums.gradients(parallel, grads, scope);
             }
             for (TrainingListener l : listeners) {
                 l.onGradients(step + 1, grads);
@@ -360,55 +363,6 @@ public final class Trainer implements AutoCloseable {
             saveCheckpoint();
         }
         return metrics;
-    }
-
-    /**
-     * Sums the step's loss, extras and stop requests over the group; returns the loss. A stop asked
-     * of any member (cancel or interrupt) stops every member after this step.
-     */
-    private double sumOverGroup(double loss, Map<String, Double> extraSums) {
-        List<String> keys = new ArrayList<>(new java.util.TreeSet<>(extraSums.keySet()));
-        double[] values = new double[2 + keys.size()];
-        values[0] = loss;
-        values[1] = cancelled || Thread.currentThread().isInterrupted() ? 1 : 0;
-        for (int i = 0; i < keys.size(); i++) {
-            values[2 + i] = extraSums.get(keys.get(i));
-        }
-        parallel.allReduceSum(values);
-        for (int i = 0; i < keys.size(); i++) {
-            extraSums.put(keys.get(i), values[2 + i]);
-        }
-        if (values[1] > 0) {
-            cancelled = true;
-        }
-        return values[0];
-    }
-
-    /** Replaces each gradient by its sum over the group (one flat float32 buffer, one collective). */
-    private void sumOverGroup(Map<String, NDArray> grads, NDManager scope) {
-        long total = 0;
-        for (NDArray g : grads.values()) {
-            total += g.size();
-        }
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new JloraException("data-parallel training of " + total + " trainable values: more than one buffer holds");
-        }
-        float[] flat = new float[(int) total];
-        int at = 0;
-        for (NDArray g : grads.values()) {
-            float[] v = g.toType(DataType.FLOAT32, false).toFloatArray();
-            System.arraycopy(v, 0, flat, at, v.length);
-            at += v.length;
-        }
-        parallel.allReduceSum(flat);
-        at = 0;
-        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
-            NDArray g = e.getValue();
-            int n = (int) g.size();
-            NDArray sum = scope.create(java.util.Arrays.copyOfRange(flat, at, at + n), g.getShape());
-            e.setValue(sum.getDataType() == g.getDataType() ? sum : sum.toType(g.getDataType(), false));
-            at += n;
-        }
     }
 
     /** Mean loss over the eval examples (no gradients, dropout off); tells listeners. */
