@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-OUT = ROOT / "build" / "notebooks"
+# the executed copies go to the tests' own folder: build/notebooks/ holds what bin/quickstart executed
+OUT = ROOT / "build" / "test-notebooks"
 
 
 def execute(name: str, timeout: int = 900):
