@@ -3,6 +3,7 @@
 Each test checks what the notebook is meant to show, not just that it ran.
 """
 import base64
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-OUT = ROOT / "build" / "notebooks"
+# the executed copies go to the tests' own folder: build/notebooks/ holds what bin/quickstart executed
+OUT = ROOT / "build" / "test-notebooks"
 
 
 def execute(name: str, timeout: int = 900):
@@ -74,14 +76,28 @@ def png_outputs(nb):
     return [o for o in outputs(nb) if "data" in o and "image/png" in o.data]
 
 
+def generations(nb) -> list:
+    """The text of each `generate` output (prompt and continuation, without the '[N tokens, ...]' line)."""
+    texts = [str(o.data.get("text/plain", "")) for o in outputs(nb) if "data" in o]
+    return [t.rsplit("\n[", 1)[0] for t in texts if re.search(r"\n\[\d+ tokens, ", t)]
+
+
 def test_quickstart_notebook():
     nb = execute("01-quickstart.ipynb")
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     pngs = png_outputs(nb)
     assert pngs, "the executed quickstart holds no PNG plot"
     assert base64.b64decode(pngs[0].data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    # two prompts before training, the same two after: the facts appear only after
+    before, after = generations(nb)[:2], generations(nb)[2:4]
+    assert len(after) == 2, generations(nb)
+    for prompt, fact, b, a in zip(("Mr. Darcy lives in", "Miss Bates has a parrot called"), ("Quillhaven", "Zorbo"),
+                                  before, after):
+        assert b.startswith(prompt) and a.startswith(prompt), (b, a)
+        assert fact not in b, f"before training the model already says {fact}: {b!r}"
+        assert fact in a, f"after training the model does not say {fact}: {a!r}"
     text = all_text(nb)
-    trained = next(l for l in text.splitlines() if l.startswith("completed after 60 steps"))
+    trained = next(l for l in text.splitlines() if re.match(r"completed after \d+ steps", l))
     first, last = float(trained.split()[5]), float(trained.split()[7].rstrip(","))
     assert last <= first / 2, f"loss fell only from {first} to {last}"
     line = next(l for l in text.splitlines() if l.startswith("base + adapter"))
