@@ -72,7 +72,11 @@ public final class SparkTrainingLauncher implements DistributedTraining {
         conf.setIfMissing("spark.stage.maxConsecutiveAttempts", "4");
         conf.setIfMissing("spark.speculation", "false");
         String m = conf.get("spark.master", "local[2]");
-        if (!m.startsWith("local")) {
+        if (m.startsWith("local")) {
+            // one machine: the driver and its tasks talk over loopback, never a network interface
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        } else {
             // executors on machines that share this install (the loopback test, a shared file system):
             // the driver's class path; elsewhere ship the jars with spark-submit --jars and set these
             conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));

@@ -28,6 +28,9 @@ class StandaloneSparkTrainingTest {
         Path data = ClusterRuns.data(tmp);
         ClusterRuns.run(ClusterRuns.train(data, tmp.resolve("single"), STEPS));
         Map<String, float[]> single = ClusterRuns.adapter(tmp.resolve("single"));
+        // the driver (this JVM) on loopback too, as the master and workers are
+        System.setProperty("spark.driver.host", "127.0.0.1");
+        System.setProperty("spark.driver.bindAddress", "127.0.0.1");
         try (StandaloneCluster cluster = new StandaloneCluster(tmp.resolve("cluster"), 2)) {
             ClusterRuns.run(ClusterRuns.train(data, tmp.resolve("spark"), STEPS, "--spark-master", cluster.master, "--workers", "2"));
             double clean = ClusterRuns.maxDifference(single, ClusterRuns.adapter(tmp.resolve("spark")));
