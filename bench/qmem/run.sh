@@ -5,6 +5,8 @@
 # VmHWM (never reset) printed beside the goal, the seed's table and the project's MemoryEstimate.
 #   bench/qmem/run.sh        1B LoRA, 1B LoRA+4-bit, 7B LoRA+4-bit (the 7B case takes ~30 min on 2 cores)
 #   bench/qmem/run.sh 1b     the two 1B cases;   bench/qmem/run.sh 7b   the 7B case
+#   bench/qmem/run.sh door   the 1B LoRA+4-bit case through the door users use: bin/jlora train
+#                            --quantization int4 (one-shot), its JSON's peak_rss_mb (VmHWM) beside the goal
 # Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
 #      HEAP (the JVM's -Xmx, 128m: weights and activations live in libtorch's native memory, the
 #      Java heap only holds one weight's quantization scratch; a heap the GC lets fill up with
@@ -49,6 +51,25 @@ fi
 if [[ $WHAT == all || $WHAT == 7b ]]; then
   [[ -f $M7B/model.safetensors.index.json ]] || "${JAVA[@]}" write-7b "$M7B" 2>&1 | grep -v SLF4J || true
   run_case 7B "$M7B" int4 6
+fi
+
+if [[ $WHAT == door ]]; then
+  [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
+  ROWS="$BENCH_DIR/qmem-rows.jsonl"
+  python3 -c "
+import json, random
+random.seed(1)
+words = 'the of and to in a is that for it as was with be by on not he this are or his from at which'.split()
+with open('$ROWS', 'w') as f:
+    for _ in range(4):
+        f.write(json.dumps({'text': ' '.join(random.choice(words) for _ in range(600))}) + '\n')"
+  # the same JVM settings as the harness: the heap holds no tensors
+  out=$(JLORA_JAVA_OPTS="-Xmx$HEAP -Dai.djl.pytorch.num_threads=$THREADS" bin/jlora train --model "$M1B" --quantization int4 \
+        --file "$ROWS" --steps "$STEPS" --batch-size 1 --max-seq-length "$SEQ" --lora-dropout 0 --merge-adapter false \
+        --output-folder "$BENCH_DIR/qmem-door-out" --overwrite --json | tail -1)
+  peak=$(python3 -c "import json,sys; print('%.2f' % (json.loads(sys.argv[1])['peak_rss_mb'] / 1024))" "$out")
+  verdict=$(python3 -c "print('PASS' if $peak < 2 else 'FAIL')")
+  echo "qmem-result model=1B mode=int4-cli peak=$peak goal=2 verdict=$verdict estimate=- seed=3" | tee -a "$RESULTS"
 fi
 
 echo
