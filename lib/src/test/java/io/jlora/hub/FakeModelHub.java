@@ -206,6 +206,10 @@ final class FakeModelHub implements AutoCloseable {
         }
         Matcher m = API.matcher(path);
         if (m.matches() && ex.getRequestMethod().equals("GET")) {
+            if (renamed.containsKey(m.group(1))) {
+                answer(ex, 307, Map.of("Location", path.replace("/" + m.group(1) + "/", "/" + renamed.get(m.group(1)) + "/")), new byte[0]);
+                return;
+            }
             Map<String, byte[]> files = repos.get(m.group(1));
             if (files == null) {
                 answer(ex, 404, Map.of("X-Error-Code", "RepoNotFound"), "{\"error\":\"Repository not found\"}".getBytes());
