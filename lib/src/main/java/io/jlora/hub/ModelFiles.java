@@ -48,7 +48,7 @@ final class ModelFiles {
             return absent(snapshot, List.of(ADAPTER_CONFIG, ADAPTER_WEIGHTS));
         }
         Optional<String> config = absent(snapshot, List.of(CONFIG));
-        if (config.isPresent()) {
+        if (config.isPresent() || kind == ModelLocator.Kind.CONFIG) {
             return config;
         }
         if (Files.exists(snapshot.resolve(INDEX))) {
@@ -82,6 +82,9 @@ final class ModelFiles {
                 throw new HubDownloadException(HubDownloadException.Reason.NOT_FOUND, id + ": the repo has no config.json (is it a model?)");
             }
             chosen.add(CONFIG);
+            if (kind == ModelLocator.Kind.CONFIG) {
+                return new ArrayList<>(chosen);
+            }
             if (siblings.contains(INDEX)) {
                 chosen.add(INDEX);
             } else if (siblings.contains(WEIGHTS)) {

@@ -21,8 +21,8 @@ import java.util.Optional;
  */
 public final class ModelLocator {
 
-    /** What the folder must hold (see {@link ModelFiles}). */
-    public enum Kind { MODEL, ADAPTER }
+    /** What the folder must hold (see {@link ModelFiles}): a loadable model, a PEFT adapter, or only a model's config.json. */
+    public enum Kind { MODEL, ADAPTER, CONFIG }
 
     /**
      * @param settings cache, offline mode, endpoint and token
@@ -55,7 +55,18 @@ public final class ModelLocator {
             return local;
         }
         Optional<HubModelId> id = HubModelId.parse(pathOrId);
-        return id.isPresent() ? resolve(id.get(), kind, options) : local;
+        if (id.isEmpty()) {
+            return local;
+        }
+        try {
+            return resolve(id.get(), kind, options);
+        } catch (HubDownloadException e) {
+            if (e.reason() != HubDownloadException.Reason.NOT_FOUND || !e.getMessage().startsWith(id.get() + ": the file list: ")) {
+                throw e;
+            }
+            // a mistyped local folder looks like a Hub id: say both
+            throw new HubDownloadException(e.reason(), "'" + pathOrId + "' is no local folder, and " + e.getMessage(), e);
+        }
     }
 
     /** The snapshot folder of {@code id} in the cache, downloading what it lacks unless offline. */

@@ -142,7 +142,7 @@ class HubDownloadTest {
         assertTrue(e.getMessage().startsWith("test-org/tiny: config.json: 403 Forbidden") && e.getMessage().contains("gated"), e.getMessage());
         e = assertThrows(HubDownloadException.class, () -> resolve("test-org/nope"));
         assertEquals(HubDownloadException.Reason.NOT_FOUND, e.reason());
-        assertTrue(e.getMessage().startsWith("test-org/nope: the file list: 404 Not Found"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("'test-org/nope' is no local folder, and test-org/nope: the file list: 404 Not Found"), e.getMessage());
         hub.close();
         e = assertThrows(HubDownloadException.class, () -> resolve("test-org/tiny"));
         assertEquals(HubDownloadException.Reason.NETWORK, e.reason());

@@ -73,7 +73,7 @@ public final class CompareCommand extends LoraCommand {
         } catch (io.jlora.JloraException e) {
             throw new CommandRunner.UsageException(e.getMessage());
         }
-        Path base = model != null ? model : session.model().dir();
+        Path base = model != null ? io.jlora.magics.HubFolders.model(model, null) : session.model().dir();
         Dataset data;
         TokenizeOptions tokenize;
         if (dataOptions.given()) {

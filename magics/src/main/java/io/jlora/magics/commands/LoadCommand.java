@@ -23,6 +23,9 @@ public final class LoadCommand extends LoraCommand {
     @Option(names = "--quantization", defaultValue = "none", description = "none, int4, int8, nf4 or fp4 (default: ${DEFAULT-VALUE}; int4 = nf4 with double quantization)")
     String quantization;
 
+    @Option(names = "--token", paramLabel = "T", description = "Hugging Face token when --model is a Hub id, else HF_TOKEN (never printed)")
+    String token;
+
     @Option(names = "--verify-checksums", arity = "0..1", fallbackValue = "true", description = "hash every file against the folder's jlora-checksums.json (default: sizes only)")
     boolean verifyChecksums;
 
@@ -35,6 +38,7 @@ public final class LoadCommand extends LoraCommand {
             throw new CommandRunner.UsageException("--quantization: " + e.getMessage());
         }
         long start = System.nanoTime();
+        model = io.jlora.magics.HubFolders.model(model, token);
         if (verifyChecksums) {
             // load itself checks sizes; the hashes read the whole model once more
             io.jlora.io.FolderManifest.verify(io.jlora.io.FolderCommit.readable(model), io.jlora.io.FolderManifest.Check.SHA256);

@@ -17,14 +17,17 @@ final class ModelOptions {
     @Option(names = "--adapter", paramLabel = "DIR", description = "a PEFT adapter folder to apply (loaded once, then made active)")
     Path adapter;
 
+    @Option(names = "--token", paramLabel = "T", description = "Hugging Face token for a Hub id in --model/--adapter, else HF_TOKEN (never printed)")
+    String token;
+
     CausalLm resolve(LoraSession session) {
         return resolve(session, "auto");
     }
 
     /** As {@link #resolve(LoraSession)}, loading --model in {@code dtype}. */
     CausalLm resolve(LoraSession session, String dtype) {
-        CausalLm lm = session.ensureModel(model, device, dtype);
-        if (adapter != null) session.useAdapterFrom(adapter);
+        CausalLm lm = session.ensureModel(io.jlora.magics.HubFolders.model(model, token), device, dtype);
+        if (adapter != null) session.useAdapterFrom(io.jlora.magics.HubFolders.adapter(adapter, token));
         return lm;
     }
 }
