@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jlora.model.CausalLm;
+import io.jlora.model.Family;
+import io.jlora.model.RandomModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -192,6 +194,24 @@ class HubDownloadTest {
                 "HEAD /test-org/tiny/resolve/" + FakeModelHub.COMMIT + "/tokenizer.json",
                 "GET /test-org/tiny/resolve/" + FakeModelHub.COMMIT + "/tokenizer.json"), after, "the weights' blob was still there");
         assertTrue(Files.exists(snapshot.resolve(WEIGHTS)) && Files.exists(snapshot.resolve("tokenizer.json")));
+    }
+
+    @Test
+    void aShardedModelGetsItsIndexAndTheShardsItNames(@TempDir Path work) throws IOException {
+        Path sharded = RandomModels.write(work.resolve("sharded"),
+                RandomModels.Spec.of(Family.LLAMA, 32, 2, 4, 2, 64, 300, 7).withShardBytes(20_000));
+        hub.withRepo("test-org/sharded", sharded).withFile("test-org/sharded", "consolidated.safetensors", new byte[10]);
+        Path snapshot = resolve("test-org/sharded");
+        List<String> shards = ModelFiles.shards(sharded.resolve(ModelFiles.INDEX));
+        assertTrue(shards.size() > 1, shards.toString());
+        for (String shard : shards) {
+            assertEquals(size(sharded.resolve(shard)), size(snapshot.resolve(shard)), shard);
+        }
+        assertFalse(Files.exists(snapshot.resolve("consolidated.safetensors")), "only what the index names");
+        try (CausalLm lm = CausalLm.load(snapshot); CausalLm local = CausalLm.load(sharded)) {
+            long[] ids = {5, 9, 23};
+            assertEquals(local.score(List.of(ids)).loss(), lm.score(List.of(ids)).loss(), 0.0);
+        }
     }
 
     @Test
