@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 /**
  * The Hub's download API, as huggingface_hub uses it: the file list of a revision
  * ({@code GET /api/models/REPO/revision/REV}: {@code sha}, {@code siblings}); a file's metadata
- * ({@code HEAD /REPO/resolve/COMMIT/FILE}, relative redirects followed: {@code X-Repo-Commit},
+ * ({@code HEAD /REPO/resolve/COMMIT/FILE}, redirects followed while they stay on the Hub's host: {@code X-Repo-Commit},
  * {@code X-Linked-Etag} or {@code ETag}, {@code X-Linked-Size} or {@code Content-Length}, and the
  * {@code Location} of an LFS file's storage); and its bytes, fetched into
  * {@code blobs/ETAG.incomplete} with every redirect followed (the token goes to the Hub's own
@@ -199,13 +199,13 @@ final class HubDownload {
     }
 
     /**
-     * Sends {@code method} to {@code uri}, following redirects (only relative ones when
-     * {@code relativeOnly}, as huggingface_hub does for metadata: an absolute one points at the
-     * storage, whose address is the answer). A connection failure is an IOException for a GET of
-     * bytes (which retries) and a one-line error otherwise.
+     * Sends {@code method} to {@code uri}, following redirects (with {@code metadata}, only those
+     * that stay on the Hub's host, as huggingface_hub does: one to another host points at the
+     * storage, and that answer carries the file's metadata). A connection failure is an IOException
+     * for a GET of bytes (which retries) and a one-line error otherwise.
      */
     private <T> HttpResponse<T> follow(HubModelId id, String what, URI uri, String method, Map<String, String> headers,
-            HttpResponse.BodyHandler<T> body, boolean relativeOnly) {
+            HttpResponse.BodyHandler<T> body, boolean metadata) {
         URI at = uri;
         try {
             for (int hop = 0; ; hop++) {
@@ -213,7 +213,7 @@ final class HubDownload {
                         .method(method, HttpRequest.BodyPublishers.noBody()).build();
                 HttpResponse<T> r = http.exchange(request, body);
                 String location = r.headers().firstValue("Location").orElse(null);
-                if (r.statusCode() / 100 != 3 || location == null || relativeOnly && URI.create(location).isAbsolute()) {
+                if (r.statusCode() / 100 != 3 || location == null || metadata && !onHubHost(at, at.resolve(location))) {
                     return r;
                 }
                 if (r.body() instanceof InputStream in) {
@@ -226,7 +226,7 @@ final class HubDownload {
                 at = at.resolve(location);
             }
         } catch (IOException e) {
-            if (!relativeOnly) {
+            if (!metadata) {
                 throw new UncheckedIOException(e); // to fetch, which retries
             }
             throw new HubDownloadException(HubDownloadException.Reason.NETWORK, id + ": " + what + ": cannot reach "
@@ -238,6 +238,13 @@ final class HubDownload {
             throw new HubDownloadException(HubDownloadException.Reason.NETWORK, id + ": " + what + ": a bad redirect from "
                     + HubHttp.origin(at) + " (" + e.getMessage() + ")");
         }
+    }
+
+    /** Whether a redirect from {@code from} to {@code to} stays on the same host or the Hub's own (huggingface_hub's rule). */
+    private boolean onHubHost(URI from, URI to) {
+        String host = String.valueOf(to.getHost()).toLowerCase(java.util.Locale.ROOT);
+        return host.equals(String.valueOf(from.getHost()).toLowerCase(java.util.Locale.ROOT))
+                || http.endpoint().owns(to) || host.equals("huggingface.co") || host.equals("hf.co");
     }
 
     /** An answer that is not 2xx as one line, reading huggingface_hub's X-Error-Code where the Hub sends it. */

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 /**
  * A loopback Hub that serves models for download as the real one does: the revision API
  * ({@code sha}, {@code siblings}), {@code resolve/} with HEAD metadata (ETag = git sha1 for small
- * files; for LFS files ({@code *.safetensors}, {@code *.bin}) a 302 to a separate storage origin with
+ * files; for LFS files ({@code *.safetensors}, {@code *.bin}) a 302 to a storage host (localhost, where the Hub is 127.0.0.1) with
  * {@code X-Linked-Etag} = sha256 and {@code X-Linked-Size}), Range requests on the storage, and a
  * relative redirect for a renamed repo. Faults are switched on per test: a token requirement, a
  * connection dropped or stalled after some bytes, a wrong announced size, corrupted bytes.
@@ -248,7 +248,7 @@ final class FakeModelHub implements AutoCloseable {
         long size = bytes.length + wrongSizes.getOrDefault(file, 0L);
         if (isLfs(file)) {
             String sha = sha256(bytes);
-            answer(ex, 302, Map.of("Location", "http://127.0.0.1:" + storage.getAddress().getPort() + "/lfs/" + sha,
+            answer(ex, 302, Map.of("Location", "http://localhost:" + storage.getAddress().getPort() + "/lfs/" + sha,
                     "X-Repo-Commit", COMMIT, "X-Linked-Etag", "\"" + sha + "\"", "X-Linked-Size", String.valueOf(size),
                     "ETag", "W/\"not-the-blob\""), new byte[0]);
             return;
