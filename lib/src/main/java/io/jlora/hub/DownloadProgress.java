@@ -19,9 +19,15 @@ public record DownloadProgress(String repo, String file, int fileIndex, int file
         return totalBytes <= 0 ? (done ? 1 : 0) : Math.min(1, (double) bytes / totalBytes);
     }
 
-    /** One line: {@code downloading org/name: 45% 12.3/27.0 MB, file 2/5 model.safetensors}. */
+    /**
+     * One line: {@code downloading org/name: 45% 12.3/27.0 MB, file 2/5 model.safetensors}, at the end
+     * {@code downloaded org/name: 27.0 MB, 5 files}.
+     */
     public String text() {
-        return String.format(Locale.ROOT, "%s %s: %3.0f%% %s/%s MB, file %d/%d %s", done ? "downloaded" : "downloading",
+        if (done) {
+            return String.format(Locale.ROOT, "downloaded %s: %s MB, %d file%s", repo, mb(bytes), fileCount, fileCount == 1 ? "" : "s");
+        }
+        return String.format(Locale.ROOT, "downloading %s: %3.0f%% %s/%s MB, file %d/%d %s",
                 repo, 100 * fraction(), mb(bytes), mb(totalBytes), fileIndex, fileCount, file);
     }
 

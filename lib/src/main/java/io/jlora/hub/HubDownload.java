@@ -274,6 +274,7 @@ final class HubDownload {
         }
         if (status == 404) {
             throw new HubDownloadException(HubDownloadException.Reason.NOT_FOUND, head + switch (code) {
+                case "RepoNotFound" -> " (no such repo; a private one needs --token or HF_TOKEN)";
                 case "RevisionNotFound" -> " (no revision " + id.revision() + ")";
                 case "EntryNotFound" -> " (the repo has no such file)";
                 default -> " (no such repo, revision or file)";

@@ -61,10 +61,10 @@ public final class ModelLocator {
         try {
             return resolve(id.get(), kind, options);
         } catch (HubDownloadException e) {
-            if (e.reason() != HubDownloadException.Reason.NOT_FOUND || !e.getMessage().startsWith(id.get() + ": the file list: ")) {
+            if (!e.getMessage().startsWith(id.get() + ": the file list: ")) {
                 throw e;
             }
-            // a mistyped local folder looks like a Hub id: say both
+            // the repo itself is not there or not reachable, and a mistyped local folder looks like a Hub id: say both
             throw new HubDownloadException(e.reason(), "'" + pathOrId + "' is no local folder, and " + e.getMessage(), e);
         }
     }

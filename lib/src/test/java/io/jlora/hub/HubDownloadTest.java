@@ -81,6 +81,7 @@ class HubDownloadTest {
         assertFalse(Files.exists(snapshot.resolve("README.md")));
         DownloadProgress last = told.get(told.size() - 1);
         assertTrue(last.done() && last.bytes() == last.totalBytes() && last.fileCount() == 5, last.text());
+        assertEquals("downloaded test-org/tiny: 0.5 MB, 5 files", last.text());
         try (CausalLm lm = CausalLm.load(snapshot)) {
             assertTrue(lm.encode("hello world").length > 0);
         }
@@ -136,7 +137,8 @@ class HubDownloadTest {
         HubDownloadException e = assertThrows(HubDownloadException.class,
                 () -> ModelLocator.resolve("test-org/tiny", ModelLocator.Kind.MODEL, online("hf_wrongToken999")));
         assertEquals(HubDownloadException.Reason.UNAUTHORIZED, e.reason());
-        assertTrue(e.getMessage().startsWith("test-org/tiny: the file list: 401 Unauthorized"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("'test-org/tiny' is no local folder, and test-org/tiny: the file list: 401 Unauthorized"),
+                e.getMessage());
         assertFalse(e.getMessage().contains("hf_wrongToken999"), e.getMessage());
         hub.requiringToken(null).gated(403);
         e = assertThrows(HubDownloadException.class, () -> resolve("test-org/tiny"));
@@ -148,7 +150,8 @@ class HubDownloadTest {
         hub.close();
         e = assertThrows(HubDownloadException.class, () -> resolve("test-org/tiny"));
         assertEquals(HubDownloadException.Reason.NETWORK, e.reason());
-        assertTrue(e.getMessage().startsWith("test-org/tiny: the file list: cannot reach http://127.0.0.1:"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("'test-org/tiny' is no local folder, and test-org/tiny: the file list: cannot reach "
+                + "http://127.0.0.1:"), e.getMessage());
         for (String m : List.of(e.getMessage())) {
             assertFalse(m.contains("\n"), m);
         }
