@@ -77,7 +77,8 @@ public final class ModelLocator {
         if (cached.isPresent()) {
             Path snapshot = cache.snapshot(id.repo(), cached.get());
             Optional<String> missing = ModelFiles.missing(snapshot, kind);
-            if (missing.isEmpty() && (settings.offline() || !ModelFiles.lacksOptional(snapshot, kind))) {
+            boolean complete = !ModelFiles.lacksOptional(snapshot, kind) && options.extraFiles().isEmpty();
+            if (missing.isEmpty() && (settings.offline() || complete)) {
                 return snapshot;
             }
             if (settings.offline()) {

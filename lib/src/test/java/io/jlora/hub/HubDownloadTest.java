@@ -218,6 +218,15 @@ class HubDownloadTest {
     }
 
     @Test
+    void anEstimateTakesConfigJsonAloneAndBinWeightsComeOnlyWhenAsked() {
+        Path config = ModelLocator.resolve("test-org/tiny", ModelLocator.Kind.CONFIG, online(null));
+        assertTrue(Files.exists(config.resolve("config.json")));
+        assertFalse(Files.exists(config.resolve(WEIGHTS)));
+        Path all = ModelLocator.resolve("test-org/tiny", ModelLocator.Kind.MODEL, online(null).withExtraFiles(List.of("*.bin")));
+        assertEquals(100, size(all.resolve("pytorch_model.bin")));
+    }
+
+    @Test
     void anAdapterRepoGivesPeftsTwoFiles() throws IOException {
         hub.withRepo("test-org/tiny-adapter", Path.of("../models/tiny-llama-adapter"));
         Path adapter = ModelLocator.resolve("test-org/tiny-adapter", ModelLocator.Kind.ADAPTER, online(null));
