@@ -3,7 +3,6 @@ package io.jlora.hub;
 import io.jlora.io.FolderCommit;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,7 +135,7 @@ public final class ModelLocator {
         for (HubDownload.FileMeta meta : todo) {
             progress.next(meta.file());
             if (!Files.exists(cache.blob(id.repo(), meta.etag()))) {
-                try (FileLock lock = lock(cache.lock(id.repo(), meta.etag()), id, meta.file())) {
+                try (FileChannel lock = lock(cache.lock(id.repo(), meta.etag()), id, meta.file())) {
                     if (!Files.exists(cache.blob(id.repo(), meta.etag()))) {
                         hub.fetch(id, meta, progress::add);
                     } else {
@@ -144,7 +143,7 @@ public final class ModelLocator {
                     }
                 } catch (IOException e) {
                     throw new HubDownloadException(HubDownloadException.Reason.NETWORK, id + ": " + meta.file()
-                            + ": cannot release the cache lock (" + e.getMessage() + ")", e);
+                            + ": cannot lock the cache (" + e.getMessage() + ")", e);
                 }
             } else {
                 progress.add(meta.size());
@@ -155,14 +154,15 @@ public final class ModelLocator {
     }
 
     /**
-     * Holds the blob's lock file (where huggingface_hub keeps its own), so that two jlora processes
-     * never write one blob at once; the channel closes with the lock.
+     * Locks the blob's lock file (where huggingface_hub keeps its own), so that two jlora processes
+     * never write one blob at once; closing the channel releases the lock.
      */
-    private static FileLock lock(Path file, HubModelId id, String name) throws IOException {
+    private static FileChannel lock(Path file, HubModelId id, String name) throws IOException {
         Files.createDirectories(file.getParent());
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
-            return channel.lock();
+            channel.lock();
+            return channel;
         } catch (OverlappingFileLockException e) {
             channel.close();
             throw new HubDownloadException(HubDownloadException.Reason.NETWORK, id + ": " + name

@@ -5,7 +5,11 @@ import io.jlora.hub.DownloadProgress;
 import io.jlora.kernel.runtime.Display;
 import io.jlora.kernel.runtime.Notebook;
 import io.jlora.magics.Html;
+import org.dflib.jjava.jupyter.kernel.display.DisplayDataRenderable;
+import org.dflib.jjava.jupyter.kernel.display.RenderContext;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,8 +26,8 @@ public final class DownloadView implements DownloadListener {
     @Override
     public void onProgress(DownloadProgress p) {
         if (rich) {
-            var html = Display.html(String.format("<div style=\"font-family:monospace\"><progress value=\"%.3f\" max=\"1\"></progress> %s</div>",
-                    p.fraction(), Html.escape(p.text())));
+            var html = new Bar(String.format("<div style=\"font-family:monospace\"><progress value=\"%.3f\" max=\"1\"></progress> %s</div>",
+                    p.fraction(), Html.escape(p.text())), p.text());
             if (shown) Display.updateDisplay(id, html);
             else Display.display(html, id);
         } else if (terminal) {
@@ -32,5 +36,24 @@ public final class DownloadView implements DownloadListener {
             System.err.println(p.text());
         }
         shown = true;
+    }
+
+    /** The bar as HTML for notebooks, with its one line as text/plain for consoles. */
+    record Bar(String html, String plain) implements DisplayDataRenderable {
+        @Override
+        public Set<MIMEType> getSupportedRenderTypes() {
+            return Set.of(MIMEType.TEXT_HTML, MIMEType.TEXT_PLAIN);
+        }
+
+        @Override
+        public Set<MIMEType> getPreferredRenderTypes() {
+            return Set.of(MIMEType.TEXT_HTML);
+        }
+
+        @Override
+        public void render(RenderContext context) {
+            context.getOutputContainer().putData(MIMEType.TEXT_HTML, html);
+            context.getOutputContainer().putText(plain);
+        }
     }
 }
