@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Turns what a user typed for a model or adapter into a folder: a path that exists locally wins;
@@ -49,6 +50,14 @@ public final class ModelLocator {
 
     /** The folder {@code pathOrId} names; see the class comment. */
     public static Path resolve(String pathOrId, Kind kind, Options options) {
+        return resolve(pathOrId, kind, () -> options);
+    }
+
+    /**
+     * As {@link #resolve(String, Kind, Options)}, reading the options only for a Hub id, so that a
+     * bad {@code HF_TOKEN} or {@code HF_ENDPOINT} never stops a local folder from loading.
+     */
+    public static Path resolve(String pathOrId, Kind kind, Supplier<Options> options) {
         Path local = Path.of(pathOrId);
         if (Files.exists(FolderCommit.readable(local))) {
             return local;
@@ -58,7 +67,7 @@ public final class ModelLocator {
             return local;
         }
         try {
-            return resolve(id.get(), kind, options);
+            return resolve(id.get(), kind, options.get());
         } catch (HubDownloadException e) {
             if (!e.getMessage().startsWith(id.get() + ": the file list: ")) {
                 throw e;

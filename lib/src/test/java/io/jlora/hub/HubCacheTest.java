@@ -115,6 +115,10 @@ class HubCacheTest {
         Path local = Files.createTempDirectory(Path.of("target"), "local"); // "target/localNNN" has the form of a Hub id
         try {
             assertEquals(local, ModelLocator.resolve(local.toString(), ModelLocator.Kind.MODEL, offline()));
+            java.util.function.Supplier<ModelLocator.Options> unread = () -> {
+                throw new AssertionError("a local path needs no Hub settings (a bad HF_TOKEN must not stop it)");
+            };
+            assertEquals(local, ModelLocator.resolve(local.toString(), ModelLocator.Kind.MODEL, unread));
         } finally {
             Files.delete(local);
         }

@@ -36,7 +36,7 @@ public final class HubFolders {
 
     private static Path resolve(Path given, ModelLocator.Kind kind, String token) {
         if (given == null) return null;
-        ModelLocator.Options options = new ModelLocator.Options(settings.apply(token), new DownloadView(), java.util.List.of());
-        return ModelLocator.resolve(given.toString(), kind, options);
+        return ModelLocator.resolve(given.toString(), kind,
+                () -> new ModelLocator.Options(settings.apply(token), new DownloadView(), java.util.List.of()));
     }
 }
