@@ -149,8 +149,7 @@ final class HubDownload {
         Map<String, String> headers = have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of();
         HttpResponse<InputStream> r = follow(id, meta.file(), meta.location(), "GET", headers,
                 HttpResponse.BodyHandlers.ofInputStream(), false);
-        StallWatch watch = new StallWatch();
-        try (watch; InputStream in = r.body()) {
+        try (InputStream in = r.body()) {
             if (r.statusCode() == 416 && have == meta.size()) {
                 return;
             }
@@ -168,24 +167,15 @@ final class HubDownload {
                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                 byte[] buffer = new byte[1 << 16];
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    watch.progressed();
                     out.write(ByteBuffer.wrap(buffer, 0, n));
                     progress.accept(n);
-                    if (Thread.currentThread().isInterrupted() && !watch.fired()) {
+                    if (Thread.currentThread().isInterrupted()) {
                         throw new HubDownloadException(HubDownloadException.Reason.INTERRUPTED, id + ": " + meta.file()
                                 + ": interrupted; what arrived is kept in " + part + " and the next run resumes it");
                     }
                 }
-                if (watch.fired()) {
-                    throw new IOException("stalled");
-                }
                 out.force(true);
             }
-        } catch (IOException e) {
-            if (watch.fired()) {
-                throw new IOException("no data for " + StallWatch.timeout.toSeconds() + " s", e);
-            }
-            throw e;
         }
     }
 

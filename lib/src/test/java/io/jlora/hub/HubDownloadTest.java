@@ -113,23 +113,6 @@ class HubDownloadTest {
     }
 
     @Test
-    void aStalledTransferIsResumedLikeADroppedOne() {
-        java.time.Duration before = StallWatch.timeout;
-        StallWatch.timeout = java.time.Duration.ofMillis(500);
-        try {
-            hub.stalling(WEIGHTS, half);
-            Path snapshot = resolve("test-org/tiny");
-            assertEquals(weightsSize, size(snapshot.resolve(WEIGHTS)));
-            List<FakeModelHub.Call> gets = hub.calls("/lfs/");
-            assertEquals(2, gets.size());
-            assertEquals("bytes=" + half + "-", gets.get(1).range());
-            assertFalse(Thread.currentThread().isInterrupted(), "the watch's interrupt does not leak");
-        } finally {
-            StallWatch.timeout = before;
-        }
-    }
-
-    @Test
     void aFailedDownloadLeavesNoSnapshotFileAndTheNextRunResumes() throws IOException {
         hub.dropping(WEIGHTS, half, 100);
         HubDownloadException e = assertThrows(HubDownloadException.class, () -> resolve("test-org/tiny"));
