@@ -94,10 +94,16 @@ final class HubHttp {
     HttpRequest.Builder builder(URI uri, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", "jlora");
         headers.forEach(b::header);
-        if (endpoint.owns(uri) && !has(headers, "Authorization")) {
+        if (token.isPresent() && endpoint.owns(uri) && !has(headers, "Authorization")) {
             b.header("Authorization", token.bearer());
         }
         return b;
+    }
+
+    /** Sends {@code request} as it is (a download streams its body; see {@link HubDownload}). */
+    <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) throws IOException, InterruptedException {
+        LOG.fine(() -> request.method() + " " + request.uri());
+        return client.send(request, body);
     }
 
     private static boolean has(Map<String, String> headers, String name) {

@@ -1,6 +1,10 @@
 package io.jlora.hub;
 
 import io.jlora.JloraException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -55,6 +59,39 @@ public final class HubToken {
         throw new JloraException("pushing to the Hub needs a token with write access: pass --token T or set HF_TOKEN");
     }
 
+    /** No token: what a download of a public repo sends (no Authorization header). */
+    public static HubToken anonymous() {
+        return new HubToken(null);
+    }
+
+    /**
+     * The token a download uses, found where huggingface_hub looks: {@code explicit}, else
+     * {@code HF_TOKEN}, else the file {@code hf auth login} writes ({@code HF_TOKEN_PATH}, else
+     * {@code HF_HOME/token}, else {@code HOME/.cache/huggingface/token}); else {@link #anonymous()}.
+     */
+    public static HubToken forDownload(String explicit, Map<String, String> env, Path home) {
+        if (explicit != null && !explicit.isBlank()) {
+            return of(explicit);
+        }
+        String fromEnv = env.get("HF_TOKEN");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return of(fromEnv);
+        }
+        Path file = env.get("HF_TOKEN_PATH") != null ? Path.of(env.get("HF_TOKEN_PATH"))
+                : HubSettings.hfHome(env, home).resolve("token");
+        try {
+            String saved = Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : "";
+            return saved.isEmpty() ? anonymous() : of(saved);
+        } catch (IOException e) {
+            throw new JloraException("cannot read the Hugging Face token file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether there is a token to send. */
+    public boolean isPresent() {
+        return secret != null;
+    }
+
     /** The Authorization header value; package-private so that only the HTTP layer sees the secret. */
     String bearer() {
         return "Bearer " + secret;
@@ -62,7 +99,7 @@ public final class HubToken {
 
     /** {@code text} with every occurrence of the token replaced by {@link #MASK}; null stays null. */
     public String mask(String text) {
-        return text == null ? null : text.replace(secret, MASK);
+        return text == null || secret == null ? text : text.replace(secret, MASK);
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class AdapterCommands {
         @Override
         public CommandResult execute() {
             modelOptions.resolve(session);
-            session.adapters().load(path, name);
+            session.adapters().load(io.jlora.magics.HubFolders.adapter(path, modelOptions.load.token), name);
             session.adapters().use(name);
             return new AdapterSummary("loaded adapter '" + name + "' from " + path, session.adapters());
         }

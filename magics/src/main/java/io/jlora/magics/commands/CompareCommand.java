@@ -79,7 +79,7 @@ public final class CompareCommand extends LoraCommand {
         String quantized = load.quantizationOrNull();
         List<RunSpec> specs = quantized == null ? parsed : parsed.stream().map(s -> !s.peft() || s.quantization() != null ? s
                 : new RunSpec(s.label() + " + " + quantized, true, s.r(), quantized)).toList();
-        Path base = model != null ? model : session.model().dir();
+        Path base = model != null ? io.jlora.magics.HubFolders.model(model, null) : session.model().dir();
         if (load.verifyChecksums) {
             io.jlora.io.FolderManifest.verify(io.jlora.io.FolderCommit.readable(base), io.jlora.io.FolderManifest.Check.SHA256);
         }

@@ -42,7 +42,7 @@ public final class ConvertKohyaCommand extends LoraCommand {
             Path written = KohyaConverter.toKohya(input, output, prefix, overwrite);
             return new FilesResult("converted to Kohya", written.toAbsolutePath(), List.of(written.toAbsolutePath()), List.of(), FilesResult.since(start));
         }
-        List<Path> files = KohyaConverter.fromKohya(input, output, base, prefix, overwrite);
+        List<Path> files = KohyaConverter.fromKohya(input, output, io.jlora.magics.HubFolders.model(base, null), prefix, overwrite);
         return new FilesResult("converted to PEFT", output.toAbsolutePath(), files, List.of(), FilesResult.since(start));
     }
 }

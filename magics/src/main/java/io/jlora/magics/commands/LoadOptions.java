@@ -34,6 +34,10 @@ public final class LoadOptions {
             description = "hash every file against the folder's jlora-checksums.json (default: sizes only)")
     boolean verifyChecksums;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Hugging Face token for a Hub id (ORG/NAME[@REV]) in --model or --adapter, else HF_TOKEN (never printed)")
+    String token;
+
     /** The parsed --quantization; a bad value is a usage error naming the option. */
     public Quantization quantization() {
         try {
@@ -66,6 +70,7 @@ public final class LoadOptions {
             type = "float32";
         }
         long start = System.nanoTime();
+        dir = io.jlora.magics.HubFolders.model(dir, token);
         if (verifyChecksums) {
             // load itself checks sizes; the hashes read the whole model once more
             FolderManifest.verify(FolderCommit.readable(dir), FolderManifest.Check.SHA256);

@@ -59,6 +59,7 @@ public final class MemoryCommand extends LoraCommand {
         if (r <= 0 || batchSize <= 0 || seqLen <= 0) {
             throw new CommandRunner.UsageException("--lora-r, --batch-size and --seq-len must be positive");
         }
+        source.model = measure ? io.jlora.magics.HubFolders.model(source.model, null) : io.jlora.magics.HubFolders.config(source.model, null);
         Path config = source.config != null ? source.config : source.model.resolve("config.json");
         if (!Files.isRegularFile(config)) throw new CommandRunner.UsageException(config + ": no such file");
         Map<String, Object> json = new java.util.LinkedHashMap<>(MemoryEstimate.of(config, r, batchSize, seqLen).toJson());

@@ -40,7 +40,7 @@ public final class MergeCommand extends LoraCommand {
             description = "upload to the Hugging Face Hub repo REPO (owner/name); HF_ENDPOINT overrides the Hub's address")
     String pushToHub;
 
-    @Option(names = "--token", paramLabel = "T", description = "Hugging Face token for --push-to-hub, else HF_TOKEN (never printed)")
+    @Option(names = "--token", paramLabel = "T", description = "Hugging Face token for --push-to-hub and Hub ids, else HF_TOKEN (never printed)")
     String token;
 
     @Option(names = "--pad-to-multiple-of", defaultValue = "0", paramLabel = "N", description = "pad the vocabulary rows of the embeddings and head to a multiple of N")
@@ -55,6 +55,8 @@ public final class MergeCommand extends LoraCommand {
             throw new CommandRunner.UsageException("merge needs --output-folder DIR or --push-to-hub (neither was given)");
         }
         if (padToMultipleOf < 0) throw new CommandRunner.UsageException("--pad-to-multiple-of must be 0 or more, not " + padToMultipleOf);
+        base = io.jlora.magics.HubFolders.model(base, token);
+        adapter = io.jlora.magics.HubFolders.adapter(adapter, token);
         MergeOptions options = MergeOptions.defaults().withOverwrite(overwrite).withPadToMultipleOf(padToMultipleOf);
         if (pushToHub == null) {
             MergeResult result = MergeTool.merge(base, adapter, output, options);

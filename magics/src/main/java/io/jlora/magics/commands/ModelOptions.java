@@ -29,8 +29,9 @@ final class ModelOptions {
 
     /** As above; {@code forLoRA}: to train LoRA on it ({@link LoadOptions#loadInto(LoraSession, Path, String, boolean)}). */
     CausalLm resolve(LoraSession session, String dtype, boolean forLoRA) {
-        CausalLm lm = model == null || session.isLoaded(model) ? session.model() : load.loadInto(session, model, dtype, forLoRA);
-        if (adapter != null) session.useAdapterFrom(adapter);
+        Path dir = model == null ? null : io.jlora.magics.HubFolders.model(model, load.token);
+        CausalLm lm = dir == null || session.isLoaded(dir) ? session.model() : load.loadInto(session, dir, dtype, forLoRA);
+        if (adapter != null) session.useAdapterFrom(io.jlora.magics.HubFolders.adapter(adapter, load.token));
         return lm;
     }
 }
