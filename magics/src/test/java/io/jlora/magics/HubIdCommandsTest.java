@@ -63,7 +63,7 @@ class HubIdCommandsTest {
     }
 
     static CommandResult run(String... words) throws Exception {
-        return new CommandRunner(session, "jlora", false).run(List.of(words)).result();
+        return new CommandRunner(session, "jlora", true).run(List.of(words)).result();
     }
 
     @Test

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 public final class ChatTemplateOptions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--tools", paramLabel = "FILE.json",
+    @Option(names = "--tools", paramLabel = "FILE",
             description = "tool JSON schemas (a JSON array) for the chat template; a row's 'tools' column wins")
     Path tools;
 

@@ -33,7 +33,7 @@ public final class RenderCommand extends LoraCommand {
     @Option(names = "--model", paramLabel = "DIR", description = "model folder whose tokenizer and chat template to use (default: the loaded model's)")
     Path model;
 
-    @Option(names = "--max-seq-length", description = "cut rows as training would (default: the session's, else 512)")
+    @Option(names = "--max-seq-length", paramLabel = "N", description = "cut rows as training would (default: the session's, else 512)")
     Integer maxSeqLength;
 
     @Mixin
