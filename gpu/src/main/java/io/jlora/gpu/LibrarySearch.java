@@ -30,7 +30,9 @@ public final class LibrarySearch {
 
     /** The system folders where distributions and the NVIDIA installer put libcuda.so.1. */
     static final List<Path> SYSTEM_DIRS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"),
-            Path.of("/usr/lib"), Path.of("/lib/x86_64-linux-gnu"), Path.of("/usr/lib/wsl/lib"));
+            Path.of("/usr/lib"), Path.of("/lib/x86_64-linux-gnu"), Path.of("/usr/lib/wsl/lib"),
+            // where the NVIDIA container toolkit mounts the driver's libraries
+            Path.of("/usr/local/nvidia/lib64"), Path.of("/usr/local/nvidia/lib"));
 
     private final Map<String, String> env;
     private final Path root;
