@@ -4,7 +4,8 @@
 // version + options (see io.jlora.gpu.KernelCache). No host headers: NVRTC compiles this alone.
 #include <cuda_bf16.h>
 
-// One block per row; blockDim.x a power of two <= 1024. inv_rms[row] is kept for the backward pass.
+// One block per row; blockDim.x a power of two <= 1024, launched with blockDim.x * 4 bytes of dynamic
+// shared memory. inv_rms[row] is kept for the backward pass.
 extern "C" __global__ void rmsnorm_forward(const __nv_bfloat16* __restrict__ x,
                                            const __nv_bfloat16* __restrict__ weight,
                                            __nv_bfloat16* __restrict__ y,
