@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
-import io.jlora.data.DataFormat;
 import io.jlora.data.Dataset;
 import io.jlora.model.CausalLm;
 import java.nio.file.Path;
@@ -17,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -94,18 +90,6 @@ class DataParallelTrainerTest {
 
     /** Alphabet walks of 8 to 40 letters. */
     static Dataset variedAlphabet(int records, long seed) {
-        ObjectMapper json = new ObjectMapper();
-        Random r = new Random(seed);
-        List<ObjectNode> rows = new ArrayList<>();
-        for (int k = 0; k < records; k++) {
-            StringBuilder sb = new StringBuilder();
-            int start = r.nextInt(26);
-            int length = 8 + r.nextInt(33);
-            for (int i = 0; i < length; i++) {
-                sb.append((char) ('a' + (start + i) % 26));
-            }
-            rows.add(json.createObjectNode().put("text", sb.toString()));
-        }
-        return Dataset.of("alphabet.jsonl", DataFormat.text("text"), rows);
+        return TinyRuns.alphabet(records, 8, 40, seed);
     }
 }

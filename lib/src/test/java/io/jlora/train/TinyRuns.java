@@ -47,12 +47,18 @@ final class TinyRuns {
 
     /** Texts that walk the alphabet from a random letter: after the first letter, each next one is certain. */
     static Dataset alphabet(int records, int length, long seed) {
+        return alphabet(records, length, length, seed);
+    }
+
+    /** As above, each text of a length drawn from [minLength, maxLength] (one draw more a record when they differ). */
+    static Dataset alphabet(int records, int minLength, int maxLength, long seed) {
         ObjectMapper json = new ObjectMapper();
         Random r = new Random(seed);
         List<ObjectNode> rows = new ArrayList<>();
         for (int k = 0; k < records; k++) {
             StringBuilder sb = new StringBuilder();
             int start = r.nextInt(26);
+            int length = maxLength > minLength ? minLength + r.nextInt(maxLength - minLength + 1) : minLength;
             for (int i = 0; i < length; i++) {
                 sb.append((char) ('a' + (start + i) % 26));
             }
