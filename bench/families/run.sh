@@ -59,7 +59,7 @@ jlora_side() {  # NAME [train options...]
 for r in $(seq "$ROUNDS"); do
   jlora_side jlora-lora
   echo "== round $r: peer transformers + PEFT ($(cut -d' ' -f1-3 /proc/loadavg) load)"
-  "$PYTHON" bench/families/peft_gemma3.py "$MODEL" "$ROWS" "$SEQ" "$STEPS" 2>&1 | grep -v Warning | tee /dev/stderr \
+  "$PYTHON" bench/families/peft_gemma3.py "$MODEL" "$ROWS" "$SEQ" "$STEPS" 2>&1 | grep -v Warning | tee -a /dev/stderr \
     | sed -n 's/^peer-result /result peer-lora /p' >> "$LOG"
   jlora_side jlora-qlora --quantization int4
 done
