@@ -34,17 +34,7 @@ public interface TensorData {
      */
     static TensorData of(NDArray array, SafetensorsDtype as) {
         long[] shape = array.getShape().getShape();
-        return new TensorData() {
-            @Override
-            public SafetensorsDtype dtype() {
-                return as;
-            }
-
-            @Override
-            public long[] shape() {
-                return shape;
-            }
-
+        return new StreamedTensor(as, shape) {
             @Override
             public void writeTo(WritableByteChannel out) throws IOException {
                 if (as == SafetensorsDtype.BF16) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.jlora.io.Bfloat16;
 import io.jlora.io.SafetensorsDtype;
+import io.jlora.io.StreamedTensor;
 import io.jlora.io.TensorData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,13 +17,11 @@ import java.util.function.Function;
  * A tensor computed only when the writer reaches it, in a manager of its own that is closed right
  * after: streaming a model through a merge holds one tensor (and its temporaries) at a time.
  */
-final class LazyTensor implements TensorData {
+final class LazyTensor extends StreamedTensor {
 
     /** Elements turned into bytes at once (64 MB of float32). */
     private static final long CHUNK_ELEMENTS = 16L << 20;
 
-    private final SafetensorsDtype dtype;
-    private final long[] shape;
     private final NDManager parent;
     private final Function<NDManager, NDArray> compute;
 
@@ -31,26 +30,16 @@ final class LazyTensor implements TensorData {
      * @param compute makes the tensor (of {@code shape}) in the given manager
      */
     LazyTensor(SafetensorsDtype dtype, long[] shape, NDManager parent, Function<NDManager, NDArray> compute) {
-        this.dtype = dtype;
-        this.shape = shape;
+        super(dtype, shape);
         this.parent = parent;
         this.compute = compute;
-    }
-
-    @Override
-    public SafetensorsDtype dtype() {
-        return dtype;
-    }
-
-    @Override
-    public long[] shape() {
-        return shape;
     }
 
     @Override
     public void writeTo(WritableByteChannel out) throws IOException {
         try (NDManager m = parent.newSubManager()) {
             NDArray array = compute.apply(m);
+            long[] shape = shape();
             long rows = shape.length == 0 ? 1 : shape[0];
             long rowElements = Math.max(1, array.size() / Math.max(rows, 1));
             long step = Math.max(1, CHUNK_ELEMENTS / rowElements);
@@ -70,10 +59,10 @@ final class LazyTensor implements TensorData {
     }
 
     private void write(NDArray array, WritableByteChannel out) throws IOException {
-        if (dtype == SafetensorsDtype.BF16 && array.getDataType() == DataType.FLOAT32) {
+        if (dtype() == SafetensorsDtype.BF16 && array.getDataType() == DataType.FLOAT32) {
             writeBf16(array.toFloatArray(), out);
         } else {
-            TensorData.of(array, dtype).writeTo(out);
+            TensorData.of(array, dtype()).writeTo(out);
         }
     }
 
@@ -85,8 +74,6 @@ final class LazyTensor implements TensorData {
         }
         ByteBuffer bytes = ByteBuffer.allocate(halves.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asShortBuffer().put(halves);
-        while (bytes.hasRemaining()) {
-            out.write(bytes);
-        }
+        TensorData.writeAll(out, bytes);
     }
 }

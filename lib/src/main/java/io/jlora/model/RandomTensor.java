@@ -2,6 +2,7 @@ package io.jlora.model;
 
 import io.jlora.io.Bfloat16;
 import io.jlora.io.SafetensorsDtype;
+import io.jlora.io.StreamedTensor;
 import io.jlora.io.TensorData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,45 +14,37 @@ import java.util.SplittableRandom;
  * A tensor of seeded uniform noise around a centre, generated while it is written: a model of
  * any size can be produced without ever holding a whole tensor in memory.
  */
-final class RandomTensor implements TensorData {
+final class RandomTensor extends StreamedTensor {
 
     private static final int CHUNK_ELEMENTS = 1 << 18;
 
-    private final SafetensorsDtype dtype;
-    private final long[] shape;
     private final long seed;
     private final float centre;
     private final float halfWidth;
 
     /** Values uniform in [centre - halfWidth, centre + halfWidth], as F32 or BF16. */
     RandomTensor(SafetensorsDtype dtype, long[] shape, long seed, float centre, float halfWidth) {
-        if (dtype != SafetensorsDtype.F32 && dtype != SafetensorsDtype.BF16) {
-            throw new IllegalArgumentException("random weights are F32 or BF16, not " + dtype);
-        }
-        this.dtype = dtype;
-        this.shape = shape;
+        super(checked(dtype), shape);
         this.seed = seed;
         this.centre = centre;
         this.halfWidth = halfWidth;
     }
 
-    @Override
-    public SafetensorsDtype dtype() {
+    private static SafetensorsDtype checked(SafetensorsDtype dtype) {
+        if (dtype != SafetensorsDtype.F32 && dtype != SafetensorsDtype.BF16) {
+            throw new IllegalArgumentException("random weights are F32 or BF16, not " + dtype);
+        }
         return dtype;
-    }
-
-    @Override
-    public long[] shape() {
-        return shape;
     }
 
     @Override
     public void writeTo(WritableByteChannel out) throws IOException {
         long n = 1;
-        for (long d : shape) {
+        for (long d : shape()) {
             n *= d;
         }
         SplittableRandom random = new SplittableRandom(seed);
+        SafetensorsDtype dtype = dtype();
         ByteBuffer buf = ByteBuffer.allocate(CHUNK_ELEMENTS * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         for (long done = 0; done < n; ) {
             int count = (int) Math.min(CHUNK_ELEMENTS, n - done);
@@ -65,9 +58,7 @@ final class RandomTensor implements TensorData {
                 }
             }
             buf.flip();
-            while (buf.hasRemaining()) {
-                out.write(buf);
-            }
+            TensorData.writeAll(out, buf);
             done += count;
         }
     }
