@@ -21,12 +21,10 @@ import java.util.Map;
  * <p>The weights must be dense float32: quantized layers have no trainable weight, and in float16
  * most AdamW updates (lr x ~1) are below half a unit in the last place of the weight and vanish.
  */
-public final class FullTraining implements TrainableModel {
-
-    private final CausalLm lm;
+public final class FullTraining extends CausalLmTraining {
 
     private FullTraining(CausalLm lm) {
-        this.lm = lm;
+        super(lm);
     }
 
     /** Every weight of {@code lm}; refuses adapted, quantized or half-precision models, saying why. */
@@ -50,19 +48,10 @@ public final class FullTraining implements TrainableModel {
         return new FullTraining(lm);
     }
 
-    public CausalLm model() {
-        return lm;
-    }
-
-    @Override
-    public Decoder decoder() {
-        return lm.decoder();
-    }
-
     /** Every base parameter by transformers' name (no lm_head.weight when it is the embedding's). */
     @Override
     public Map<String, NDArray> parameters() {
-        return lm.decoder().parameters();
+        return decoder().parameters();
     }
 
     /** Parameter count: every weight of the model. */

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import io.jlora.JloraException;
 import io.jlora.lora.Adapters;
 import io.jlora.model.CausalLm;
-import io.jlora.model.Decoder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +14,13 @@ import java.util.Map;
  * (LoRA dropout), the DPO reference is the model with adapters disabled, and checkpoints include
  * the adapter as a PEFT folder.
  */
-public final class LoraTraining implements TrainableModel {
+public final class LoraTraining extends CausalLmTraining {
 
-    private final CausalLm lm;
     private final Adapters adapters;
     private final String name;
 
     private LoraTraining(CausalLm lm, Adapters adapters, String name) {
-        this.lm = lm;
+        super(lm);
         this.adapters = adapters;
         this.name = name;
     }
@@ -51,15 +49,6 @@ public final class LoraTraining implements TrainableModel {
 
     public String adapterName() {
         return name;
-    }
-
-    public CausalLm model() {
-        return lm;
-    }
-
-    @Override
-    public Decoder decoder() {
-        return lm.decoder();
     }
 
     @Override
