@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import io.jlora.io.ModelFormatException;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
-import io.jlora.model.LinearFactory;
 import io.jlora.model.WeightSource;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,7 +15,7 @@ import java.util.Arrays;
  * what is stored: 4-bit weights with their quant state, int8 weights with their SCB, plain float
  * weights for projections left unquantized. Nothing is dequantized while loading.
  */
-final class BnbLinearFactory implements LinearFactory {
+final class BnbLinearFactory implements Float16HeadFactory {
 
     private final Path source;
     /** The transient float weights of this model's 4-bit projections. */
@@ -31,12 +30,6 @@ final class BnbLinearFactory implements LinearFactory {
     @Override
     public DataType embeddingType() {
         return DataType.FLOAT16;
-    }
-
-    @Override
-    public Linear head(String path, NDArray weight, NDArray bias) {
-        return weight.getDataType() == DataType.FLOAT16 ? new Float16Linear(path, weight, bias)
-                : new DenseLinear(path, weight, bias);
     }
 
     @Override

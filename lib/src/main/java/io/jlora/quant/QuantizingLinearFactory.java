@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Linear;
-import io.jlora.model.LinearFactory;
 import io.jlora.model.WeightSource;
 
 /**
@@ -13,7 +12,7 @@ import io.jlora.model.WeightSource;
  * whole float model. Biases stay in the model's type; the embedding and the head are kept in
  * float16 (converted while read).
  */
-public final class QuantizingLinearFactory implements LinearFactory {
+public final class QuantizingLinearFactory implements Float16HeadFactory {
 
     private final Quantization quantization;
     private final int blockSize;
@@ -33,12 +32,6 @@ public final class QuantizingLinearFactory implements LinearFactory {
     @Override
     public DataType embeddingType() {
         return quantization == Quantization.NONE ? null : DataType.FLOAT16;
-    }
-
-    @Override
-    public Linear head(String path, NDArray weight, NDArray bias) {
-        return weight.getDataType() == DataType.FLOAT16 ? new Float16Linear(path, weight, bias)
-                : new DenseLinear(path, weight, bias);
     }
 
     @Override
