@@ -7,23 +7,15 @@ import ai.djl.ndarray.NDArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Writes a safetensors file: header first, then each tensor's bytes in the given order.
  *
- * <p>The file is written under a temporary name in the same folder and renamed into place at the
- * end, so a crash or an error mid-way never leaves a half-written model where a good one was.
+ * <p>The file is written through {@link AtomicFiles} (a temporary name, renamed into place at the
+ * end), so a crash or an error mid-way never leaves a half-written model where a good one was.
  */
 public final class SafetensorsWriter {
 
@@ -40,57 +32,20 @@ public final class SafetensorsWriter {
 
     /** Writes {@code tensors} (in iteration order) and optional string metadata to {@code file}. */
     public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                TensorData.writeAll(out, header(tensors, metadata));
-                CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_HEADER);
-                for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
-                    long before = out.position();
-                    e.getValue().writeTo(out);
-                    long expected = byteLength(e.getValue());
-                    if (out.position() - before != expected) {
-                        throw new ModelFormatException(file, e.getKey(), "wrote " + (out.position() - before)
-                                + " bytes, expected " + expected);
-                    }
-                }
-                out.force(true);
-            }
-            moveIntoPlace(tmp, file);
-            tmp = null;
-            CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_RENAMED);
-        } catch (IOException e) {
-            throw new ModelFormatException(file, null, "cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original error matters more
+        AtomicFiles.write(file, out -> {
+            TensorData.writeAll(out, header(tensors, metadata));
+            CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_HEADER);
+            for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
+                long before = out.position();
+                e.getValue().writeTo(out);
+                long expected = byteLength(e.getValue());
+                if (out.position() - before != expected) {
+                    throw new ModelFormatException(file, e.getKey(), "wrote " + (out.position() - before)
+                            + " bytes, expected " + expected);
                 }
             }
-        }
-    }
-
-    private static void moveIntoPlace(Path tmp, Path file) throws IOException {
-        // temp files are created owner-only; give the result the permissions of the file it
-        // replaces, or the usual rw-r--r--
-        try {
-            Set<PosixFilePermission> perms = Files.exists(file)
-                    ? Files.getPosixFilePermissions(file)
-                    : PosixFilePermissions.fromString("rw-r--r--");
-            Files.setPosixFilePermissions(tmp, perms);
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: keep its defaults
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
+        CrashTestPoints.reach(CrashTestPoints.SAFETENSORS_RENAMED);
     }
 
     private static long byteLength(TensorData t) {

@@ -1,11 +1,14 @@
 package io.jlora.lora;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jlora.io.AtomicFiles;
 import io.jlora.io.ModelFormatException;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -118,7 +121,9 @@ public final class AdapterConfigJson {
     /** Writes {@code json} to dir/adapter_config.json under a temporary name, then renames it. */
     static void write(Path dir, ObjectNode json) {
         Path file = dir.resolve(FILE);
-        AtomicFiles.write(file, out -> JSON.writerWithDefaultPrettyPrinter().writeValue(out, json));
+        // the channel stays open: the writer syncs it before the rename
+        AtomicFiles.write(file, out -> JSON.writerWithDefaultPrettyPrinter().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .writeValue(Channels.newOutputStream(out), json));
     }
 
     /**
