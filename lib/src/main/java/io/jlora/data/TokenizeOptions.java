@@ -47,43 +47,121 @@ public record TokenizeOptions(int maxSeqLength, int maxPromptLength, boolean com
      * packing, EOS added, no eval split, seed 42, no tools or template variables.
      */
     public static TokenizeOptions defaults() {
-        return new TokenizeOptions(512, 128, true, true, false, true, 0.0, 42);
+        return builder().build();
+    }
+
+    /** A builder holding {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        return builder().maxSeqLength(maxSeqLength).maxPromptLength(maxPromptLength)
+                .completionOnlyLoss(completionOnlyLoss).assistantOnlyLoss(assistantOnlyLoss).packing(packing)
+                .addEos(addEos).evalSplit(evalSplit).seed(seed).chat(chat);
     }
 
     public TokenizeOptions withMaxSeqLength(int n) {
-        return new TokenizeOptions(n, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
+        return toBuilder().maxSeqLength(n).build();
     }
 
     public TokenizeOptions withMaxPromptLength(int n) {
-        return new TokenizeOptions(maxSeqLength, n, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
+        return toBuilder().maxPromptLength(n).build();
     }
 
     public TokenizeOptions withCompletionOnlyLoss(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, on, assistantOnlyLoss, packing, addEos, evalSplit, seed, chat);
+        return toBuilder().completionOnlyLoss(on).build();
     }
 
     public TokenizeOptions withAssistantOnlyLoss(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, on, packing, addEos, evalSplit, seed, chat);
+        return toBuilder().assistantOnlyLoss(on).build();
     }
 
     public TokenizeOptions withPacking(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, on, addEos, evalSplit, seed, chat);
+        return toBuilder().packing(on).build();
     }
 
     public TokenizeOptions withAddEos(boolean on) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, on, evalSplit, seed, chat);
+        return toBuilder().addEos(on).build();
     }
 
     public TokenizeOptions withEvalSplit(double fraction) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, fraction, seed, chat);
+        return toBuilder().evalSplit(fraction).build();
     }
 
     public TokenizeOptions withSeed(long s) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, s, chat);
+        return toBuilder().seed(s).build();
     }
 
     /** Tools, documents and template variables for chat rows (its generation-prompt flag is not used). */
     public TokenizeOptions withChat(RenderOptions options) {
-        return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos, evalSplit, seed, options);
+        return toBuilder().chat(options).build();
+    }
+
+    /** Mutable builder; its field initialisers are the defaults; every setter returns this. */
+    public static final class Builder {
+        private int maxSeqLength = 512;
+        private int maxPromptLength = 128;
+        private boolean completionOnlyLoss = true;
+        private boolean assistantOnlyLoss = true;
+        private boolean packing;
+        private boolean addEos = true;
+        private double evalSplit;
+        private long seed = 42;
+        private RenderOptions chat = RenderOptions.defaults();
+
+        private Builder() {}
+
+        public Builder maxSeqLength(int n) {
+            this.maxSeqLength = n;
+            return this;
+        }
+
+        public Builder maxPromptLength(int n) {
+            this.maxPromptLength = n;
+            return this;
+        }
+
+        public Builder completionOnlyLoss(boolean on) {
+            this.completionOnlyLoss = on;
+            return this;
+        }
+
+        public Builder assistantOnlyLoss(boolean on) {
+            this.assistantOnlyLoss = on;
+            return this;
+        }
+
+        public Builder packing(boolean on) {
+            this.packing = on;
+            return this;
+        }
+
+        public Builder addEos(boolean on) {
+            this.addEos = on;
+            return this;
+        }
+
+        public Builder evalSplit(double fraction) {
+            this.evalSplit = fraction;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder chat(RenderOptions options) {
+            this.chat = options;
+            return this;
+        }
+
+        /** The options; throws {@link IllegalArgumentException} naming the first bad value. */
+        public TokenizeOptions build() {
+            return new TokenizeOptions(maxSeqLength, maxPromptLength, completionOnlyLoss, assistantOnlyLoss, packing, addEos,
+                    evalSplit, seed, chat);
+        }
     }
 }
