@@ -3,18 +3,11 @@ package io.jlora.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.JloraException;
-import io.jlora.io.SafetensorsCheckpoint;
 import io.jlora.io.SafetensorsDtype;
-import io.jlora.io.SafetensorsWriter;
-import io.jlora.io.TensorData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Writes random models of any supported family and shape as a Hugging Face folder (config.json in
@@ -54,48 +47,117 @@ public final class RandomModels {
         }
 
         public Spec withHeadDim(int d) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, d, tied, attentionBias,
-                    dtype, rope, slidingWindow, std, shardBytes, tokenizerSource);
+            return new Options(this).headDim(d).build();
         }
 
         public Spec withTied(boolean t) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, t, attentionBias,
-                    dtype, rope, slidingWindow, std, shardBytes, tokenizerSource);
+            return new Options(this).tied(t).build();
         }
 
         public Spec withAttentionBias(boolean b) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, b,
-                    dtype, rope, slidingWindow, std, shardBytes, tokenizerSource);
+            return new Options(this).attentionBias(b).build();
         }
 
         public Spec withDtype(SafetensorsDtype d) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    d, rope, slidingWindow, std, shardBytes, tokenizerSource);
+            return new Options(this).dtype(d).build();
         }
 
         public Spec withRope(RopeConfig r) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    dtype, r, slidingWindow, std, shardBytes, tokenizerSource);
+            return new Options(this).rope(r).build();
         }
 
         public Spec withSlidingWindow(Integer w) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    dtype, rope, w, std, shardBytes, tokenizerSource);
+            return new Options(this).slidingWindow(w).build();
         }
 
         public Spec withStd(double s) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    dtype, rope, slidingWindow, s, shardBytes, tokenizerSource);
+            return new Options(this).std(s).build();
         }
 
         public Spec withShardBytes(long b) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    dtype, rope, slidingWindow, std, b, tokenizerSource);
+            return new Options(this).shardBytes(b).build();
         }
 
         public Spec withTokenizer(Path source) {
-            return new Spec(family, hidden, layers, heads, kvHeads, intermediate, vocab, seed, headDim, tied, attentionBias,
-                    dtype, rope, slidingWindow, std, shardBytes, source);
+            return new Options(this).tokenizerSource(source).build();
+        }
+
+        /** The options of a spec that its {@code with} methods change; the family and shape stay. */
+        private static final class Options {
+            private final Spec base;
+            private int headDim;
+            private boolean tied;
+            private boolean attentionBias;
+            private SafetensorsDtype dtype;
+            private RopeConfig rope;
+            private Integer slidingWindow;
+            private double std;
+            private long shardBytes;
+            private Path tokenizerSource;
+
+            Options(Spec s) {
+                base = s;
+                headDim = s.headDim;
+                tied = s.tied;
+                attentionBias = s.attentionBias;
+                dtype = s.dtype;
+                rope = s.rope;
+                slidingWindow = s.slidingWindow;
+                std = s.std;
+                shardBytes = s.shardBytes;
+                tokenizerSource = s.tokenizerSource;
+            }
+
+            Options headDim(int d) {
+                this.headDim = d;
+                return this;
+            }
+
+            Options tied(boolean t) {
+                this.tied = t;
+                return this;
+            }
+
+            Options attentionBias(boolean b) {
+                this.attentionBias = b;
+                return this;
+            }
+
+            Options dtype(SafetensorsDtype d) {
+                this.dtype = d;
+                return this;
+            }
+
+            Options rope(RopeConfig r) {
+                this.rope = r;
+                return this;
+            }
+
+            Options slidingWindow(Integer w) {
+                this.slidingWindow = w;
+                return this;
+            }
+
+            Options std(double s) {
+                this.std = s;
+                return this;
+            }
+
+            Options shardBytes(long b) {
+                this.shardBytes = b;
+                return this;
+            }
+
+            Options tokenizerSource(Path source) {
+                this.tokenizerSource = source;
+                return this;
+            }
+
+            Spec build() {
+                return new Spec(base.family, base.hidden, base.layers, base.heads, base.kvHeads, base.intermediate,
+                        base.vocab, base.seed, headDim, tied, attentionBias, dtype, rope, slidingWindow, std, shardBytes,
+                        tokenizerSource);
+            }
         }
 
         int resolvedHeadDim() {
@@ -123,7 +185,7 @@ public final class RandomModels {
             Files.createDirectories(dir);
             boolean tokenizer = spec.tokenizerSource() != null || spec.vocab() >= ByteLevelTokenizerJson.SIZE;
             writeConfig(dir, spec, tokenizer);
-            writeWeights(dir, spec);
+            RandomWeights.write(dir, spec);
             if (spec.tokenizerSource() != null) {
                 Files.copy(spec.tokenizerSource(), dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
             } else if (tokenizer) {
@@ -138,87 +200,6 @@ public final class RandomModels {
         } catch (IOException e) {
             throw new JloraException("cannot write random model to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Parameter names and shapes in transformers' order, for the config this spec produces. */
-    static Map<String, long[]> shapes(Spec s) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        long hidden = s.hidden();
-        long d = s.resolvedHeadDim();
-        long q = s.heads() * d;
-        long kv = s.kvHeads() * d;
-        m.put("model.embed_tokens.weight", new long[] {s.vocab(), hidden});
-        for (int i = 0; i < s.layers(); i++) {
-            String p = "model.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", new long[] {hidden});
-            linear(m, p + "self_attn.q_proj", q, hidden, s.qkvBias());
-            linear(m, p + "self_attn.k_proj", kv, hidden, s.qkvBias());
-            linear(m, p + "self_attn.v_proj", kv, hidden, s.qkvBias());
-            linear(m, p + "self_attn.o_proj", hidden, q, s.outputBias());
-            if (s.family() == Family.QWEN3) {
-                m.put(p + "self_attn.q_norm.weight", new long[] {d});
-                m.put(p + "self_attn.k_norm.weight", new long[] {d});
-            }
-            m.put(p + "post_attention_layernorm.weight", new long[] {hidden});
-            linear(m, p + "mlp.gate_proj", s.intermediate(), hidden, false);
-            linear(m, p + "mlp.up_proj", s.intermediate(), hidden, false);
-            linear(m, p + "mlp.down_proj", hidden, s.intermediate(), false);
-        }
-        m.put("model.norm.weight", new long[] {hidden});
-        if (!s.tied()) {
-            m.put("lm_head.weight", new long[] {s.vocab(), hidden});
-        }
-        return m;
-    }
-
-    private static void linear(Map<String, long[]> m, String path, long out, long in, boolean bias) {
-        m.put(path + ".weight", new long[] {out, in});
-        if (bias) {
-            m.put(path + ".bias", new long[] {out});
-        }
-    }
-
-    private static void writeWeights(Path dir, Spec s) throws IOException {
-        // uniform noise of the requested standard deviation; norms scatter around 1 so that a
-        // norm that is skipped or misapplied changes the outputs
-        float halfWidth = (float) (s.std() * Math.sqrt(3));
-        List<Map<String, TensorData>> shards = new ArrayList<>();
-        Map<String, TensorData> current = new LinkedHashMap<>();
-        long currentBytes = 0;
-        long index = 0;
-        for (Map.Entry<String, long[]> e : shapes(s).entrySet()) {
-            long bytes = s.dtype().bytes();
-            for (long dim : e.getValue()) {
-                bytes *= dim;
-            }
-            if (s.shardBytes() > 0 && !current.isEmpty() && currentBytes + bytes > s.shardBytes()) {
-                shards.add(current);
-                current = new LinkedHashMap<>();
-                currentBytes = 0;
-            }
-            boolean norm = e.getKey().endsWith("norm.weight");
-            long seed = s.seed() * 1_000_003L + index++;
-            current.put(e.getKey(), new RandomTensor(s.dtype(), e.getValue(), seed, norm ? 1f : 0f,
-                    norm ? 0.1f : halfWidth));
-            currentBytes += bytes;
-        }
-        shards.add(current);
-        if (shards.size() == 1) {
-            SafetensorsWriter.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE), current, Map.of("format", "pt"));
-            return;
-        }
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode indexJson = json.createObjectNode();
-        indexJson.putObject("metadata");
-        ObjectNode weightMap = indexJson.putObject("weight_map");
-        for (int i = 0; i < shards.size(); i++) {
-            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            SafetensorsWriter.write(dir.resolve(name), shards.get(i), Map.of("format", "pt"));
-            for (String key : shards.get(i).keySet()) {
-                weightMap.put(key, name);
-            }
-        }
-        json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(SafetensorsCheckpoint.INDEX_FILE).toFile(), indexJson);
     }
 
     private static void writeConfig(Path dir, Spec s, boolean tokenizer) throws IOException {
