@@ -13,20 +13,15 @@ import java.util.Set;
 /**
  * Reads one adapter_config.json field by field into a {@link LoraConfig}, every complaint naming
  * the file and key; refuses the PEFT options whose effect jlora would silently lose.
+ *
+ * @param file the file, named in every error
+ * @param root its parsed JSON
  */
-final class AdapterConfigReader {
+record AdapterConfigReader(Path file, JsonNode root) {
     private static final Set<String> UNSUPPORTED_WHEN_SET = Set.of("modules_to_save", "layer_replication",
             "target_parameters", "trainable_token_indices", "exclude_modules", "alora_invocation_tokens",
             "megatron_config", "eva_config", "corda_config", "arrow_config", "use_bdlora", "kasa_config",
             "lora_ga_config", "monteclora_config", "velora_config");
-
-    private final Path file;
-    private final JsonNode root;
-
-    AdapterConfigReader(Path file, JsonNode root) {
-        this.file = file;
-        this.root = root;
-    }
 
     LoraConfig config(String modelType) {
         String peftType = text("peft_type", "LORA");
