@@ -12,10 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every kind of broken file ends in our exception naming the file (and the tensor), never a crash. */
 class SafetensorsBadInputTest {
@@ -75,20 +80,6 @@ class SafetensorsBadInputTest {
     }
 
     @Test
-    void offsetsOutOfRange() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("o.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[100,116]}}", 16);
-        fails(() -> SafetensorsFile.open(f), f, "w");
-    }
-
-    @Test
-    void offsetsReversed() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("r.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}", 16);
-        fails(() -> SafetensorsFile.open(f), f, "w");
-    }
-
-    @Test
     void offsetsOverlap() throws IOException {
         Path f = RawSafetensors.write(tmp.resolve("ov.safetensors"),
                 "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
@@ -96,40 +87,36 @@ class SafetensorsBadInputTest {
         assertTrue(fails(() -> SafetensorsFile.open(f), f, "y").getMessage().contains("overlap"));
     }
 
-    @Test
-    void shapeDisagreesWithByteRange() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("s.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[3,3],\"data_offsets\":[0,24]}}", 24);
-        assertTrue(fails(() -> SafetensorsFile.open(f), f, "w").getMessage().contains("needs 36 bytes"));
+    /**
+     * Headers of one tensor {@code w} that lie about it: opening the file fails naming the file and
+     * {@code w}, and where a reason is listed, the message says it.
+     */
+    static Stream<Arguments> lyingTensorEntries() {
+        return Stream.of(
+                lie("offsets out of range", "{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[100,116]}", 16),
+                lie("offsets reversed", "{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}", 16),
+                lie("shape disagrees with byte range", "{\"dtype\":\"F32\",\"shape\":[3,3],\"data_offsets\":[0,24]}", 24,
+                        "needs 36 bytes"),
+                lie("dtype disagrees with byte range", "{\"dtype\":\"F16\",\"shape\":[6],\"data_offsets\":[0,24]}", 24),
+                lie("shape overflow", "{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,16]}", 16),
+                lie("negative shape", "{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}", 16),
+                lie("unknown dtype", "{\"dtype\":\"Q4_K\",\"shape\":[4],\"data_offsets\":[0,16]}", 16, "Q4_K", "BF16"),
+                lie("missing dtype", "{\"shape\":[4],\"data_offsets\":[0,16]}", 16),
+                lie("missing offsets", "{\"dtype\":\"F32\",\"shape\":[4]}", 16));
     }
 
-    @Test
-    void dtypeDisagreesWithByteRange() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("d.safetensors"),
-                "{\"w\":{\"dtype\":\"F16\",\"shape\":[6],\"data_offsets\":[0,24]}}", 24);
-        fails(() -> SafetensorsFile.open(f), f, "w");
+    private static Arguments lie(String what, String entry, int dataBytes, String... saying) {
+        return Arguments.of(what, entry, dataBytes, List.of(saying));
     }
 
-    @Test
-    void shapeOverflow() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("of.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,16]}}", 16);
-        fails(() -> SafetensorsFile.open(f), f, "w");
-    }
-
-    @Test
-    void negativeShape() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("n.safetensors"),
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16);
-        fails(() -> SafetensorsFile.open(f), f, "w");
-    }
-
-    @Test
-    void unknownDtype() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("u.safetensors"),
-                "{\"w\":{\"dtype\":\"Q4_K\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("lyingTensorEntries")
+    void lyingTensorEntryFailsAtOpen(String what, String entry, int dataBytes, List<String> saying) throws IOException {
+        Path f = RawSafetensors.write(tmp.resolve("w.safetensors"), "{\"w\":" + entry + "}", dataBytes);
         ModelFormatException e = fails(() -> SafetensorsFile.open(f), f, "w");
-        assertTrue(e.getMessage().contains("Q4_K") && e.getMessage().contains("BF16"), e.getMessage());
+        for (String reason : saying) {
+            assertTrue(e.getMessage().contains(reason), what + ": " + e.getMessage());
+        }
     }
 
     @Test
@@ -139,14 +126,6 @@ class SafetensorsBadInputTest {
         try (SafetensorsFile sf = SafetensorsFile.open(f); NDManager m = NDManager.newBaseManager()) {
             fails(() -> sf.load("w", m), f, "w");
         }
-    }
-
-    @Test
-    void missingDtypeOrOffsets() throws IOException {
-        Path f = RawSafetensors.write(tmp.resolve("m.safetensors"), "{\"w\":{\"shape\":[4],\"data_offsets\":[0,16]}}", 16);
-        fails(() -> SafetensorsFile.open(f), f, "w");
-        Path g = RawSafetensors.write(tmp.resolve("m2.safetensors"), "{\"w\":{\"dtype\":\"F32\",\"shape\":[4]}}", 16);
-        fails(() -> SafetensorsFile.open(g), g, "w");
     }
 
     @Test
