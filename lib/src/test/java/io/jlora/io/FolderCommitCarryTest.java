@@ -56,24 +56,10 @@ class FolderCommitCarryTest {
 
     @Test
     void aKillWhileCarryingLosesNoCheckpoint() throws Exception {
-        // the state a kill leaves between carrying checkpoint-2 and checkpoint-4: the old set moved
-        // aside, the complete new set staged with one checkpoint already in it
         Path out = tmp.resolve("out");
-        Path old = FolderCommit.oldOf(out.toAbsolutePath());
-        Path staging = FolderCommit.stagingOf(out.toAbsolutePath());
-        checkpoint(old, 4);
-        Files.writeString(old.resolve("model.safetensors"), "old weights");
-        Files.createDirectories(staging);
-        Files.writeString(staging.resolve("model.safetensors"), "new weights");
-        FolderManifest.compute(staging).write(staging);
-        checkpoint(staging, 2);
-
+        Path staging = killedWhileCarrying(out, "new weights", true);
         assertEquals(staging, FolderCommit.readable(out.toAbsolutePath()), "a reader meanwhile sees the complete new set");
-        FolderCommit.recover(out);
-
-        assertEquals("new weights", Files.readString(out.resolve("model.safetensors")));
-        assertCheckpointsIntact(out, 2, 4);
-        assertEquals(List.of("out"), names(tmp));
+        assertRecoveredTo(out, "new weights");
     }
 
     @Test
@@ -81,19 +67,36 @@ class FolderCommitCarryTest {
         // no manifest in the staged set: the old set moves back, and the checkpoint carried into
         // the staged set comes back with it
         Path out = tmp.resolve("out");
+        killedWhileCarrying(out, "half", false);
+        assertRecoveredTo(out, "old weights");
+    }
+
+    /**
+     * The state a kill leaves between carrying checkpoint-2 and checkpoint-4: the old set (old
+     * weights, checkpoint-4) moved aside, and the new set staged with {@code stagedWeights} and
+     * checkpoint-2 already carried into it; {@code complete} says whether the staged set's manifest
+     * was written before the carrying began. Returns the staging folder.
+     */
+    private static Path killedWhileCarrying(Path out, String stagedWeights, boolean complete) throws Exception {
         Path old = FolderCommit.oldOf(out.toAbsolutePath());
         Path staging = FolderCommit.stagingOf(out.toAbsolutePath());
         checkpoint(old, 4);
         Files.writeString(old.resolve("model.safetensors"), "old weights");
         Files.createDirectories(staging);
-        Files.writeString(staging.resolve("model.safetensors"), "half");
+        Files.writeString(staging.resolve("model.safetensors"), stagedWeights);
+        if (complete) {
+            FolderManifest.compute(staging).write(staging);
+        }
         checkpoint(staging, 2);
+        return staging;
+    }
 
+    /** Recovers {@code out}: it holds {@code weights}, both checkpoints, and nothing is left beside it. */
+    private void assertRecoveredTo(Path out, String weights) throws Exception {
         FolderCommit.recover(out);
-
-        assertEquals("old weights", Files.readString(out.resolve("model.safetensors")));
+        assertEquals(weights, Files.readString(out.resolve("model.safetensors")));
         assertCheckpointsIntact(out, 2, 4);
-        assertEquals(List.of("out"), names(tmp));
+        assertEquals(List.of(out.getFileName().toString()), names(tmp));
     }
 
     @Test
