@@ -1,5 +1,6 @@
 package io.jlora.lora;
 
+import static io.jlora.testing.GoldenLlamaTiny.DIR;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,17 +15,16 @@ import io.jlora.model.CausalLm;
 import io.jlora.model.DenseLinear;
 import io.jlora.model.Family;
 import io.jlora.model.RandomModels;
-import io.jlora.testing.TestFiles;
+import io.jlora.testing.GoldenLlamaTiny;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,33 +33,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BadInputTest {
 
-    private static final Path DIR = TestFiles.golden("llama-tiny");
-    private static CausalLm lm;
+    @RegisterExtension
+    static final GoldenLlamaTiny GOLDEN = new GoldenLlamaTiny();
     private static Map<String, float[]> baseWeights;
 
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void load() {
-        lm = CausalLm.load(DIR.resolve("model"), "cpu", "auto");
-    }
-
     /** Each test's own starting point: an earlier merge/unmerge may have moved weights by a rounding. */
     @BeforeEach
     void snapshot() {
-        baseWeights = LoraTesting.snapshot(lm);
-    }
-
-    @AfterAll
-    static void close() {
-        lm.close();
+        baseWeights = LoraTesting.snapshot(GOLDEN.lm());
     }
 
     private void assertModelUntouched() {
-        assertTrue(lm.decoder().linears().values().stream().allMatch(l -> l instanceof DenseLinear), "no layer wrapped");
-        assertTrue(Adapters.of(lm).names().isEmpty());
-        assertEquals(0, LoraTesting.maxDiff(baseWeights, LoraTesting.snapshot(lm)));
+        assertTrue(GOLDEN.lm().decoder().linears().values().stream().allMatch(l -> l instanceof DenseLinear), "no layer wrapped");
+        assertTrue(Adapters.of(GOLDEN.lm()).names().isEmpty());
+        assertEquals(0, LoraTesting.maxDiff(baseWeights, LoraTesting.snapshot(GOLDEN.lm())));
     }
 
     @Test
@@ -86,7 +76,7 @@ class BadInputTest {
         ObjectNode config = (ObjectNode) new ObjectMapper().readTree(bad.resolve("adapter_config.json").toFile());
         config.putArray("target_modules").add("query").add("value");
         new ObjectMapper().writeValue(bad.resolve("adapter_config.json").toFile(), config);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(lm).load(bad, "default"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(GOLDEN.lm()).load(bad, "default"));
         assertEquals("target_modules", e.key());
         assertTrue(e.getMessage().contains("adapter_config.json") && e.getMessage().contains("model.layers.{0..1}.self_attn.q_proj"),
                 e.getMessage());
@@ -95,13 +85,13 @@ class BadInputTest {
         // weights for a module the config does not target
         config.putArray("target_modules").add("q_proj");
         new ObjectMapper().writeValue(bad.resolve("adapter_config.json").toFile(), config);
-        ModelFormatException extra = assertThrows(ModelFormatException.class, () -> Adapters.of(lm).load(bad, "default"));
+        ModelFormatException extra = assertThrows(ModelFormatException.class, () -> Adapters.of(GOLDEN.lm()).load(bad, "default"));
         assertTrue(extra.getMessage().contains("does not target it"), extra.getMessage());
         assertModelUntouched();
 
         // attaching with names the model lacks lists its layers
         JloraException attach = assertThrows(JloraException.class,
-                () -> Adapters.of(lm).add("x", LoraConfig.builder().targetModules("c_attn").build()));
+                () -> Adapters.of(GOLDEN.lm()).add("x", LoraConfig.builder().targetModules("c_attn").build()));
         assertTrue(attach.getMessage().contains("model.layers.{0..1}.mlp.down_proj, lm_head"), attach.getMessage());
         assertModelUntouched();
     }
@@ -110,10 +100,10 @@ class BadInputTest {
     void aMissingAdapterConfigIsAClearError() throws IOException {
         Path noConfig = copyAdapter("adapter", "no-config");
         Files.delete(noConfig.resolve("adapter_config.json"));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(lm).load(noConfig, "default"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(GOLDEN.lm()).load(noConfig, "default"));
         assertTrue(e.getMessage().contains("adapter_config.json") && e.getMessage().contains("missing"), e.getMessage());
         ModelFormatException none = assertThrows(ModelFormatException.class,
-                () -> Adapters.of(lm).load(tmp.resolve("does-not-exist"), "default"));
+                () -> Adapters.of(GOLDEN.lm()).load(tmp.resolve("does-not-exist"), "default"));
         assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
         assertThrows(ModelFormatException.class, () -> MergeTool.merge(DIR.resolve("model"), noConfig, tmp.resolve("m")));
         assertFalse(Files.exists(tmp.resolve("m")));
@@ -126,7 +116,7 @@ class BadInputTest {
         ObjectNode config = (ObjectNode) new ObjectMapper().readTree(bad.resolve("adapter_config.json").toFile());
         config.put("bias", "all");
         new ObjectMapper().writeValue(bad.resolve("adapter_config.json").toFile(), config);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(lm).load(bad, "default"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Adapters.of(GOLDEN.lm()).load(bad, "default"));
         assertEquals("bias", e.key());
         assertModelUntouched();
     }
@@ -142,10 +132,10 @@ class BadInputTest {
                 MergeOptions.defaults().withOverwrite(true)));
         assertTrue(parent.getMessage().contains("contains the input folder"), parent.getMessage());
         assertArrayEquals(before, Files.readAllBytes(base.resolve("model.safetensors")));
-        Adapters adapters = Adapters.of(lm);
+        Adapters adapters = Adapters.of(GOLDEN.lm());
         adapters.load(DIR.resolve("adapter"), "default");
         try {
-            JloraException saved = assertThrows(JloraException.class, () -> adapters.saveMerged(lm.dir(), true));
+            JloraException saved = assertThrows(JloraException.class, () -> adapters.saveMerged(GOLDEN.lm().dir(), true));
             assertTrue(saved.getMessage().contains("is the input folder"), saved.getMessage());
         } finally {
             adapters.unload();
@@ -190,7 +180,7 @@ class BadInputTest {
 
     @Test
     void adapterNamesAndStateErrors() {
-        Adapters adapters = Adapters.of(lm);
+        Adapters adapters = Adapters.of(GOLDEN.lm());
         adapters.load(DIR.resolve("adapter"), "default");
         try {
             assertThrows(JloraException.class, () -> adapters.load(DIR.resolve("adapter"), "default"), "name taken");
@@ -202,8 +192,8 @@ class BadInputTest {
         } finally {
             adapters.unload();
         }
-        assertTrue(Adapters.of(lm).names().isEmpty());
-        assertTrue(LoraTesting.maxDiff(baseWeights, LoraTesting.snapshot(lm)) < 1e-6);
+        assertTrue(Adapters.of(GOLDEN.lm()).names().isEmpty());
+        assertTrue(LoraTesting.maxDiff(baseWeights, LoraTesting.snapshot(GOLDEN.lm())) < 1e-6);
     }
 
     private Path copyAdapter(String golden, String name) throws IOException {

@@ -1,5 +1,6 @@
 package io.jlora.lora;
 
+import static io.jlora.testing.GoldenLlamaTiny.DIR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,16 +11,13 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.jlora.io.SafetensorsFile;
-import io.jlora.model.CausalLm;
 import io.jlora.model.CausalLmLoss;
+import io.jlora.testing.GoldenLlamaTiny;
 import io.jlora.testing.TestFiles;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Adapters under autograd: PEFT's gradients for A and B (and DoRA's magnitude), nothing for the
@@ -27,47 +25,34 @@ import org.junit.jupiter.api.Test;
  */
 class TrainingTest {
 
-    private static final Path DIR = TestFiles.golden("llama-tiny");
-    private static CausalLm lm;
-    private static SafetensorsFile cases;
-
-    @BeforeAll
-    static void load() {
-        lm = CausalLm.load(DIR.resolve("model"), "cpu", "auto");
-        cases = SafetensorsFile.open(DIR.resolve("cases.safetensors"));
-    }
-
-    @AfterAll
-    static void close() {
-        cases.close();
-        lm.close();
-    }
+    @RegisterExtension
+    static final GoldenLlamaTiny GOLDEN = new GoldenLlamaTiny();
 
     @AfterEach
     void unload() {
-        Adapters.of(lm).training(false);
-        Adapters.of(lm).unload();
+        Adapters.of(GOLDEN.lm()).training(false);
+        Adapters.of(GOLDEN.lm()).unload();
     }
 
     @Test
     void gradientsMatchPeftAndOnlyAdapterParametersGetThem() {
-        Adapters adapters = Adapters.of(lm);
+        Adapters adapters = Adapters.of(GOLDEN.lm());
         adapters.load(DIR.resolve("adapter"), "default");
         adapters.training(true);
         Map<String, NDArray> params = adapters.parameters("default");
         assertEquals(28, params.size());
-        int before = managed(lm.manager());
-        try (NDManager step = lm.manager().newSubManager();
+        int before = managed(GOLDEN.lm().manager());
+        try (NDManager step = GOLDEN.lm().manager().newSubManager();
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray ids = cases.load("input_ids", step);
-            NDArray loss = CausalLmLoss.mean(lm.decoder().forward(ids), ids);
+            NDArray ids = GOLDEN.cases().load("input_ids", step);
+            NDArray loss = CausalLmLoss.mean(GOLDEN.lm().decoder().forward(ids), ids);
             gc.backward(loss);
-            assertEquals(cases.load("loss_adapter", step).getFloat(0), loss.getFloat(), 1e-4);
+            assertEquals(GOLDEN.cases().load("loss_adapter", step).getFloat(0), loss.getFloat(), 1e-4);
         }
-        assertEquals(before, managed(lm.manager()), "the step's arrays were all closed with it");
-        try (NDManager m = lm.manager().newSubManager()) {
+        assertEquals(before, managed(GOLDEN.lm().manager()), "the step's arrays were all closed with it");
+        try (NDManager m = GOLDEN.lm().manager().newSubManager()) {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray expected = cases.load("grad." + e.getKey(), m);
+                NDArray expected = GOLDEN.cases().load("grad." + e.getKey(), m);
                 NDArray grad = e.getValue().getGradient();
                 double largest = expected.abs().max().getFloat();
                 double diff = TestFiles.maxAbsDiff(grad, expected);
@@ -75,23 +60,23 @@ class TrainingTest {
                 assertTrue(diff <= 1e-5 * largest, e.getKey() + ": gradient off by " + diff + " (largest " + largest + ")");
             }
         }
-        for (NDArray base : lm.decoder().parameters().values()) {
+        for (NDArray base : GOLDEN.lm().decoder().parameters().values()) {
             assertFalse(base.hasGradient(), base.getName() + " is frozen");
         }
     }
 
     @Test
     void doraTrainsMagnitudeAndLowRankButNotTheBase() {
-        Adapters adapters = Adapters.of(lm);
+        Adapters adapters = Adapters.of(GOLDEN.lm());
         adapters.load(DIR.resolve("adapter-dora"), "default");
         adapters.training(true);
-        int before = managed(lm.manager());
-        try (NDManager step = lm.manager().newSubManager();
+        int before = managed(GOLDEN.lm().manager());
+        try (NDManager step = GOLDEN.lm().manager().newSubManager();
                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray ids = cases.load("input_ids", step);
-            gc.backward(CausalLmLoss.mean(lm.decoder().forward(ids), ids));
+            NDArray ids = GOLDEN.cases().load("input_ids", step);
+            gc.backward(CausalLmLoss.mean(GOLDEN.lm().decoder().forward(ids), ids));
         }
-        assertEquals(before, managed(lm.manager()), "no leaks");
+        assertEquals(before, managed(GOLDEN.lm().manager()), "no leaks");
         Map<String, NDArray> params = adapters.parameters("default");
         assertEquals(42, params.size());
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -99,21 +84,21 @@ class TrainingTest {
                 assertTrue(g.abs().sum().getFloat() > 0, e.getKey() + " has a gradient");
             }
         }
-        for (NDArray base : lm.decoder().parameters().values()) {
+        for (NDArray base : GOLDEN.lm().decoder().parameters().values()) {
             assertFalse(base.hasGradient(), base.getName() + " is frozen");
         }
     }
 
     @Test
     void dropoutOnlyWhileTraining() {
-        Adapters adapters = Adapters.of(lm);
+        Adapters adapters = Adapters.of(GOLDEN.lm());
         adapters.add("d", LoraConfig.builder().r(4).loraDropout(0.5).init(LoraInit.RANDOM).build(), 1);
         long[][] ids = {{3, 4, 5, 6, 7}};
-        float[] eval1 = LoraTesting.logits(lm, ids);
-        float[] eval2 = LoraTesting.logits(lm, ids);
+        float[] eval1 = LoraTesting.logits(GOLDEN.lm(), ids);
+        float[] eval2 = LoraTesting.logits(GOLDEN.lm(), ids);
         assertEquals(0, TestFiles.maxAbsDiff(eval1, eval2), "deterministic in eval mode");
         adapters.training(true);
-        float[] train = LoraTesting.logits(lm, ids);
+        float[] train = LoraTesting.logits(GOLDEN.lm(), ids);
         assertNotEquals(0, TestFiles.maxAbsDiff(eval1, train), "dropout applied in training mode");
     }
 
