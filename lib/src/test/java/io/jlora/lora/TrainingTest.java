@@ -2,7 +2,6 @@ package io.jlora.lora;
 
 import static io.jlora.testing.GoldenLlamaTiny.DIR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.jlora.model.CausalLmLoss;
 import io.jlora.testing.GoldenLlamaTiny;
+import io.jlora.testing.PeftGradients;
 import io.jlora.testing.TestFiles;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -50,19 +50,7 @@ class TrainingTest {
             assertEquals(GOLDEN.cases().load("loss_adapter", step).getFloat(0), loss.getFloat(), 1e-4);
         }
         assertEquals(before, managed(GOLDEN.lm().manager()), "the step's arrays were all closed with it");
-        try (NDManager m = GOLDEN.lm().manager().newSubManager()) {
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray expected = GOLDEN.cases().load("grad." + e.getKey(), m);
-                NDArray grad = e.getValue().getGradient();
-                double largest = expected.abs().max().getFloat();
-                double diff = TestFiles.maxAbsDiff(grad, expected);
-                grad.close();
-                assertTrue(diff <= 1e-5 * largest, e.getKey() + ": gradient off by " + diff + " (largest " + largest + ")");
-            }
-        }
-        for (NDArray base : GOLDEN.lm().decoder().parameters().values()) {
-            assertFalse(base.hasGradient(), base.getName() + " is frozen");
-        }
+        PeftGradients.assertOnlyAdaptersGetPeftsGradients(GOLDEN.lm(), params, GOLDEN.cases(), "llama-tiny");
     }
 
     @Test
@@ -84,9 +72,7 @@ class TrainingTest {
                 assertTrue(g.abs().sum().getFloat() > 0, e.getKey() + " has a gradient");
             }
         }
-        for (NDArray base : GOLDEN.lm().decoder().parameters().values()) {
-            assertFalse(base.hasGradient(), base.getName() + " is frozen");
-        }
+        PeftGradients.assertBaseFrozen(GOLDEN.lm());
     }
 
     @Test
