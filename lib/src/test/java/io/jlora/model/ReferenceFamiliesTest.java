@@ -41,39 +41,24 @@ class ReferenceFamiliesTest {
     /** The same llama3 model with its config in the transformers 4 layout (rope_theta + rope_scaling). */
     @Test
     void llama3ScalingReadFromTransformers4Layout(@TempDir Path tmp) throws Exception {
-        Path src = TestFiles.reference("llama3-rope-tiny");
-        Path dir = tmp.resolve("model");
-        Files.createDirectories(dir);
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(src.resolve("model/config.json").toFile());
-        ObjectNode rope = (ObjectNode) config.remove("rope_parameters");
-        config.set("rope_theta", rope.remove("rope_theta"));
-        rope.set("type", rope.remove("rope_type")); // the oldest spelling
-        config.set("rope_scaling", rope);
-        json.writeValue(dir.resolve("config.json").toFile(), config);
-        Files.copy(src.resolve("model/model.safetensors"), dir.resolve("model.safetensors"));
+        Path dir = editedCopy("llama3-rope-tiny", tmp, config -> {
+            ObjectNode rope = (ObjectNode) config.remove("rope_parameters");
+            config.set("rope_theta", rope.remove("rope_theta"));
+            rope.set("type", rope.remove("rope_type")); // the oldest spelling
+            config.set("rope_scaling", rope);
+        });
         ModelConfig read = ModelConfigReader.read(dir);
         assertEquals(RopeConfig.Type.LLAMA3, read.rope().type());
-        check(dir, src.resolve("cases.safetensors"));
+        check(dir, TestFiles.reference("llama3-rope-tiny").resolve("cases.safetensors"));
     }
 
     /** Guards the test above: without the scaling the outputs do differ beyond tolerance. */
     @Test
     void llama3ScalingMatters(@TempDir Path tmp) throws Exception {
-        Path src = TestFiles.reference("llama3-rope-tiny");
-        Path dir = tmp.resolve("model");
-        Files.createDirectories(dir);
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(src.resolve("model/config.json").toFile());
-        ((ObjectNode) config.get("rope_parameters")).put("rope_type", "default");
-        json.writeValue(dir.resolve("config.json").toFile(), config);
-        Files.copy(src.resolve("model/model.safetensors"), dir.resolve("model.safetensors"));
-        try (CausalLm lm = CausalLm.load(dir, "cpu", "auto");
-                SafetensorsFile cases = SafetensorsFile.open(src.resolve("cases.safetensors"));
-                NDManager m = lm.manager().newSubManager()) {
-            double diff = TestFiles.maxAbsDiff(lm.decoder().forward(cases.load("input_ids", m)), cases.load("logits", m));
-            assertTrue(diff > 1e-2, "plain rope should differ, differs by " + diff);
-        }
+        Path dir = editedCopy("llama3-rope-tiny", tmp,
+                config -> ((ObjectNode) config.get("rope_parameters")).put("rope_type", "default"));
+        double diff = logitsDiff(dir, "llama3-rope-tiny");
+        assertTrue(diff > 1e-2, "plain rope should differ, differs by " + diff);
     }
 
     /**
@@ -124,12 +109,8 @@ class ReferenceFamiliesTest {
                 default -> config.putNull("attn_logit_softcapping").putNull("final_logit_softcapping");
             }
         });
-        try (CausalLm lm = CausalLm.load(dir, "cpu", "auto");
-                SafetensorsFile cases = SafetensorsFile.open(TestFiles.reference(name).resolve("cases.safetensors"));
-                NDManager m = lm.manager().newSubManager()) {
-            double diff = TestFiles.maxAbsDiff(lm.decoder().forward(cases.load("input_ids", m)), cases.load("logits", m));
-            assertTrue(diff > 1e-2, which + " should change the logits, changes them by " + diff);
-        }
+        double diff = logitsDiff(dir, name);
+        assertTrue(diff > 1e-2, which + " should change the logits, changes them by " + diff);
     }
 
     /**
@@ -152,6 +133,7 @@ class ReferenceFamiliesTest {
         }
     }
 
+    /** The reference model {@code name} copied to {@code tmp/model} with its config.json edited by {@code edit}. */
     private static Path editedCopy(String name, Path tmp, java.util.function.Consumer<ObjectNode> edit) throws Exception {
         Path src = TestFiles.reference(name).resolve("model");
         Path dir = tmp.resolve("model");
@@ -162,6 +144,15 @@ class ReferenceFamiliesTest {
         json.writeValue(dir.resolve("config.json").toFile(), config);
         Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
         return dir;
+    }
+
+    /** Largest difference between the logits of the model in {@code modelDir} and those of the reference {@code name}. */
+    private static double logitsDiff(Path modelDir, String name) {
+        try (CausalLm lm = CausalLm.load(modelDir, "cpu", "auto");
+                SafetensorsFile cases = SafetensorsFile.open(TestFiles.reference(name).resolve("cases.safetensors"));
+                NDManager m = lm.manager().newSubManager()) {
+            return TestFiles.maxAbsDiff(lm.decoder().forward(cases.load("input_ids", m)), cases.load("logits", m));
+        }
     }
 
     private static void check(Path modelDir, Path casesFile) {

@@ -47,10 +47,8 @@ class TokenizerTest {
 
     @Test
     void chatTemplateIsKept() throws IOException {
-        Files.copy(GOLDEN.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
-        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"eos_token\": {\"content\": \"<|endoftext|>\","
-                + " \"special\": true}, \"chat_template\": \"{% for m in messages %}{{ m['content'] }}{% endfor %}\"}");
-        try (HfTokenizer t = HfTokenizer.load(tmp)) {
+        try (HfTokenizer t = goldenTokenizerWithConfig("{\"eos_token\": {\"content\": \"<|endoftext|>\","
+                + " \"special\": true}, \"chat_template\": \"{% for m in messages %}{{ m['content'] }}{% endfor %}\"}")) {
             assertEquals("{% for m in messages %}{{ m['content'] }}{% endfor %}", t.chatTemplate());
             assertEquals(0L, t.specialId("eos_token"), "AddedToken objects are read too");
         }
@@ -63,10 +61,8 @@ class TokenizerTest {
     /** transformers 5's places: named templates in the config, additional_chat_templates/, a processor's JSON. */
     @Test
     void namedAndSideFileChatTemplates() throws IOException {
-        Files.copy(GOLDEN.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
-        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": [{\"name\": \"default\", \"template\": \"d\"},"
-                + " {\"name\": \"tool_use\", \"template\": \"t\"}]}");
-        try (HfTokenizer t = HfTokenizer.load(tmp)) {
+        try (HfTokenizer t = goldenTokenizerWithConfig("{\"chat_template\": [{\"name\": \"default\", \"template\": \"d\"},"
+                + " {\"name\": \"tool_use\", \"template\": \"t\"}]}")) {
             assertEquals("d", t.chatTemplate());
             assertEquals("t", t.chatTemplates().get("tool_use"));
         }
@@ -86,6 +82,16 @@ class TokenizerTest {
         try (HfTokenizer t = HfTokenizer.load(tmp)) {
             assertEquals("P", t.chatTemplate(), "a processor's chat_template.json when the tokenizer has none");
         }
+    }
+
+    /**
+     * The golden tokenizer.json with {@code tokenizerConfig} as its tokenizer_config.json, both in
+     * {@code tmp} (where a test may then add the side files transformers reads), loaded.
+     */
+    private HfTokenizer goldenTokenizerWithConfig(String tokenizerConfig) throws IOException {
+        Files.copy(GOLDEN.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), tokenizerConfig);
+        return HfTokenizer.load(tmp);
     }
 
     @Test
