@@ -17,8 +17,12 @@ import java.util.logging.Logger;
  * The HTTP layer of a push: builds requests (adding the token for the Hub's own addresses only),
  * sends them, and turns every failure into a {@link HubException} that names the step and the
  * status, with the token masked out of anything the server said.
+ *
+ * @param client sends the requests; {@link #defaultClient()} for a push
+ * @param endpoint the Hub's address, which alone gets the token
+ * @param token the token (its {@code toString} is a mask)
  */
-final class HubHttp {
+record HubHttp(HttpClient client, HubEndpoint endpoint, HubToken token) {
 
     private static final Logger LOG = Logger.getLogger(HubHttp.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,16 +32,6 @@ final class HubHttp {
 
     /** An answer: status, headers and the whole body (Hub API answers are small). */
     record Reply(int status, HttpHeaders headers, byte[] body) {
-    }
-
-    private final HttpClient client;
-    private final HubEndpoint endpoint;
-    private final HubToken token;
-
-    HubHttp(HttpClient client, HubEndpoint endpoint, HubToken token) {
-        this.client = client;
-        this.endpoint = endpoint;
-        this.token = token;
     }
 
     /**
@@ -51,14 +45,6 @@ final class HubHttp {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
-    }
-
-    HubEndpoint endpoint() {
-        return endpoint;
-    }
-
-    HubToken token() {
-        return token;
     }
 
     /** A request to a Hub API path, with the token and a JSON body. */

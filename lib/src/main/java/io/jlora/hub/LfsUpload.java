@@ -17,23 +17,17 @@ import java.util.logging.Logger;
  * address and maybe a verify address, or no action when the Hub already has those bytes. Only the
  * "basic" transfer (one PUT per object) is offered; the merge tool's shards stay under 5 GB, the
  * limit of a single PUT to the Hub's storage.
+ *
+ * @param http the push's HTTP layer
+ * @param repo the repository the files go to
+ * @param revision the branch the batch request names
  */
-final class LfsUpload {
+record LfsUpload(HubHttp http, RepoId repo, String revision) {
 
     private static final Logger LOG = Logger.getLogger(LfsUpload.class.getName());
     static final String LFS_JSON = "application/vnd.git-lfs+json";
     /** Headers that Java's HTTP client sets itself and refuses from callers. */
     private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "expect", "upgrade");
-
-    private final HubHttp http;
-    private final RepoId repo;
-    private final String revision;
-
-    LfsUpload(HubHttp http, RepoId repo, String revision) {
-        this.http = http;
-        this.repo = repo;
-        this.revision = revision;
-    }
 
     /** Uploads every file whose bytes the Hub does not have yet. */
     void upload(List<UploadFile> files) {
