@@ -161,7 +161,7 @@ public final class Dataset {
         if (format.isPreference()) {
             throw new DataException(file, 0, null, "this is a preference (DPO) dataset; use tokenizePreferences");
         }
-        Tokenization t = new Tokenization(file, format, new TextEncoder(tokenizer), options);
+        Tokenization t = new Tokenization(this, tokenizer, options);
         Split split = split(options.evalSplit(), options.seed());
         List<Example> train = t.examples(split.train().records());
         List<Example> eval = split.eval() == null ? List.of() : t.examples(split.eval().records());
@@ -180,7 +180,7 @@ public final class Dataset {
         if (format.isPreference()) {
             throw new DataException(file, 0, null, "render shows language-modelling data; this is a preference (DPO) dataset");
         }
-        Tokenization t = new Tokenization(file, format, new TextEncoder(tokenizer), options);
+        Tokenization t = new Tokenization(this, tokenizer, options);
         List<RenderedRow> out = new ArrayList<>();
         for (int row : rows) {
             if (row < 0 || row >= records.size()) {
@@ -197,7 +197,7 @@ public final class Dataset {
         if (!format.isPreference()) {
             throw new DataException(file, 0, null, "DPO needs prompt/chosen/rejected columns; this dataset is " + format);
         }
-        Tokenization t = new Tokenization(file, format, new TextEncoder(tokenizer), options);
+        Tokenization t = new Tokenization(this, tokenizer, options);
         Split split = split(options.evalSplit(), options.seed());
         List<PreferenceExample> train = t.preferences(split.train().records());
         List<PreferenceExample> eval = split.eval() == null ? List.of() : t.preferences(split.eval().records());

@@ -3,6 +3,7 @@ package io.jlora.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jlora.JloraException;
+import io.jlora.model.tokenizer.HfTokenizer;
 import io.jlora.model.tokenizer.HfTokenizer.TokenSpans;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,10 +53,11 @@ final class Tokenization {
     private long tokens;
     private long trainedTokens;
 
-    Tokenization(Path file, DataFormat format, TextEncoder encoder, TokenizeOptions options) {
-        this.file = file;
-        this.format = format;
-        this.encoder = encoder;
+    /** Tokenization of {@code dataset}'s records with {@code tokenizer} under {@code options}. */
+    Tokenization(Dataset dataset, HfTokenizer tokenizer, TokenizeOptions options) {
+        this.file = dataset.file();
+        this.format = dataset.format();
+        this.encoder = new TextEncoder(tokenizer);
         this.options = options;
     }
 

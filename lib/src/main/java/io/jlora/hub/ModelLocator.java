@@ -132,15 +132,12 @@ public final class ModelLocator {
             DownloadListener listener) {
         Path snapshot = cache.snapshot(id.repo(), commit);
         List<HubDownload.FileMeta> todo = new ArrayList<>();
-        long total = 0;
         for (String file : files) {
             if (!Files.exists(snapshot.resolve(file))) {
-                HubDownload.FileMeta meta = hub.head(id, commit, file);
-                todo.add(meta);
-                total += meta.size();
+                todo.add(hub.head(id, commit, file));
             }
         }
-        Progress progress = new Progress(id.toString(), todo.size(), total, listener);
+        Progress progress = new Progress(id, todo, listener);
         for (HubDownload.FileMeta meta : todo) {
             progress.next(meta.file());
             if (!Files.exists(cache.blob(id.repo(), meta.etag()))) {
@@ -197,6 +194,7 @@ public final class ModelLocator {
     private static final class Progress {
         private final String repo;
         private final int files;
+        /** Bytes of all the files to fetch. */
         private final long total;
         private final DownloadListener listener;
         private int index;
@@ -204,10 +202,11 @@ public final class ModelLocator {
         private long bytes;
         private long lastTold;
 
-        Progress(String repo, int files, long total, DownloadListener listener) {
-            this.repo = repo;
-            this.files = files;
-            this.total = total;
+        /** Progress over fetching {@code todo}, the files of {@code id} that the snapshot lacks. */
+        Progress(HubModelId id, List<HubDownload.FileMeta> todo, DownloadListener listener) {
+            this.repo = id.toString();
+            this.files = todo.size();
+            this.total = todo.stream().mapToLong(HubDownload.FileMeta::size).sum();
             this.listener = listener;
         }
 
