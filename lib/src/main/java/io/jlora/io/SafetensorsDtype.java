@@ -12,29 +12,17 @@ import java.util.stream.Collectors;
  * libtorch 2.7.1). Those are widened in Java to a type the engine handles ({@link #loadedAs()}).
  */
 public enum SafetensorsDtype {
-    F64(8, DataType.FLOAT64),
-    F32(4, DataType.FLOAT32),
-    F16(2, DataType.FLOAT16),
-    BF16(2, DataType.FLOAT32),
-    I64(8, DataType.INT64),
-    I32(4, DataType.INT32),
-    I16(2, DataType.INT32),
-    I8(1, DataType.INT8),
-    U8(1, DataType.UINT8),
-    U16(2, DataType.INT32),
-    U32(4, DataType.INT64),
-    BOOL(1, DataType.BOOLEAN),
+    // floating point
+    F64(8), F32(4), F16(2), BF16(2),
+    // integers and bool
+    I64(8), I32(4), I16(2), I8(1), U8(1), U16(2), U32(4), BOOL(1),
     /** Known to the format but not loadable here: no lossless widening into what DJL handles. */
-    U64(8, null),
-    F8_E4M3(1, null),
-    F8_E5M2(1, null);
+    U64(8), F8_E4M3(1), F8_E5M2(1);
 
     private final int bytes;
-    private final DataType loadedAs;
 
-    SafetensorsDtype(int bytes, DataType loadedAs) {
+    SafetensorsDtype(int bytes) {
         this.bytes = bytes;
-        this.loadedAs = loadedAs;
     }
 
     /** Bytes per element in the file. */
@@ -42,13 +30,27 @@ public enum SafetensorsDtype {
         return bytes;
     }
 
-    /** The DJL type of the array that loading produces, or null when this type cannot be loaded. */
+    /**
+     * The DJL type of the array that loading produces, or null when this type cannot be loaded.
+     * Grouped by the DJL type: BF16, I16, U16 and U32 are widened on the way.
+     */
     public DataType loadedAs() {
-        return loadedAs;
+        return switch (this) {
+            case F64 -> DataType.FLOAT64;
+            case F32, BF16 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case I64, U32 -> DataType.INT64;
+            case I32, I16, U16 -> DataType.INT32;
+            case I8 -> DataType.INT8;
+            case U8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOLEAN;
+            case U64, F8_E4M3, F8_E5M2 -> null;
+        };
     }
 
     /** True when the file's bytes can go to DJL unchanged (no widening in Java). */
     public boolean isNative() {
+        DataType loadedAs = loadedAs();
         return loadedAs != null && loadedAs.getNumOfBytes() == bytes && this != BF16;
     }
 
