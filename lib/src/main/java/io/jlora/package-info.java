@@ -6,6 +6,7 @@
  * {@link io.jlora.lora} (adapters, PEFT's files, merging), {@link io.jlora.train} (the trainer),
  * {@link io.jlora.hub} (pushing to the Hub). Failures a user can cause are
  * {@link io.jlora.JloraException}s; a config value out of range is an
- * {@link io.jlora.InvalidFieldException} naming the field.
+ * {@link io.jlora.InvalidFieldException} naming the field; {@link io.jlora.EnumLabels} finds an
+ * enum's constant by the text a file or option names it with.
  */
 package io.jlora;

@@ -1,8 +1,7 @@
 package io.jlora.io;
 
 import ai.djl.ndarray.types.DataType;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.jlora.EnumLabels;
 
 /**
  * The element types that the safetensors format names, with how each one reaches DJL.
@@ -72,16 +71,11 @@ public enum SafetensorsDtype {
 
     /** Parses a header's dtype name; null when the name is unknown. */
     public static SafetensorsDtype parse(String name) {
-        for (SafetensorsDtype d : values()) {
-            if (d.name().equals(name)) {
-                return d;
-            }
-        }
-        return null;
+        return EnumLabels.find(SafetensorsDtype.class, SafetensorsDtype::name, name).orElse(null);
     }
 
     /** The names a header may use, for error messages. */
     public static String names() {
-        return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
+        return EnumLabels.list(SafetensorsDtype.class, SafetensorsDtype::name);
     }
 }

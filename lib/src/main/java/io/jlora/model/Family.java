@@ -1,7 +1,6 @@
 package io.jlora.model;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.jlora.EnumLabels;
 
 /**
  * The model families the decoder runs. They differ only in options of the one decoder (which
@@ -36,17 +35,11 @@ public enum Family {
 
     /** The family for a {@code model_type}, or null. */
     public static Family ofModelType(String modelType) {
-        for (Family f : values()) {
-            if (f.modelType.equals(modelType)) {
-                return f;
-            }
-        }
-        return null;
+        return EnumLabels.find(Family.class, Family::modelType, modelType).orElse(null);
     }
 
     /** "llama, mistral, qwen2, qwen3, ...", for error messages. */
     public static String supported() {
-        return Arrays.stream(values()).map(Family::modelType).collect(Collectors.joining(", "))
-                + ", " + GEMMA3_MULTIMODAL + " (its text model)";
+        return EnumLabels.list(Family.class, Family::modelType) + ", " + GEMMA3_MULTIMODAL + " (its text model)";
     }
 }

@@ -1,5 +1,6 @@
 package io.jlora.quant;
 
+import io.jlora.EnumLabels;
 import io.jlora.JloraException;
 
 /**
@@ -46,12 +47,9 @@ public enum FourBitType {
     }
 
     public static FourBitType parse(String label) {
-        for (FourBitType t : values()) {
-            if (t.label.equalsIgnoreCase(label)) {
-                return t;
-            }
-        }
-        throw new JloraException("4-bit type '" + label + "' is not one of nf4, fp4");
+        return EnumLabels.findIgnoringCase(FourBitType.class, FourBitType::label, label)
+                .orElseThrow(() -> new JloraException("4-bit type '" + label + "' is not one of "
+                        + EnumLabels.list(FourBitType.class, FourBitType::label)));
     }
 
     private static double[] divided(double[] values, double by) {

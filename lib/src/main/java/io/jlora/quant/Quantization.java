@@ -1,8 +1,8 @@
 package io.jlora.quant;
 
+import io.jlora.EnumLabels;
 import io.jlora.JloraException;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import java.util.Locale;
 
 /**
  * How the frozen decoder-layer projections are stored: the {@code --quantization} option.
@@ -11,21 +11,11 @@ import java.util.stream.Collectors;
  * float16 weights computed in float32; {@code none} keeps the model's own type.
  */
 public enum Quantization {
-    NONE("none"),
-    INT4("int4"),
-    INT8("int8"),
-    NF4("nf4"),
-    FP4("fp4"),
-    FLOAT16("float16");
+    NONE, INT4, INT8, NF4, FP4, FLOAT16;
 
-    private final String label;
-
-    Quantization(String label) {
-        this.label = label;
-    }
-
+    /** The option's value: the name in lower case. */
     public String label() {
-        return label;
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** Parses the option value; null or blank means none. */
@@ -33,13 +23,9 @@ public enum Quantization {
         if (value == null || value.isBlank()) {
             return NONE;
         }
-        for (Quantization q : values()) {
-            if (q.label.equalsIgnoreCase(value.trim())) {
-                return q;
-            }
-        }
-        throw new JloraException("--quantization: '" + value + "' is not one of "
-                + Arrays.stream(values()).map(Quantization::label).collect(Collectors.joining(", ")));
+        return EnumLabels.findIgnoringCase(Quantization.class, Quantization::label, value.trim())
+                .orElseThrow(() -> new JloraException("--quantization: '" + value + "' is not one of "
+                        + EnumLabels.list(Quantization.class, Quantization::label)));
     }
 
     public boolean isFourBit() {
@@ -52,7 +38,7 @@ public enum Quantization {
             case INT4: return new FourBitSpec(FourBitType.NF4, blockSize, true);
             case NF4: return new FourBitSpec(FourBitType.NF4, blockSize, false);
             case FP4: return new FourBitSpec(FourBitType.FP4, blockSize, false);
-            default: throw new IllegalStateException(label + " is not a 4-bit quantization");
+            default: throw new IllegalStateException(label() + " is not a 4-bit quantization");
         }
     }
 }
