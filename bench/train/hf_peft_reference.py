@@ -18,6 +18,46 @@ from transformers import AutoModelForCausalLM
 from torch_reference import reset_peak, status
 
 
+class PhaseClock:
+    """The phases TrainBench prints (StepPhases), for this model: forward (layers), head (final norm, lm_head
+    and loss, forward and backward), recompute (the layers' forward run again inside backward under
+    checkpointing), backward (the rest of backward), optimizer; measured with module hooks (the layers'
+    hooks run again when checkpointing recomputes them) and a gradient hook on the final norm's input."""
+
+    def __init__(self, model):
+        base = model.get_base_model().model
+        self.backward = False
+        for layer in base.layers:
+            layer.register_forward_pre_hook(self._layer_start)
+            layer.register_forward_hook(self._layer_end)
+        base.norm.register_forward_pre_hook(self._head_start)
+
+    def begin(self, t0):
+        self.t0, self.recompute, self.head_start, self.head_grad = t0, 0.0, None, None
+
+    def _layer_start(self, module, args):
+        self.layer_t = time.perf_counter()
+
+    def _layer_end(self, module, args, out):
+        if self.backward:
+            self.recompute += time.perf_counter() - self.layer_t
+
+    def _head_start(self, module, args):
+        self.head_start = time.perf_counter()
+        if args[0].requires_grad:
+            args[0].register_hook(self._head_grad)
+
+    def _head_grad(self, grad):
+        self.head_grad = time.perf_counter()
+
+    def phases(self, t_forward, t_backward, t_end):
+        head_fwd = t_forward - self.head_start
+        head_bwd = (self.head_grad or t_backward) - t_forward
+        return "forward=%.2f head=%.2f recompute=%.2f backward=%.2f optimizer=%.2f" % (
+            self.head_start - self.t0, head_fwd + head_bwd, self.recompute,
+            t_backward - t_forward - head_bwd - self.recompute, t_end - t_backward)
+
+
 def main():
     d, batch, seq, steps, threads, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
     torch.set_num_threads(threads)
@@ -37,6 +77,7 @@ def main():
           f"attention {model.config._attn_implementation}), {torch.get_num_threads()} threads, LoRA r16 all-linear: "
           f"{sum(p.numel() for p in params) / 1e6:.2f}M trainable, checkpointing {mode}; RSS with the model loaded {rss_loaded:.0f} MiB")
     opt = torch.optim.AdamW(params, lr=2e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    clock = PhaseClock(model)
     resident = status("VmRSS:")  # model loaded, LoRA attached
     tokens = seconds = worst = 0.0
     first = float("nan")
@@ -45,10 +86,16 @@ def main():
         before = status("VmRSS:")
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
+        clock.begin(t0)
         loss = model(input_ids=ids, labels=ids).loss
+        t_forward = time.perf_counter()
+        clock.backward = True
         loss.backward()
+        t_backward = time.perf_counter()
+        clock.backward = False
         opt.step()
         dt = time.perf_counter() - t0
+        print("hf-phases step=%d %s" % (s, clock.phases(t_forward, t_backward, t0 + dt)), flush=True)
         peak = status("VmHWM:")
         whole_peak = max(whole_peak, peak)
         added = peak - resident if reset else float("nan")

@@ -85,6 +85,7 @@ final class Backprop {
     static volatile Runnable beforeBackward;
 
     private long firstRow;
+    private StepPhases phases = new StepPhases();
 
     private final Decoder decoder;
     private final boolean checkpointing;
@@ -94,6 +95,11 @@ final class Backprop {
         this.decoder = decoder;
         this.checkpointing = checkpointing;
         this.embeddingTrainable = embeddingTrainable;
+    }
+
+    /** Where the next passes' time goes (the trainer gives each step its own). */
+    void phases(StepPhases phases) {
+        this.phases = phases;
     }
 
     /** Runs forward and backward of {@code ids} (owned by {@code step}); returns the loss. */
@@ -114,6 +120,7 @@ final class Backprop {
     private float recorded(NDManager step, NDArray ids, Decoder.Positions p, Head head, long seed) {
         try (GradRecording.Scope on = Autograd.recording(true); NDManager cutArrays = step.newSubManager();
                 ProjectionCuts cuts = ProjectionCuts.open(cutArrays)) {
+            phases.start(StepPhases.Phase.FORWARD);
             NDArray x = decoder.embed(ids);
             for (int i = 0; i < decoder.layerCount(); i++) {
                 // each layer's arrays in a manager closed after it: what backward needs, autograd
@@ -126,11 +133,14 @@ final class Backprop {
                 }
             }
             seedDropout(seed, decoder.layerCount());
+            phases.start(StepPhases.Phase.HEAD);
             NDArray loss = head.loss(decoder.head(x));
+            phases.start(StepPhases.Phase.BACKWARD);
             if (!backwardIfGraph(loss, null)) {
                 throw noGraph();
             }
             cuts.propagate(Backprop::backwardIfGraph);
+            phases.stop();
             return loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
         }
     }
@@ -141,6 +151,7 @@ final class Backprop {
         NDArray x;
         // 1. forward without recording, keeping each layer's input
         try (GradRecording.Scope off = Autograd.recording(false)) {
+            phases.start(StepPhases.Phase.FORWARD);
             x = decoder.embed(ids);
             for (int i = 0; i < layers; i++) {
                 try (NDManager layer = step.newSubManager()) {
@@ -158,6 +169,7 @@ final class Backprop {
         float lossValue;
         NDArray grad;
         try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager()) {
+            phases.start(StepPhases.Phase.HEAD);
             x.attach(scope);
             x.setRequiresGradient(true);
             seedDropout(seed, layers);
@@ -191,7 +203,9 @@ final class Backprop {
                     in.setRequiresGradient(true);
                 }
                 seedDropout(seed, i);
+                phases.start(StepPhases.Phase.RECOMPUTE);
                 NDArray out = decoder.layer(i, in, p);
+                phases.start(StepPhases.Phase.BACKWARD);
                 backwardIfGraph(out, grad); // no graph only for a first layer without trainable arrays
                 // then across the projections whose float weights the graph did not keep
                 cuts.propagate(Backprop::backwardIfGraph);
@@ -208,6 +222,7 @@ final class Backprop {
                 grad.close();
             }
         }
+        phases.stop();
         return lossValue;
     }
 

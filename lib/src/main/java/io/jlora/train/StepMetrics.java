@@ -19,13 +19,15 @@ import java.util.Map;
  * @param skipped true when the step was not applied (loss or gradients not finite)
  * @param note what went wrong when skipped (also logged), else null
  * @param extra objective-specific values (DPO: rewards/chosen, rewards/rejected, rewards/margins, rewards/accuracies)
+ * @param phases seconds per part of the step ({@link StepPhases.Phase}, lower case), in running order
  */
 public record StepMetrics(long step, double epoch, double loss, double lr, double gradNorm, long tokens, double seconds,
         double tokensPerSecond, double rssMb, double peakRssMb, double tensorMb, boolean skipped,
-        String note, Map<String, Double> extra) {
+        String note, Map<String, Double> extra, Map<String, Double> phases) {
 
     public StepMetrics {
         extra = Map.copyOf(extra);
+        phases = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phases));
     }
 
     @Override

@@ -270,7 +270,10 @@ public final class Trainer implements AutoCloseable {
             schedule = LrSchedule.of(config, plannedSteps);
         }
         long started = System.nanoTime();
+        StepPhases phases = new StepPhases();
+        backprop.phases(phases);
         zeroGradients();
+        phases.start(StepPhases.Phase.DATA);
         List<MicroBatch> batches = new ArrayList<>();
         int[] firstRows = new int[config.gradientAccumulation()];
         double units = 0;
@@ -316,6 +319,7 @@ public final class Trainer implements AutoCloseable {
         double lr = schedule.at(step);
         double gradNorm;
         boolean skipped;
+        phases.start(StepPhases.Phase.OPTIMIZER);
         try (NDManager scope = root.newSubManager(); GradRecording.Scope off = Autograd.recording(false)) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
             parameters.forEach((name, p) -> grads.put(name, Autograd.gradient(p, scope)));
@@ -335,6 +339,7 @@ public final class Trainer implements AutoCloseable {
             }
         }
         zeroGradients();
+        phases.stop();
         step++;
         String note = null;
         if (skipped) {
@@ -350,7 +355,7 @@ public final class Trainer implements AutoCloseable {
         double seconds = (System.nanoTime() - started) / 1e9;
         StepMetrics metrics = new StepMetrics(step, order.progress(), loss, lr, gradNorm, tokens, seconds,
                 tokens / Math.max(seconds, 1e-9), mib(MemoryStats.rssBytes()), mib(MemoryStats.peakRssBytes()),
-                mib(MemoryStats.tensorBytes(root)), skipped, note, task.means(extraSums, units));
+                mib(MemoryStats.tensorBytes(root)), skipped, note, task.means(extraSums, units), phases.seconds());
         history.add(metrics);
         for (TrainingListener l : listeners) {
             l.onStep(metrics);

@@ -88,6 +88,9 @@ public final class TrainBench {
                     System.out.printf("  step %d: loss %.6f, %.2f s, %.0f tokens/s, peak %.0f MiB = loaded model %.0f + %.0f (RSS before the step %.0f)%s%n",
                             s, m.loss(), m.seconds(), m.tokensPerSecond(), peak, resident, added, before,
                             m.skipped() ? " SKIPPED: " + m.note() : "");
+                    StringBuilder phases = new StringBuilder();
+                    m.phases().forEach((name, sec) -> phases.append(String.format(" %s=%.2f", name, sec)));
+                    System.out.printf("jlora-phases step=%d%s%n", s, phases);
                 }
             }
             System.out.printf("jlora-result checkpointing=%s tokens_per_s=%.1f step_added_mib=%.0f first_step_added_mib=%.0f%n",

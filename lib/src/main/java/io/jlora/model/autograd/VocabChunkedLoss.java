@@ -15,17 +15,21 @@ import ai.djl.ndarray.types.Shape;
  * that neither the [tokens, vocab] logits nor the widened head are ever whole: at a 128k vocabulary
  * and 512 tokens the float32 logits alone are 250 MB, their log-softmax and gradient as much again.
  *
- * <p>A float32 head (nothing to widen) is read whole by one pass over blocks of tokens: each block's
- * logits [tokens, vocab] are made once, and its loss and input gradient follow from them. A
- * half-precision head is widened one block of vocabulary rows at a time instead, so that no widened
- * copy of the whole head exists, in one pass over the vocabulary with no autograd, each block's
- * logits made once (an online softmax, as flash attention computes it): a running maximum per
+ * <p>The head is read one block of vocabulary rows at a time (widened there when stored in half
+ * precision, so that no widened copy of the whole head exists), in one pass over the vocabulary
+ * with no autograd, each block's logits made once (an online softmax, as flash attention computes
+ * it): a running maximum per
  * token, the sum of exponentials below it, the target's logit, and the product of those
  * exponentials with the block's rows of W, rescaled whenever the maximum grows. The gradient
  * {@code (softmax - onehot(target)) * weight W} follows at the end, the weight of a token being
  * {@code scale} when it is counted and 0 when its label is {@link CausalLmLoss#IGNORE_INDEX}. The
  * caller pushes that gradient back through the rest of the model (backward with it as the output
  * gradient).
+ *
+ * <p>Blocks of vocabulary rather than of tokens: each GEMM then reads a block of W once, with all
+ * tokens as its long side. Blocks of tokens (each reading the whole head, 1 GB at Llama 3's
+ * vocabulary, for a few dozen tokens) were memory-bound and spent a sixth of the step in MKL's
+ * packing of W; the head took twice as long (bench/train/README.md).
  */
 public final class VocabChunkedLoss {
 
@@ -62,98 +66,61 @@ public final class VocabChunkedLoss {
             NDArray target = owned(scope, owned(scope, labels.get(":, 1:")).reshape(n));
             NDArray counted = owned(scope, owned(scope, target.neq(CausalLmLoss.IGNORE_INDEX)).toType(DataType.FLOAT32, false));
             NDArray safeTarget = owned(scope, target.maximum(0));
-            if (weight.getDataType() == DataType.FLOAT32 && rows.getDataType() == DataType.FLOAT32) {
-                return byTokenBlocks(rows, weight, safeTarget, counted, scale, blockBytes, shape, owner, scope);
-            }
-            // a block's logits [n, rows] and its widened weight [rows, hidden] both within blockBytes
-            long step = ChunkedLinear.rowsPerBlock(Math.max(width, n), blockBytes);
-
-            // one pass, as an online softmax (flash attention's): per token a running max m, the sum
-            // of exp(logit - m), the target's logit, and acc = sum over blocks of exp(logits - m) W,
-            // rescaled by exp(m_old - m_new) whenever m grows
-            NDArray max = scope.full(new Shape(n), Float.NEGATIVE_INFINITY);
-            NDArray sumExp = scope.zeros(new Shape(n));
-            NDArray picked = scope.zeros(new Shape(n));
-            NDArray acc = scope.zeros(new Shape(n, width), DataType.FLOAT32);
-            for (long from = 0; from < vocab; from += step) {
-                long to = Math.min(vocab, from + step);
-                try (NDManager block = scope.newSubManager()) {
-                    NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
-                    NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
-                    NDArray newMax = owned(block, max.maximum(owned(block, logits.max(new int[] {1}))));
-                    NDArray rescale = owned(block, owned(block, max.sub(newMax)).exp());
-                    NDArray e = owned(block, owned(block, logits.sub(owned(block, newMax.expandDims(1)))).exp());
-                    sumExp.muli(rescale).addi(owned(block, e.sum(new int[] {1})));
-                    acc.muli(owned(block, rescale.expandDims(1))).addi(owned(block, e.matMul(w)));
-                    max.set(new NDIndex(":"), newMax);
-                    NDArray inBlock = safeTarget.gte(from).logicalAnd(safeTarget.lt(to)).toType(DataType.FLOAT32, false);
-                    NDArray local = safeTarget.sub(from).clip(0, to - from - 1).expandDims(1);
-                    attachAll(block, inBlock, local);
-                    NDArray got = logits.gather(local, 1).squeeze(1).mul(inBlock);
-                    picked.set(new NDIndex(":"), owned(block, picked.add(got)));
-                }
-            }
-            NDArray logSumExp = owned(scope, max.add(owned(scope, sumExp.log())));
-            NDArray tokenLosses = owned(scope, owned(scope, logSumExp.sub(picked)).mul(counted));
-            float loss = owned(scope, tokenLosses.sum()).getFloat() * (float) scale;
-
-            // the input gradient: (softmax - onehot(target)) W per token, times its weight
-            // (scale when counted, 0 when ignored) = weight * (acc / sumExp - W[target])
-            NDArray tokenWeight = owned(scope, owned(scope, counted.mul((float) scale)).expandDims(1));
-            NDArray targetRows = owned(scope, owned(scope, weight.get(new NDIndex("{}", safeTarget)))
-                    .toType(DataType.FLOAT32, false));
-            NDArray grad = owned(scope, owned(scope, owned(scope, acc.div(owned(scope, sumExp.expandDims(1))))
-                    .sub(targetRows)).mul(tokenWeight));
-            NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
-            NDArray typed = full.toType(hidden.getDataType(), false);
-            typed.attach(owner);
-            return new Result(loss, typed);
+            return byVocabularyBlocks(rows, weight, safeTarget, counted, scale, blockBytes, shape, owner, scope);
         }
     }
 
     /**
-     * One pass for a float32 head: per block of tokens (its logits within blockBytes), the logits
-     * once, then log-sum-exp, the picked target logits and {@code (softmax - onehot) * weight @ W}.
+     * One pass over blocks of vocabulary rows, as an online softmax (flash attention's): per token
+     * a running max m, the sum of exp(logit - m), the target's logit, and acc = sum over blocks of
+     * exp(logits - m) W, rescaled by exp(m_old - m_new) whenever m grows.
      */
-    private static Result byTokenBlocks(NDArray rows, NDArray weight, NDArray safeTarget, NDArray counted, double scale,
-            long blockBytes, Shape shape, NDManager owner, NDManager scope) {
+    private static Result byVocabularyBlocks(NDArray rows, NDArray weight, NDArray safeTarget, NDArray counted,
+            double scale, long blockBytes, Shape shape, NDManager owner, NDManager scope) {
         long n = rows.getShape().get(0);
         long width = rows.getShape().get(1);
         long vocab = weight.getShape().get(0);
-        long step = Math.max(1, blockBytes / (4 * vocab));
-        NDArray grad = scope.zeros(new Shape(n, width), DataType.FLOAT32);
-        NDArray vocabIds = owned(scope, scope.arange(0, (int) vocab, 1, DataType.INT64).expandDims(0));
-        double lossSum = 0;
-        for (long from = 0; from < n; from += step) {
-            long to = Math.min(n, from + step);
-            try (NDManager block = scope.newSubManager()) {
-                NDArray x = owned(block, rows.get(new NDIndex("{}:{}", from, to)));
-                NDArray column = owned(block, owned(block, safeTarget.get(new NDIndex("{}:{}", from, to))).expandDims(1));
-                NDArray tokenWeight = owned(block, owned(block, owned(block, counted.get(new NDIndex("{}:{}", from, to)))
-                        .mul((float) scale)).expandDims(1));
-                NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(x, weight, null).singletonOrThrow());
-                NDArray max = owned(block, logits.max(new int[] {1}, true));
-                NDArray lse = owned(block, max.add(owned(block, owned(block, owned(block, logits.sub(max)).exp())
-                        .sum(new int[] {1}, true)).log()));
-                NDArray picked = owned(block, logits.gather(column, 1));
-                lossSum += owned(block, owned(block, lse.sub(picked)).mul(tokenWeight)).sum().getFloat();
-                NDArray onehot = owned(block, owned(block, vocabIds.eq(column)).toType(DataType.FLOAT32, false));
-                NDArray g = logits.sub(lse).exp().sub(onehot).mul(tokenWeight);
-                grad.set(new NDIndex("{}:{}", from, to), owned(block, g.matMul(weight)));
-            }
-        }
         long batch = shape.get(0);
         long time = shape.get(1);
-        NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
-        NDArray typed = full.toType(DataType.FLOAT32, false);
-        typed.attach(owner);
-        return new Result((float) lossSum, typed);
-    }
+        // a block's logits [n, rows] and its widened weight [rows, hidden] both within blockBytes
+        long step = ChunkedLinear.rowsPerBlock(Math.max(width, n), blockBytes);
+        NDArray max = scope.full(new Shape(n), Float.NEGATIVE_INFINITY);
+        NDArray sumExp = scope.zeros(new Shape(n));
+        NDArray picked = scope.zeros(new Shape(n));
+        NDArray acc = scope.zeros(new Shape(n, width), DataType.FLOAT32);
+        for (long from = 0; from < vocab; from += step) {
+            long to = Math.min(vocab, from + step);
+            try (NDManager block = scope.newSubManager()) {
+                NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
+                NDArray logits = owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
+                NDArray newMax = owned(block, max.maximum(owned(block, logits.max(new int[] {1}))));
+                NDArray rescale = owned(block, owned(block, max.sub(newMax)).exp());
+                NDArray e = owned(block, owned(block, logits.sub(owned(block, newMax.expandDims(1)))).exp());
+                sumExp.muli(rescale).addi(owned(block, e.sum(new int[] {1})));
+                acc.muli(owned(block, rescale.expandDims(1))).addi(owned(block, e.matMul(w)));
+                max.set(new NDIndex(":"), newMax);
+                NDArray inBlock = safeTarget.gte(from).logicalAnd(safeTarget.lt(to)).toType(DataType.FLOAT32, false);
+                NDArray local = safeTarget.sub(from).clip(0, to - from - 1).expandDims(1);
+                attachAll(block, inBlock, local);
+                NDArray got = logits.gather(local, 1).squeeze(1).mul(inBlock);
+                picked.set(new NDIndex(":"), owned(block, picked.add(got)));
+            }
+        }
+        NDArray logSumExp = owned(scope, max.add(owned(scope, sumExp.log())));
+        NDArray tokenLosses = owned(scope, owned(scope, logSumExp.sub(picked)).mul(counted));
+        float loss = owned(scope, tokenLosses.sum()).getFloat() * (float) scale;
 
-    /** Logits of rows [from, to) of the vocabulary, [n, to - from], owned by {@code block}. */
-    private static NDArray logits(NDArray rows, NDArray weight, long from, long to, NDManager block) {
-        NDArray w = ChunkedLinear.rows(weight, from, to, DataType.FLOAT32, block);
-        return owned(block, ai.djl.nn.core.Linear.linear(rows, w, null).singletonOrThrow());
+        // the input gradient: (softmax - onehot(target)) W per token, times its weight
+        // (scale when counted, 0 when ignored) = weight * (acc / sumExp - W[target])
+        NDArray tokenWeight = owned(scope, owned(scope, counted.mul((float) scale)).expandDims(1));
+        NDArray targetRows = owned(scope, owned(scope, weight.get(new NDIndex("{}", safeTarget)))
+                .toType(DataType.FLOAT32, false));
+        NDArray grad = owned(scope, owned(scope, owned(scope, acc.div(owned(scope, sumExp.expandDims(1))))
+                .sub(targetRows)).mul(tokenWeight));
+        NDArray full = grad.reshape(batch, time - 1, width).concat(scope.zeros(new Shape(batch, 1, width)), 1);
+        NDArray typed = full.toType(rows.getDataType(), false);
+        typed.attach(owner);
+        return new Result(loss, typed);
     }
 
     private static NDArray owned(NDManager m, NDArray a) {
