@@ -19,28 +19,17 @@ from torch_reference import reset_peak, status
 
 
 class PhaseClock:
-    """The phases TrainBench prints (StepPhases), for this model: forward (layers), head (final norm, lm_head
-    and loss, forward and backward), recompute (the layers' forward run again inside backward under
-    checkpointing), backward (the rest of backward), optimizer; measured with module hooks (the layers'
-    hooks run again when checkpointing recomputes them) and a gradient hook on the final norm's input."""
+    """The phases TrainBench prints (StepPhases), for this model: forward (embedding and layers), head
+    (final norm, lm_head and loss, forward and backward), backward (the rest of backward: under
+    checkpointing it includes the layers' recomputation, which torch stops early by an exception, so
+    module hooks cannot time it apart), optimizer; from a pre-hook on the final norm and a gradient
+    hook on its input."""
 
     def __init__(self, model):
-        base = model.get_base_model().model
-        self.backward = False
-        for layer in base.layers:
-            layer.register_forward_pre_hook(self._layer_start)
-            layer.register_forward_hook(self._layer_end)
-        base.norm.register_forward_pre_hook(self._head_start)
+        model.get_base_model().model.norm.register_forward_pre_hook(self._head_start)
 
     def begin(self, t0):
-        self.t0, self.recompute, self.head_start, self.head_grad = t0, 0.0, None, None
-
-    def _layer_start(self, module, args):
-        self.layer_t = time.perf_counter()
-
-    def _layer_end(self, module, args, out):
-        if self.backward:
-            self.recompute += time.perf_counter() - self.layer_t
+        self.t0, self.head_start, self.head_grad = t0, None, None
 
     def _head_start(self, module, args):
         self.head_start = time.perf_counter()
@@ -51,11 +40,10 @@ class PhaseClock:
         self.head_grad = time.perf_counter()
 
     def phases(self, t_forward, t_backward, t_end):
-        head_fwd = t_forward - self.head_start
         head_bwd = (self.head_grad or t_backward) - t_forward
-        return "forward=%.2f head=%.2f recompute=%.2f backward=%.2f optimizer=%.2f" % (
-            self.head_start - self.t0, head_fwd + head_bwd, self.recompute,
-            t_backward - t_forward - head_bwd - self.recompute, t_end - t_backward)
+        return "forward=%.2f head=%.2f backward=%.2f optimizer=%.2f" % (
+            self.head_start - self.t0, t_forward - self.head_start + head_bwd,
+            t_backward - t_forward - head_bwd, t_end - t_backward)
 
 
 def main():
@@ -89,10 +77,8 @@ def main():
         clock.begin(t0)
         loss = model(input_ids=ids, labels=ids).loss
         t_forward = time.perf_counter()
-        clock.backward = True
         loss.backward()
         t_backward = time.perf_counter()
-        clock.backward = False
         opt.step()
         dt = time.perf_counter() - t0
         print("hf-phases step=%d %s" % (s, clock.phases(t_forward, t_backward, t0 + dt)), flush=True)

@@ -1,9 +1,10 @@
 package io.jlora.model;
 
+import io.jlora.model.autograd.ProjectionCuts;
 import ai.djl.ndarray.NDArray;
 
-/** A plain linear layer over frozen weights (they never require a gradient). */
-public final class DenseLinear implements Linear {
+/** A plain linear layer over float weights: frozen, but for full fine-tuning, which trains them. */
+public final class DenseLinear implements FrozenProjection {
 
     private final String path;
     private final NDArray weight;
@@ -33,8 +34,14 @@ public final class DenseLinear implements Linear {
     @Override
     public NDArray forward(NDArray x) {
         // torch's fused linear (one GEMM, bias added in it); the result belongs to x's manager
-        return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        return ProjectionCuts.baseOutput(this, x, () -> ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow());
     }
+
+    @Override
+    public NDArray inputGradient(NDArray outputGradient) {
+        return outputGradient.matMul(weight);
+    }
+
 
     @Override
     public String toString() {

@@ -28,7 +28,7 @@ public final class LinearSlot {
     }
 
     public NDArray forward(NDArray x) {
-        ProjectionCuts cuts = linear.frozenBase() instanceof OnDemandWeight ? ProjectionCuts.active() : null;
+        ProjectionCuts cuts = linear.frozenBase() instanceof FrozenProjection p ? ProjectionCuts.cutting(p) : null;
         // inside a cuts scope the projection and its adapters start from a leaf cut from x
         return linear.forward(cuts != null ? cuts.input(x) : x);
     }

@@ -11,11 +11,7 @@ import ai.djl.ndarray.NDArray;
  * asked for the input gradient instead, making its weight anew, as bitsandbytes' MatMul4Bit does in
  * its backward.
  */
-public interface OnDemandWeight extends Linear {
+public interface OnDemandWeight extends FrozenProjection {
 
-    /**
-     * dL/dx = dL/dy W for {@code outputGradient} [..., out]: [..., in] in the gradient's type and
-     * manager, the float weight made and freed within the call. Called with recording off.
-     */
-    NDArray inputGradient(NDArray outputGradient);
+    // inputGradient (FrozenProjection) makes the float weight anew and frees it within the call
 }

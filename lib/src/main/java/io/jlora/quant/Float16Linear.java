@@ -66,15 +66,10 @@ public final class Float16Linear implements OnDemandWeight {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray cut = ProjectionCuts.baseOutput(this, x);
-        if (cut != null) {
-            return cut;
-        }
-        if (x.getDataType() == DataType.FLOAT16) {
-            return ai.djl.nn.core.Linear.linear(x, weight16, bias).singletonOrThrow();
-        }
-        // widened a block of rows at a time: a 128k-token head is 1 GB in float32
-        return ChunkedLinear.forward(x, weight16, bias);
+        // widened a block of rows at a time (a 128k-token head is 1 GB in float32), unless x is float16 too
+        return ProjectionCuts.baseOutput(this, x, () -> x.getDataType() == DataType.FLOAT16
+                ? ai.djl.nn.core.Linear.linear(x, weight16, bias).singletonOrThrow()
+                : ChunkedLinear.forward(x, weight16, bias));
     }
 
     @Override

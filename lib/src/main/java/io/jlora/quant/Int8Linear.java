@@ -94,11 +94,8 @@ public final class Int8Linear implements OnDemandWeight {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray cut = ProjectionCuts.baseOutput(this, x);
-        if (cut != null) {
-            return cut;
-        }
-        return withWeight(x, w -> ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow());
+        return ProjectionCuts.baseOutput(this, x,
+                () -> withWeight(x, w -> ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow()));
     }
 
     @Override

@@ -101,12 +101,8 @@ public final class QuantizedLinear implements OnDemandWeight {
 
     @Override
     public NDArray forward(NDArray x) {
-        NDArray cut = ProjectionCuts.baseOutput(this, x);
-        if (cut != null) {
-            return cut;
-        }
-        return withRows(x.getDataType(), x.getManager(),
-                (rows, step) -> ChunkedLinear.forward(x, rows, bias, outFeatures(), step));
+        return ProjectionCuts.baseOutput(this, x, () -> withRows(x.getDataType(), x.getManager(),
+                (rows, step) -> ChunkedLinear.forward(x, rows, bias, outFeatures(), step)));
     }
 
     @Override

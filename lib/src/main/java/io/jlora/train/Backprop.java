@@ -37,9 +37,12 @@ import io.jlora.model.autograd.VocabChunkedLoss;
  *       gives the gradient of its input for the layer below. Its arrays are closed right after.
  *       Projections whose float weight is made on demand (4-bit, int8, float16 storage) are cut out
  *       of that graph ({@link ProjectionCuts}) and dequantize again for their input gradient, so the
- *       recomputed layer never holds more than one float weight.
+ *       recomputed layer never holds more than one float weight. Dense frozen projections are cut
+ *       too, their outputs kept from pass 1 ({@link ProjectionCuts.Kept}): the recomputation then
+ *       skips their GEMMs, the larger part of a layer's forward.
  * </ol>
- * Peak memory is then the layer inputs plus one layer's (or the head's) intermediates.
+ * Peak memory is then the layer inputs and the dense projections' outputs plus one layer's (or the
+ * head's) intermediates.
  *
  * <p>Dropout masks ({@link DropoutMasks}) come from a stream seeded before each layer (and the head)
  * from the step's seed, in both passes: the recomputation sees the same masks as the first pass
@@ -148,13 +151,15 @@ final class Backprop {
     private float checkpointed(NDManager step, NDArray ids, Decoder.Positions p, Head head, long seed) {
         int layers = decoder.layerCount();
         NDArray[] inputs = new NDArray[layers];
+        ProjectionCuts.Kept[] kept = new ProjectionCuts.Kept[layers];
         NDArray x;
-        // 1. forward without recording, keeping each layer's input
+        // 1. forward without recording, keeping each layer's input and its dense projections' outputs
         try (GradRecording.Scope off = Autograd.recording(false)) {
             phases.start(StepPhases.Phase.FORWARD);
             x = decoder.embed(ids);
             for (int i = 0; i < layers; i++) {
-                try (NDManager layer = step.newSubManager()) {
+                try (NDManager layer = step.newSubManager(); ProjectionCuts.Kept keep = ProjectionCuts.keep(step)) {
+                    kept[i] = keep;
                     x.attach(layer);
                     seedDropout(seed, i);
                     NDArray out = decoder.layer(i, x, p);
@@ -195,7 +200,8 @@ final class Backprop {
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
         for (int i = layers - 1; i >= 0; i--) {
             try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager();
-                    ProjectionCuts cuts = ProjectionCuts.open(scope)) {
+                    ProjectionCuts cuts = ProjectionCuts.open(scope, kept[i])) {
+                kept[i] = null;
                 NDArray in = inputs[i];
                 in.attach(scope);
                 boolean wantInputGrad = i > 0 || embeddingTrainable;
@@ -270,3 +276,4 @@ final class Backprop {
         JniUtils.setSeed(partSeed); // any other draw from libtorch's generator
     }
 }
+

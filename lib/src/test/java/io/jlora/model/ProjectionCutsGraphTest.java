@@ -49,14 +49,12 @@ class ProjectionCutsGraphTest {
 
         @Override
         public NDArray forward(NDArray x) {
-            NDArray cut = ProjectionCuts.baseOutput(this, x);
-            if (cut != null) {
-                return cut;
-            }
-            if (GradRecording.isOn()) {
-                recordedUses.incrementAndGet();
-            }
-            return x.matMul(weight.transpose());
+            return ProjectionCuts.baseOutput(this, x, () -> {
+                if (GradRecording.isOn()) {
+                    recordedUses.incrementAndGet();
+                }
+                return x.matMul(weight.transpose());
+            });
         }
 
         @Override
@@ -90,9 +88,91 @@ class ProjectionCutsGraphTest {
         }
     }
 
-    /** d/d(input) and d/d(scale) of sum(out^2), out = x + c((a(x) * scale) * b(x)). */
+    /** A dense frozen projection (not on demand): cut only where its output was kept. */
+    private static final class CountingDense implements FrozenProjection {
+        final NDArray weight;
+        final AtomicInteger computed = new AtomicInteger();
+        final AtomicInteger inputGradients = new AtomicInteger();
+
+        CountingDense(NDArray weight) {
+            this.weight = weight;
+        }
+
+        @Override
+        public String path() {
+            return "d";
+        }
+
+        @Override
+        public NDArray weight() {
+            return weight;
+        }
+
+        @Override
+        public NDArray bias() {
+            return null;
+        }
+
+        @Override
+        public NDArray forward(NDArray x) {
+            return ProjectionCuts.baseOutput(this, x, () -> {
+                computed.incrementAndGet();
+                return x.matMul(weight.transpose());
+            });
+        }
+
+        @Override
+        public NDArray inputGradient(NDArray outputGradient) {
+            inputGradients.incrementAndGet();
+            return outputGradient.matMul(weight);
+        }
+    }
+
+    /**
+     * Selective recomputation: the outputs of dense projections kept from an unrecorded forward are
+     * handed back by the recorded one, which computes none of them again, and the gradients equal
+     * plain autograd's.
+     */
+    @Test
+    void keptDenseOutputsAreNotRecomputedAndGiveTheSameGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(12);
+            CountingDense a = new CountingDense(m.randomNormal(new Shape(6, 5)));
+            CountingDense b = new CountingDense(m.randomNormal(new Shape(6, 5)));
+            CountingDense c = new CountingDense(m.randomNormal(new Shape(5, 6)));
+            NDArray input = m.randomNormal(new Shape(3, 5));
+            NDArray scale = m.randomNormal(new Shape(6));
+            float[][] plain = gradients(m, a, b, c, input, scale, false);
+            assertEquals(0, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get(), "not cut without kept outputs");
+
+            ProjectionCuts.Kept kept;
+            try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
+                    ProjectionCuts.Kept keep = ProjectionCuts.keep(m)) {
+                kept = keep;
+                NDArray x = input.duplicate();
+                x.attach(layer);
+                new LinearSlot(c).forward(new LinearSlot(a).forward(x).mul(scale).mul(new LinearSlot(b).forward(x)));
+            } // the forward's own manager is closed: the kept outputs must outlive it
+            int computedBefore = a.computed.get() + b.computed.get() + c.computed.get();
+            float[][] recomputed = gradients(m, a, b, c, input, scale, true, kept);
+            assertEquals(computedBefore, a.computed.get() + b.computed.get() + c.computed.get(), "no projection computed again");
+            assertEquals(3, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get());
+            for (int k = 0; k < plain.length; k++) {
+                for (int i = 0; i < plain[k].length; i++) {
+                    assertEquals(plain[k][i], recomputed[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
+                }
+            }
+        }
+    }
+
     private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
             boolean cuts) {
+        return gradients(parent, a, b, c, input, scale, cuts, null);
+    }
+
+    /** d/d(input) and d/d(scale) of sum(out^2), out = x + c((a(x) * scale) * b(x)). */
+    private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
+            boolean cuts, ProjectionCuts.Kept kept) {
         try (NDManager m = parent.newSubManager(); GradRecording.Scope on = GradRecording.set(true)) {
             NDArray x = input.duplicate();
             x.attach(m);
@@ -103,7 +183,7 @@ class ProjectionCutsGraphTest {
             LinearSlot slotA = new LinearSlot(a);
             LinearSlot slotB = new LinearSlot(b);
             LinearSlot slotC = new LinearSlot(c);
-            try (ProjectionCuts scope = cuts ? ProjectionCuts.open(m) : null) {
+            try (ProjectionCuts scope = cuts ? ProjectionCuts.open(m, kept) : null) {
                 NDArray h = ProjectionCuts.shared(x); // read by the projections and by the residual
                 NDArray mixed = slotA.forward(h).mul(s).mul(slotB.forward(h));
                 NDArray out = h.add(slotC.forward(mixed));

@@ -1,16 +1,19 @@
 package io.jlora.model.autograd;
 
+import io.jlora.model.FrozenProjection;
 import io.jlora.model.LinearSlot;
 import io.jlora.model.OnDemandWeight;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Cuts the autograd graph of a recorded forward around every projection whose float weight is made
@@ -34,6 +37,13 @@ import java.util.function.BiConsumer;
  * from two cuts (each backward frees what it passed through): the decoder layer cuts its residual
  * stream too ({@link #shared}).
  *
+ * <p>Kept outputs (selective recomputation, as PyTorch's "save the matmuls" checkpoint policy):
+ * while a {@link Kept} store is open on a thread that does not record (the first, unrecorded pass of
+ * gradient checkpointing), the outputs of dense frozen projections are kept; a scope opened with that
+ * store then cuts those projections too and hands their kept outputs back instead of recomputing
+ * them, so that recomputing a layer costs its element-wise work, attention and the adapters, but not
+ * its base GEMMs. Quantized and half-precision bases are recomputed as before: their point is memory.
+ *
  * <p>The arrays a cut needs (its source, its leaf and the projections' outputs) move to the scope's
  * manager, so that a caller may close the managers of the forward's other arrays (one per layer)
  * before propagating; what is computed from a leaf lands there too. Close that manager after
@@ -55,24 +65,100 @@ public final class ProjectionCuts implements AutoCloseable {
         }
     }
 
-    private record BaseOutput(OnDemandWeight projection, NDArray output) {}
+    private record BaseOutput(FrozenProjection projection, NDArray output) {}
+
+    /**
+     * Outputs of dense frozen projections kept from an unrecorded forward, per projection in call
+     * order, for the recomputation of the same forward ({@link #open(NDManager, Kept)}).
+     */
+    public static final class Kept implements AutoCloseable {
+        private final NDManager arrays;
+        private final Map<FrozenProjection, ArrayDeque<NDArray>> outputs = new IdentityHashMap<>();
+        private final Kept outer;
+
+        private Kept(NDManager arrays, Kept outer) {
+            this.arrays = arrays;
+            this.outer = outer;
+        }
+
+        private void add(FrozenProjection projection, NDArray output) {
+            // a second handle on the same memory, in the store's manager: the output itself stays in
+            // the forward's manager, since DJL puts what is computed from an array in that array's
+            // manager (the attention scores made from a kept q would otherwise outlive the layer)
+            NDArray handle = output.stopGradient();
+            handle.attach(arrays);
+            outputs.computeIfAbsent(projection, p -> new ArrayDeque<>()).add(handle);
+        }
+
+        private boolean has(FrozenProjection projection) {
+            ArrayDeque<NDArray> queue = outputs.get(projection);
+            return queue != null && !queue.isEmpty();
+        }
+
+        private NDArray take(FrozenProjection projection) {
+            ArrayDeque<NDArray> queue = outputs.get(projection);
+            return queue == null ? null : queue.poll();
+        }
+
+        /** Stops keeping on this thread; what was kept stays for the recomputation. */
+        @Override
+        public void close() {
+            if (KEEPING.get() == this) {
+                KEEPING.set(outer);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Kept> KEEPING = new ThreadLocal<>();
 
     private final ProjectionCuts outer;
     private final NDManager arrays;
+    private final Kept kept;
     private final Map<NDArray, Cut> bySource = new IdentityHashMap<>();
     private final Map<NDArray, Cut> byLeaf = new IdentityHashMap<>();
     private final List<Cut> cuts = new ArrayList<>();
 
-    private ProjectionCuts(ProjectionCuts outer, NDManager arrays) {
+    private ProjectionCuts(ProjectionCuts outer, NDManager arrays, Kept kept) {
         this.outer = outer;
         this.arrays = arrays;
+        this.kept = kept;
     }
 
     /** Opens a scope on this thread, until {@link #close}; the cuts' arrays go to {@code arrays}. */
     public static ProjectionCuts open(NDManager arrays) {
-        ProjectionCuts cuts = new ProjectionCuts(OPEN.get(), arrays);
+        return open(arrays, null);
+    }
+
+    /**
+     * As {@link #open(NDManager)}, also cutting the dense projections whose outputs {@code kept}
+     * holds (null: none) and using those outputs instead of computing them again.
+     */
+    public static ProjectionCuts open(NDManager arrays, Kept kept) {
+        ProjectionCuts cuts = new ProjectionCuts(OPEN.get(), arrays, kept);
         OPEN.set(cuts);
         return cuts;
+    }
+
+    /**
+     * Keeps, until the store is closed, the outputs of the dense frozen projections that run on this
+     * thread with recording off, in {@code arrays} (a manager that outlives the forward's own).
+     */
+    public static Kept keep(NDManager arrays) {
+        Kept kept = new Kept(arrays, KEEPING.get());
+        KEEPING.set(kept);
+        return kept;
+    }
+
+    /**
+     * The scope that cuts {@code projection} out of the graph now: an active one when the projection
+     * makes its weight on demand or the scope holds its kept output; else null.
+     */
+    public static ProjectionCuts cutting(FrozenProjection projection) {
+        ProjectionCuts cuts = active();
+        if (cuts == null) {
+            return null;
+        }
+        return projection instanceof OnDemandWeight || (cuts.kept != null && cuts.kept.has(projection)) ? cuts : null;
     }
 
     /** The scope open on this thread when it records gradients, else null. */
@@ -108,20 +194,32 @@ public final class ProjectionCuts implements AutoCloseable {
     }
 
     /**
-     * Called by an on-demand projection's forward while a scope is active: its output for the leaf
-     * {@code x}, computed with recording off (so no float weight is kept) and made a leaf whose
-     * gradient {@link #propagate} reads; null when {@code x} is not a cut input (a caller that did not
-     * go through a {@link LinearSlot}), and the projection then computes as usual.
+     * A frozen projection's forward goes through here: {@code compute} gives its output. Within an
+     * active scope and for a cut input (a leaf from {@link LinearSlot}), the output is the kept one
+     * or computed with recording off (so no float weight is kept), and made a leaf whose gradient
+     * {@link #propagate} reads. Otherwise it is computed as usual, and kept when a {@link Kept} store
+     * is open, recording is off and the projection is dense and frozen.
      */
-    public static NDArray baseOutput(OnDemandWeight projection, NDArray x) {
-        ProjectionCuts cuts = active();
+    public static NDArray baseOutput(FrozenProjection projection, NDArray x, Supplier<NDArray> compute) {
+        // x may be a leaf of a cut residual stream (shared) that an uncut dense projection reads
+        ProjectionCuts cuts = cutting(projection);
         Cut cut = cuts == null ? null : cuts.byLeaf.get(x);
         if (cut == null) {
-            return null;
+            NDArray y = compute.get();
+            Kept kept = KEEPING.get();
+            if (kept != null && !(projection instanceof OnDemandWeight) && !GradRecording.isOn()
+                    && !JniUtils.requiresGrad((PtNDArray) projection.weight())) { // hasGradient() caches its first answer
+                kept.add(projection, y);
+            }
+            return y;
         }
-        NDArray y;
-        try (GradRecording.Scope off = GradRecording.off()) {
-            y = projection.forward(x);
+        NDArray y = cuts.kept == null ? null : cuts.kept.take(projection);
+        if (y != null) {
+            y.attach(cuts.arrays);
+        } else {
+            try (GradRecording.Scope off = GradRecording.off()) {
+                y = compute.get();
+            }
         }
         y.setRequiresGradient(true);
         cut.outputs.add(new BaseOutput(projection, y));
