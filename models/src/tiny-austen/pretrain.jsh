@@ -14,7 +14,7 @@ import io.jlora.train.*;
 long SEED = 21;
 int HIDDEN = 192, LAYERS = 4, HEADS = 6, KV_HEADS = 2, INTERMEDIATE = 512, VOCAB = 4096;
 int SEQ = 128, BATCH = 16;
-long STEPS = Long.parseLong(System.getenv().getOrDefault("TA_STEPS", "600"));
+long STEPS = Long.parseLong(System.getenv().getOrDefault("TA_STEPS", "1600"));
 double LR = 3e-3;
 
 Path data = Path.of(System.getenv("TA_DATA"));
@@ -32,7 +32,7 @@ var tokenized = Dataset.load(data.resolve("corpus.jsonl"), DataFormat.auto()).
         tokenize(lm.tokenizer(), TokenizeOptions.defaults().withMaxSeqLength(SEQ).withSeed(SEED));
 TrainerConfig config = TrainerConfig.builder().steps(STEPS).lr(LR).batchSize(BATCH).scheduler("cosine").warmupRatio(0.03).
         weightDecay(0.1).maxGradNorm(1.0).gradientCheckpointing(false).shuffle(false).seed(SEED).
-        saveEvery(40).outputDir(out.resolve("checkpoints")).build();
+        saveEvery(40).saveTotalLimit(3).outputDir(out.resolve("checkpoints")).build();
 Trainer trainer = Trainer.sft(model, tokenized, config);
 Path checkpoints = out.resolve("checkpoints");
 if (Files.isDirectory(checkpoints)) {
