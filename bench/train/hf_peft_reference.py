@@ -5,7 +5,7 @@ target_modules="all-linear"), torch.optim.AdamW (lr 2e-4) on the adapter, the id
 and torch_reference.py use, labels = ids, and transformers' gradient checkpointing (non-reentrant)
 for the "on" mode. Prints what torch_reference.py prints, tagged hf.
 
-    PYTHON hf_peft_reference.py MODEL_DIR BATCH SEQ STEPS THREADS on|off
+    PYTHON hf_peft_reference.py MODEL_DIR BATCH SEQ STEPS THREADS on|off [DROPOUT (0.05)]
 """
 import sys, time
 import torch
@@ -48,6 +48,7 @@ class PhaseClock:
 
 def main():
     d, batch, seq, steps, threads, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+    dropout = float(sys.argv[7]) if len(sys.argv) > 7 else 0.05
     torch.set_num_threads(threads)
     torch.manual_seed(42)
     model = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32)
@@ -55,7 +56,7 @@ def main():
     whole_peak = status("VmHWM:")
     if mode == "on":
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear",
+    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=dropout, target_modules="all-linear",
                                              task_type="CAUSAL_LM"))
     model.train()
     vocab = model.config.vocab_size
@@ -88,12 +89,13 @@ def main():
         worst = max(worst, added)
         if s == 1:
             first = added
+            first_loss = loss.item()
         if s > 1:
             tokens += batch * seq
             seconds += dt
         print(f"  step {s}: loss {loss.item():.6f}, {dt:.2f} s, {batch * seq / dt:.0f} tokens/s, "
               f"peak {peak:.0f} MiB = loaded model {resident:.0f} + {added:.0f} (RSS before the step {before:.0f})", flush=True)
-    print(f"hf-result checkpointing={mode} tokens_per_s={tokens / seconds:.1f} step_added_mib={worst:.0f} first_step_added_mib={first:.0f}")
+    print(f"hf-result checkpointing={mode} tokens_per_s={tokens / seconds:.1f} step_added_mib={worst:.0f} first_step_added_mib={first:.0f} first_loss={first_loss:.6f}")
     print(f"hf whole-process peak RSS {max(whole_peak, status('VmHWM:')):.0f} MiB")
 
 

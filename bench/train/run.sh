@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# LoRA training benchmark: jlora (DJL) beside a PyTorch eager implementation of the same step, same run.
-#   bench/train/run.sh     ~124M-parameter random Llama (hidden 768, 12 layers, 12 heads, 4 KV heads,
-#                          MLP 2048, vocab 32000), LoRA r 16 all-linear, batch 4 x 256 tokens, AdamW:
-#                          tokens/s of both and their ratio, and the memory a training step adds above
-#                          the loaded model with gradient checkpointing on and off, and the process peaks.
-# Needs Debian's torch for the reference: apt-get install -y python3-torch libopenblas0-pthread
-# Env: BENCH_DIR (models, default /tmp/jlora-bench), THREADS (2), BATCH (4), SEQ (256), STEPS (3; the
-#      first is excluded from tokens/s), MODES ("off on"), ROUNDS (3: interleaved repeats), MODEL (a model
-#      folder to use instead)
+# LoRA training benchmark: jlora beside Hugging Face transformers + PEFT (and a PyTorch eager version of
+# the same step), same run, fresh processes interleaved over rounds.
+#   bench/train/run.sh               SHAPE=125m: ~124M-parameter random Llama (hidden 768, 12 layers, 12 heads,
+#                                    4 KV heads, MLP 2048, vocab 32000), batch 4 x 256, LoRA dropout 0.05
+#   SHAPE=1b bench/train/run.sh      the Llama-3.2-1B shape (hidden 2048, 16 layers, 32/8 heads, MLP 8192, tied
+#                                    128,256-token vocabulary), batch 1 x 512, LoRA dropout 0
+# LoRA r 16 all-linear, AdamW: tokens/s of each side and their ratio, the phases of a step, the memory a
+# step adds above the loaded model with gradient checkpointing on and off, the first step's losses.
+# DOOR=1 also trains through the door users use, `bin/jlora train` (LoRA, and with --quantization int4:
+# QLoRA), in the same rounds.
+# Needs Debian's torch for the eager reference: apt-get install -y python3-torch libopenblas0-pthread
+# Env: SHAPE (125m), BENCH_DIR (models, default /tmp/jlora-bench), THREADS (2), BATCH, SEQ, DROPOUT (by
+#      SHAPE), STEPS (3; the first is excluded from tokens/s), MODES ("off on"), ROUNDS (3: interleaved
+#      repeats), MODEL (a model folder to use instead), PEERS ("torch hf" at 125m, "hf" at 1b), DOOR (0)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
+SHAPE=${SHAPE:-125m}
 THREADS=${THREADS:-2}
-BATCH=${BATCH:-4}
-SEQ=${SEQ:-256}
+if [[ $SHAPE == 1b ]]; then
+  BATCH=${BATCH:-1}; SEQ=${SEQ:-512}; DROPOUT=${DROPOUT:-0}; PEERS=${PEERS:-hf}
+else
+  BATCH=${BATCH:-4}; SEQ=${SEQ:-256}; DROPOUT=${DROPOUT:-0.05}; PEERS=${PEERS:-"torch hf"}
+fi
 STEPS=${STEPS:-3}
 MODES=${MODES:-"off on"}
 ROUNDS=${ROUNDS:-3}
+DOOR=${DOOR:-0}
 mkdir -p "$BENCH_DIR"
 # OpenMP workers that sleep instead of spinning when idle (see bench/model/README.md): both sides
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -25,8 +35,37 @@ source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
 JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
-MODEL=${MODEL:-$BENCH_DIR/llama-124m}
-llama_124m "$MODEL" "$CP"
+if [[ $SHAPE == 1b ]]; then
+  MODEL=${MODEL:-$BENCH_DIR/llama-1b}
+  [[ -f $MODEL/model.safetensors ]] || "${JAVA[@]}" io.jlora.bench.ModelBench write "$MODEL" llama 2048 16 32 8 8192 128256 BF16 tied
+else
+  MODEL=${MODEL:-$BENCH_DIR/llama-124m}
+  llama_124m "$MODEL" "$CP"
+fi
+# the door's data: rows of common words, each longer than SEQ tokens
+ROWS=$BENCH_DIR/train-rows.jsonl
+python3 -c "
+import json, random
+random.seed(1)
+words = 'the of and to in a is that for it as was with be by on not he this are or his from at which'.split()
+with open('$ROWS', 'w') as f:
+    for _ in range(64):
+        f.write(json.dumps({'text': ' '.join(random.choice(words) for _ in range($SEQ * 2))}) + '\\n')"
+[[ $DOOR == 1 ]] && bin/jlora --help >/dev/null  # builds build/lib once, before the first timed run
+
+# bin/jlora train with its own settings (bin/jlora picks the allocator for the job); steady-state
+# tokens/s from its --json line, tagged like the harness's results
+door() { # door KIND MODE ROUND [extra options]
+  local kind=$1 mode=$2 round=$3; shift 3
+  local json
+  json=$(bin/jlora train --model "$MODEL" --file "$ROWS" --steps "$STEPS" --batch-size "$BATCH" --max-seq-length "$SEQ" \
+         --lora-dropout "$DROPOUT" --gradient-checkpointing "$([[ $mode == on ]] && echo true || echo false)" \
+         --merge-adapter false --output-folder "$BENCH_DIR/train-door" --overwrite --json "$@" 2>/dev/null | tail -1)
+  python3 -c "
+import json, sys
+j = json.loads(sys.argv[1])
+print('door-result round=$round checkpointing=$mode kind=$kind tokens_per_s=%.1f peak_rss_mib=%.0f first_loss=%.6f' % (j['tokens_per_s'], j['peak_rss_mb'], j['first_loss']))" "$json"
+}
 
 # The real peer, Hugging Face transformers + PEFT, where a Python with them is at hand: PEFT_PYTHON, or a
 # venv made once from local wheel folders (/opt/.../torch-*.whl, peft-*.whl) when the machine has them;
@@ -58,60 +97,24 @@ LOG="$BENCH_DIR/train-bench.log"
 # each round's ratio.
 for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do
-    echo "== round $round/$ROUNDS, gradient checkpointing $mode: batch $BATCH x $SEQ tokens, $STEPS steps, $THREADS threads each =="
-    "${JAVA[@]}" io.jlora.train.TrainBench "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$mode" 2>&1 | grep -v SLF4J \
-      | sed "s/^jlora-result /jlora-result round=$round /" | tee -a "$LOG"
-    /usr/bin/python3 bench/train/torch_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
-      | sed "s/^torch-result /torch-result round=$round /" | tee -a "$LOG"
-    if [[ -n $PEFT_PYTHON ]]; then
-      "$PEFT_PYTHON" bench/train/hf_peft_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
-        | grep -v -E "Warning|warn\(" | sed "s/^hf-result /hf-result round=$round /" | tee -a "$LOG"
+    echo "== round $round/$ROUNDS, gradient checkpointing $mode: $SHAPE shape, batch $BATCH x $SEQ tokens, dropout $DROPOUT, $STEPS steps, $THREADS threads each =="
+    "${JAVA[@]}" io.jlora.train.TrainBench "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$mode" "$DROPOUT" 2>&1 | grep -v SLF4J \
+      | sed "s/^jlora-\(result\|phases\) /jlora-\1 round=$round checkpointing=$mode /" | tee -a "$LOG"
+    if [[ " $PEERS " == *" torch "* ]]; then
+      /usr/bin/python3 bench/train/torch_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
+        | sed "s/^torch-result /torch-result round=$round /" | tee -a "$LOG"
+    fi
+    if [[ -n $PEFT_PYTHON && " $PEERS " == *" hf "* ]]; then
+      (cd bench/train && "$PEFT_PYTHON" hf_peft_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" "$DROPOUT") 2>&1 \
+        | grep -v -E "Warning|warn\(" | sed "s/^hf-\(result\|phases\) /hf-\1 round=$round checkpointing=$mode /" | tee -a "$LOG"
+    fi
+    if [[ $DOOR == 1 ]]; then
+      door lora "$mode" "$round" | tee -a "$LOG"
+      [[ $SHAPE == 1b ]] && door qlora "$mode" "$round" --quantization int4 | tee -a "$LOG"
     fi
   done
 done
 
-echo "== summary ($ROUNDS rounds; load average now: $(cut -d' ' -f1-3 /proc/loadavg)) =="
-awk '
-  function median(list,    n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  /^(jlora|torch|hf)-result/ {
-    split($1, who, "-")
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-    key = who[1] SUBSEP f["checkpointing"]
-    tps[key, f["round"]] = f["tokens_per_s"]; tpsAll[key] = tpsAll[key] " " f["tokens_per_s"]
-    if (!(key in first) || f["first_step_added_mib"] + 0 > first[key]) first[key] = f["first_step_added_mib"]
-    if (!(key in add) || f["step_added_mib"] + 0 > add[key]) add[key] = f["step_added_mib"]
-    modes[f["checkpointing"]] = 1; rounds[f["round"]] = 1
-  }
-  END {
-    print "tokens/s: median over rounds (each round: fresh processes, jlora then the peers); ratio = median of the rounds ratios"
-    print "  torch = PyTorch eager (Debian python3-torch), hf = transformers + PEFT (where available)"
-    for (mode in modes) {
-      line = sprintf("checkpointing %-3s  jlora %6.1f", mode, median(tpsAll["jlora", mode]))
-      split("torch hf", peers, " ")
-      for (k = 1; k <= 2; k++) {
-        peer = peers[k]
-        if (!((peer, mode) in tpsAll)) continue
-        ratios = ""; per = ""
-        for (r in rounds) if ((("jlora", mode, r) in tps) && ((peer, mode, r) in tps) && tps[peer, mode, r] > 0) {
-          q = tps["jlora", mode, r] / tps[peer, mode, r]; ratios = ratios " " q; per = per sprintf(" %.2f", q)
-        }
-        line = line sprintf("   %s %6.1f  jlora/%s %.2f (rounds:%s)", peer, median(tpsAll[peer, mode]), peer, median(ratios), per)
-      }
-      print line
-    }
-    print "memory a step adds above the loaded model (MiB), worst over rounds: first step of a fresh process / largest over all steps"
-    for (mode in modes) {
-      printf "checkpointing %-3s  jlora %5d / %5d  torch %5d / %5d", mode,
-        first["jlora", mode], add["jlora", mode], first["torch", mode], add["torch", mode]
-      if (("hf", mode) in add) printf "  hf %5d / %5d", first["hf", mode], add["hf", mode]
-      printf "\n"
-    }
-    if ((("jlora", "on") in add) && (("jlora", "off") in add) && add["jlora", "off"] > 0)
-      printf "jlora: a step with checkpointing on adds %.0f%% less memory than off (first step), %.0f%% less (largest)\n",
-        100 * (1 - first["jlora", "on"] / first["jlora", "off"]), 100 * (1 - add["jlora", "on"] / add["jlora", "off"])
-  }' "$LOG"
+echo "== summary ($SHAPE shape, $ROUNDS rounds; load average now: $(cut -d' ' -f1-3 /proc/loadavg)) =="
+bench/train/summary.awk "$LOG"
 grep -h "whole-process peak" "$LOG" | sort | uniq -c | sed 's/^/  /'

@@ -14,10 +14,10 @@ import java.util.List;
  * of the same step beside it). Not a unit test: a step on the 124M model takes seconds.
  *
  * <pre>
- *   TrainBench DIR BATCH SEQ STEPS on|off
+ *   TrainBench DIR BATCH SEQ STEPS on|off [DROPOUT]
  * </pre>
  *
- * Attaches LoRA r 16, alpha 32, dropout 0.05 on all linear layers (PEFT's default init: B = 0),
+ * Attaches LoRA r 16, alpha 32, dropout DROPOUT (0.05) on all linear layers (PEFT's default init: B = 0),
  * trains STEPS steps (AdamW, lr 2e-4, constant, no clipping) on batch x seq ids that
  * torch_reference.py makes the same way, with gradient checkpointing on or off, and prints per
  * step: loss, seconds, tokens/s, and the memory the step adds above the loaded model (peak RSS
@@ -45,12 +45,13 @@ public final class TrainBench {
         int seq = Integer.parseInt(args[2]);
         int steps = Integer.parseInt(args[3]);
         boolean checkpointing = args[4].equals("on");
+        double dropout = args.length > 5 ? Double.parseDouble(args[5]) : 0.05;
         long wholeStart = System.nanoTime();
         double wholePeak;
         try (CausalLm lm = CausalLm.load(dir, "cpu", "auto")) {
             double rssLoaded = MemoryStats.rssBytes() / 1048576.0;
             wholePeak = MemoryStats.peakRssBytes() / 1048576.0; // loading, before any reset
-            Adapters.of(lm).add("default", LoraConfig.builder().r(16).loraAlpha(32).loraDropout(0.05)
+            Adapters.of(lm).add("default", LoraConfig.builder().r(16).loraAlpha(32).loraDropout(dropout)
                     .targetModules("all-linear").build(), 42);
             LoraTraining model = LoraTraining.of(lm);
             long trainable = model.parameters().values().stream().mapToLong(a -> a.size()).sum();
@@ -69,6 +70,7 @@ public final class TrainBench {
             double seconds = 0;
             double worstAdded = 0;
             double firstAdded = Double.NaN;
+            double firstLoss = Double.NaN;
             try (Trainer trainer = Trainer.sft(model, examples, List.of(), config)) {
                 for (int s = 1; s <= steps; s++) {
                     boolean reset = MemoryStats.resetPeak();
@@ -80,6 +82,7 @@ public final class TrainBench {
                     worstAdded = Math.max(worstAdded, added);
                     if (s == 1) {
                         firstAdded = added;
+                        firstLoss = m.loss();
                     }
                     if (s > 1) {
                         tokens += m.tokens();
@@ -93,8 +96,8 @@ public final class TrainBench {
                     System.out.printf("jlora-phases step=%d%s%n", s, phases);
                 }
             }
-            System.out.printf("jlora-result checkpointing=%s tokens_per_s=%.1f step_added_mib=%.0f first_step_added_mib=%.0f%n",
-                    checkpointing ? "on" : "off", tokens / seconds, worstAdded, firstAdded);
+            System.out.printf("jlora-result checkpointing=%s tokens_per_s=%.1f step_added_mib=%.0f first_step_added_mib=%.0f first_loss=%.6f%n",
+                    checkpointing ? "on" : "off", tokens / seconds, worstAdded, firstAdded, firstLoss);
         }
         wholePeak = Math.max(wholePeak, MemoryStats.peakRssBytes() / 1048576.0);
         System.out.printf("jlora whole-process peak RSS %.0f MiB (%.0f s)%n", wholePeak,
