@@ -13,17 +13,8 @@ import java.util.Arrays;
  * floating type on the manager's device. The shape is checked from the header before any data is
  * read, so a wrong checkpoint fails fast and names the tensor.
  */
-public final class CheckpointWeights implements WeightSource {
-
-    private final SafetensorsCheckpoint checkpoint;
-    private final NDManager manager;
-    private final DataType floatType;
-
-    public CheckpointWeights(SafetensorsCheckpoint checkpoint, NDManager manager, DataType floatType) {
-        this.checkpoint = checkpoint;
-        this.manager = manager;
-        this.floatType = floatType;
-    }
+public record CheckpointWeights(SafetensorsCheckpoint checkpoint, NDManager manager, DataType floatType)
+        implements WeightSource {
 
     @Override
     public boolean has(String name) {

@@ -22,109 +22,86 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectionCutsGraphTest {
 
-    /** A frozen projection whose weight is handed out per call, counting what a graph could keep. */
-    private static final class CountingProjection implements OnDemandWeight {
-        final NDArray weight;
-        final AtomicInteger recordedUses = new AtomicInteger();
-        final AtomicInteger inputGradients = new AtomicInteger();
-
-        CountingProjection(NDArray weight) {
-            this.weight = weight;
+    /** What a frozen projection was asked for: outputs computed (recorded ones apart) and input gradients. */
+    private record Counts(NDArray weight, AtomicInteger computed, AtomicInteger recorded, AtomicInteger inputGradients) {
+        Counts(NDArray weight) {
+            this(weight, new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
         }
+    }
+
+    /** A frozen projection y = x W^T over a weight that counts its uses. */
+    private interface CountingProjection extends FrozenProjection {
+        Counts counts();
 
         @Override
-        public String path() {
+        default String path() {
             return "p";
         }
 
         @Override
-        public NDArray weight() {
-            return weight;
+        default NDArray weight() {
+            return counts().weight();
         }
 
         @Override
-        public NDArray bias() {
+        default NDArray bias() {
             return null;
         }
 
         @Override
-        public NDArray forward(NDArray x) {
+        default NDArray forward(NDArray x) {
             return ProjectionCuts.baseOutput(this, x, () -> {
+                counts().computed().incrementAndGet();
                 if (GradRecording.isOn()) {
-                    recordedUses.incrementAndGet();
+                    counts().recorded().incrementAndGet();
                 }
-                return x.matMul(weight.transpose());
+                return x.matMul(weight().transpose());
             });
         }
 
         @Override
-        public NDArray inputGradient(NDArray outputGradient) {
-            inputGradients.incrementAndGet();
-            return outputGradient.matMul(weight);
+        default NDArray inputGradient(NDArray outputGradient) {
+            counts().inputGradients().incrementAndGet();
+            return outputGradient.matMul(weight());
         }
+    }
+
+    /** Its weight handed out per call: cut inside every scope. */
+    private record OnDemand(Counts counts) implements CountingProjection, OnDemandWeight {}
+
+    /** Dense: cut only where its output was kept. */
+    private record Dense(Counts counts) implements CountingProjection {}
+
+    private static int sum(CountingProjection[] ps, java.util.function.Function<Counts, AtomicInteger> what) {
+        int n = 0;
+        for (CountingProjection p : ps) {
+            n += what.apply(p.counts()).get();
+        }
+        return n;
     }
 
     @Test
     void cutGradientsEqualPlainAutogradAndNoWeightEntersTheGraph() {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(11);
-            CountingProjection a = new CountingProjection(m.randomNormal(new Shape(6, 5)));
-            CountingProjection b = new CountingProjection(m.randomNormal(new Shape(6, 5)));
-            CountingProjection c = new CountingProjection(m.randomNormal(new Shape(5, 6)));
+            OnDemand a = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
+            OnDemand b = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
+            OnDemand c = new OnDemand(new Counts(m.randomNormal(new Shape(5, 6))));
+            CountingProjection[] all = {a, b, c};
             NDArray input = m.randomNormal(new Shape(3, 5));
             NDArray scale = m.randomNormal(new Shape(6));
 
             float[][] plain = gradients(m, a, b, c, input, scale, false);
-            assertEquals(3, a.recordedUses.get() + b.recordedUses.get() + c.recordedUses.get(), "the plain pass records each");
+            assertEquals(3, sum(all, Counts::recorded), "the plain pass records each");
             float[][] cut = gradients(m, a, b, c, input, scale, true);
-            assertEquals(3, a.recordedUses.get() + b.recordedUses.get() + c.recordedUses.get(), "the cut pass records none");
-            assertEquals(3, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get());
+            assertEquals(3, sum(all, Counts::recorded), "the cut pass records none");
+            assertEquals(3, sum(all, Counts::inputGradients));
             for (int k = 0; k < plain.length; k++) {
                 for (int i = 0; i < plain[k].length; i++) {
                     assertEquals(plain[k][i], cut[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
                 }
                 assertTrue(plain[k].length > 0);
             }
-        }
-    }
-
-    /** A dense frozen projection (not on demand): cut only where its output was kept. */
-    private static final class CountingDense implements FrozenProjection {
-        final NDArray weight;
-        final AtomicInteger computed = new AtomicInteger();
-        final AtomicInteger inputGradients = new AtomicInteger();
-
-        CountingDense(NDArray weight) {
-            this.weight = weight;
-        }
-
-        @Override
-        public String path() {
-            return "d";
-        }
-
-        @Override
-        public NDArray weight() {
-            return weight;
-        }
-
-        @Override
-        public NDArray bias() {
-            return null;
-        }
-
-        @Override
-        public NDArray forward(NDArray x) {
-            return ProjectionCuts.baseOutput(this, x, () -> {
-                computed.incrementAndGet();
-                return x.matMul(weight.transpose());
-            });
-        }
-
-        @Override
-        public NDArray inputGradient(NDArray outputGradient) {
-            inputGradients.incrementAndGet();
-            return outputGradient.matMul(weight);
         }
     }
 
@@ -137,13 +114,14 @@ class ProjectionCutsGraphTest {
     void keptDenseOutputsAreNotRecomputedAndGiveTheSameGradients() {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(12);
-            CountingDense a = new CountingDense(m.randomNormal(new Shape(6, 5)));
-            CountingDense b = new CountingDense(m.randomNormal(new Shape(6, 5)));
-            CountingDense c = new CountingDense(m.randomNormal(new Shape(5, 6)));
+            Dense a = new Dense(new Counts(m.randomNormal(new Shape(6, 5))));
+            Dense b = new Dense(new Counts(m.randomNormal(new Shape(6, 5))));
+            Dense c = new Dense(new Counts(m.randomNormal(new Shape(5, 6))));
+            CountingProjection[] all = {a, b, c};
             NDArray input = m.randomNormal(new Shape(3, 5));
             NDArray scale = m.randomNormal(new Shape(6));
             float[][] plain = gradients(m, a, b, c, input, scale, false);
-            assertEquals(0, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get(), "not cut without kept outputs");
+            assertEquals(0, sum(all, Counts::inputGradients), "not cut without kept outputs");
 
             ProjectionCuts.Kept kept;
             try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
@@ -153,10 +131,10 @@ class ProjectionCutsGraphTest {
                 x.attach(layer);
                 new LinearSlot(c).forward(new LinearSlot(a).forward(x).mul(scale).mul(new LinearSlot(b).forward(x)));
             } // the forward's own manager is closed: the kept outputs must outlive it
-            int computedBefore = a.computed.get() + b.computed.get() + c.computed.get();
+            int computedBefore = sum(all, Counts::computed);
             float[][] recomputed = gradients(m, a, b, c, input, scale, true, kept);
-            assertEquals(computedBefore, a.computed.get() + b.computed.get() + c.computed.get(), "no projection computed again");
-            assertEquals(3, a.inputGradients.get() + b.inputGradients.get() + c.inputGradients.get());
+            assertEquals(computedBefore, sum(all, Counts::computed), "no projection computed again");
+            assertEquals(3, sum(all, Counts::inputGradients));
             for (int k = 0; k < plain.length; k++) {
                 for (int i = 0; i < plain[k].length; i++) {
                     assertEquals(plain[k][i], recomputed[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
