@@ -77,6 +77,9 @@ class QuantizedMergeCommandsTest {
         run(List.of("save", "--adapter-only", "--output-folder", tmp.resolve("adapter").toString()));
         MergeTool.merge(GOLDEN, tmp.resolve("adapter"), tmp.resolve("by-tool"));
         assertEquals(-1, Files.mismatch(out.resolve("model.safetensors"), tmp.resolve("by-tool").resolve("model.safetensors")));
+        // save (merged, the default) in the same session gives the same model
+        run(List.of("save", "--output-folder", tmp.resolve("saved").toString()));
+        assertEquals(-1, Files.mismatch(out.resolve("model.safetensors"), tmp.resolve("saved").resolve("model.safetensors")));
         // and it loads as a float model
         try (CausalLm merged = CausalLm.load(out)) {
             assertTrue(merged.score(List.of(merged.encode("The base model stays in place."))).loss() > 0);

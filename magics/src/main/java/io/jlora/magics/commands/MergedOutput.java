@@ -31,26 +31,25 @@ final class MergedOutput {
         BASE_FILES
     }
 
-    private static final String HINT = "; pass --merge-adapter false to save the adapter alone";
-
     private MergedOutput() {
     }
 
-    /** The route for {@code lm}'s active adapters; refuses, naming --merge-adapter false, when none fits. */
-    static Route plan(Adapters adapters, CausalLm lm) {
+    /** The route for {@code lm}'s active adapters; refuses, naming {@code adapterOnly} (the option that saves the adapter alone), when none fits. */
+    static Route plan(Adapters adapters, CausalLm lm, String adapterOnly) {
+        String hint = "; pass " + adapterOnly + " to save the adapter alone";
         try {
             adapters.checkMergeable(false);
         } catch (JloraException e) {
-            throw new CommandRunner.UsageException(e.getMessage() + HINT);
+            throw new CommandRunner.UsageException(e.getMessage() + hint);
         }
         if (adapters.denseBases()) return Route.IN_MEMORY;
         if (adapters.active().size() != 1) {
             throw new CommandRunner.UsageException("the base is quantized, so its merged model is made from the base's files, one adapter at a time;"
-                    + " active adapters: " + adapters.active() + HINT);
+                    + " active adapters: " + adapters.active() + hint);
         }
         if (QuantizedModels.savedQuantized(lm.dir())) {
             throw new CommandRunner.UsageException("the base " + lm.dir() + " is stored quantized (bitsandbytes): it has no float weights"
-                    + " to merge the adapter into" + HINT);
+                    + " to merge the adapter into" + hint);
         }
         return Route.BASE_FILES;
     }

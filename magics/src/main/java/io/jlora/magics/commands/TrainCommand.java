@@ -137,7 +137,7 @@ public class TrainCommand extends LoraCommand {
         }
         boolean writes = output != null && (group == null || group.rank() == 0);
         // how the merged model will be written, or a refusal, before the first step
-        MergedOutput.Route route = writes && peft && mergeAdapter ? MergedOutput.plan(session.adapters(), lm) : null;
+        MergedOutput.Route route = writes && peft && mergeAdapter ? MergedOutput.plan(session.adapters(), lm, "--merge-adapter false") : null;
         Trainer trainer = newTrainer(model, lm, session.dataset(), data.loss.apply(session.tokenizeOptions()), config());
         if (group != null) {
             trainer.distribute(group);
