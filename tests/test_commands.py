@@ -196,6 +196,40 @@ def test_one_shot_train_takes_the_load_and_data_options(tmp_path):
     assert last_json(h.stdout)["steps"] == 2
 
 
+def test_qlora_train_merges_into_the_float_base_by_default(tmp_path):
+    """train --quantization int4 with the default --merge-adapter writes the float merged model (as PEFT gives)."""
+    data = tmp_path / "lines.jsonl"
+    data.write_text("".join(json.dumps({"line": f"The base model stays in place, number {i}."}) + "\n" for i in range(8)))
+    run = ["train", "--model", str(MODEL), "--file", str(data), "--text-column", "line", "--steps", "2", *TRAIN, "--quantization", "int4"]
+    merged = tmp_path / "merged"
+    t = cli(*run, "--output-folder", str(merged), "--json")
+    assert t.returncode == 0, t.stderr
+    j = last_json(t.stdout)
+    assert j["output_kind"] == "model" and j["merged_into_base_files"] == str(MODEL.resolve())
+    assert "quantization_config" not in json.loads((merged / "config.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lines.jsonl", "merged"]  # no staged adapter left
+    # the same run (same seed and data) saving the adapter alone trains the same adapter
+    adapter = tmp_path / "adapter"
+    a = cli(*run, "--merge-adapter", "false", "--output-folder", str(adapter), "--json")
+    assert a.returncode == 0, a.stderr
+    assert last_json(a.stdout)["last_loss"] == j["last_loss"]
+
+    def loss(*model):
+        s = cli("score", *model, "--text", "the base model stays in place", "--json")
+        assert s.returncode == 0, s.stderr
+        return last_json(s.stdout)["loss"]
+    by_merged = loss("--model", str(merged))
+    # the merged model is the float base + the adapter: equal up to float32 rounding (W + s·BA vs xW + s·xAB)
+    assert abs(by_merged - loss("--model", str(MODEL), "--adapter", str(adapter))) < 1e-4
+    # the adapter was trained against the int4 base: with it, the loss differs from the merged model's by the
+    # base's own quantization error (that of the bases alone), the adapter's update being the same on both
+    quant_gap = loss("--model", str(MODEL)) - loss("--model", str(MODEL), "--quantization", "int4")
+    adapted_gap = by_merged - loss("--model", str(MODEL), "--quantization", "int4", "--adapter", str(adapter))
+    assert abs(adapted_gap - quant_gap) < 2e-3, (adapted_gap, quant_gap)
+    gen = cli("generate", "--model", str(merged), "--prompt-ids", PROMPT_IDS, "--max-new-tokens", "4", "--json")
+    assert gen.returncode == 0, gen.stderr
+
+
 def test_help_version_and_session_commands():
     for command in ["train", "score", "status", "merge"]:
         h = cli(command, "--help")

@@ -38,15 +38,25 @@ final class AdaptedLayers {
         return base.weight();
     }
 
-    /** Throws unless every layer of {@code paths} can take a merge: a dense base, and no head tied to the embedding. */
-    void checkMergeable(List<String> paths, boolean tiedHead) {
+    /**
+     * Throws unless every layer of {@code paths} can take a merge: no head tied to the embedding and,
+     * when {@code inMemory}, a dense base (a merge into the base's files takes any).
+     */
+    void checkMergeable(List<String> paths, boolean tiedHead, boolean inMemory) {
         for (String path : paths) {
             if (path.equals(TargetMatcher.HEAD) && tiedHead) {
                 throw new JloraException("lm_head shares its weight with the embedding (tie_word_embeddings); "
                         + "merging into it would change the embedding too");
             }
-            denseWeight(layer(path).base(), path, "merging", LoraLinear.MERGE_FILES);
+            if (inMemory) {
+                denseWeight(layer(path).base(), path, "merging", LoraLinear.MERGE_FILES);
+            }
         }
+    }
+
+    /** True when every layer of {@code paths} has a dense base (none quantized). */
+    boolean denseBases(List<String> paths) {
+        return paths.stream().allMatch(path -> layer(path).base() instanceof DenseLinear);
     }
 
     /**

@@ -263,9 +263,7 @@ public final class Adapters {
         if (!state.enabled()) {
             throw new JloraException("adapters are disabled; close the disable() handle before merging");
         }
-        for (String name : state.active()) {
-            layers.checkMergeable(entry(name).info().modules(), lm.config().tieWordEmbeddings());
-        }
+        checkMergeable(state.active(), true);
         for (String name : state.active()) {
             for (String path : entry(name).info().modules()) {
                 layers.layer(path).merge(name);
@@ -372,10 +370,32 @@ public final class Adapters {
 
     public List<Path> saveMerged(Path out, boolean overwrite, long maxShardBytes) {
         List<String> applied = state.enabled() ? state.active() : List.of();
-        for (String name : applied) {
-            layers.checkMergeable(entry(name).info().modules(), lm.config().tieWordEmbeddings());
-        }
+        checkMergeable(applied, true);
         return ModelWriter.write(lm, out, overwrite, maxShardBytes, layers.merged(applied));
+    }
+
+    /**
+     * Throws what {@link #saveMerged} would throw for the active adapters, so that a long job can
+     * refuse before it starts; {@code inMemory} false leaves out the dense-base check (a merge into
+     * the base's files, {@link MergeTool}, takes a quantized base).
+     */
+    public void checkMergeable(boolean inMemory) {
+        checkMergeable(state.enabled() ? state.active() : List.of(), inMemory);
+    }
+
+    /**
+     * True when every layer the active adapters adapt has a dense base, so that {@link #saveMerged}
+     * can merge them in memory; false on a quantized base (QLoRA), whose merged model comes from the
+     * base's files instead.
+     */
+    public boolean denseBases() {
+        return state.active().stream().allMatch(name -> layers.denseBases(entry(name).info().modules()));
+    }
+
+    private void checkMergeable(List<String> applied, boolean inMemory) {
+        for (String name : applied) {
+            layers.checkMergeable(entry(name).info().modules(), lm.config().tieWordEmbeddings(), inMemory);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -35,6 +35,14 @@ public final class QuantizedModels {
     }
 
     /**
+     * True when {@code dir} was saved quantized (config.json declares bitsandbytes quantization):
+     * its float weights are gone, so nothing can be merged into them.
+     */
+    public static boolean savedQuantized(Path dir) {
+        return BnbCheckpoint.isQuantized(dir);
+    }
+
+    /**
      * Saves {@code lm} to {@code dir} as a Hugging Face folder that transformers + bitsandbytes
      * can load: quantized projections under bitsandbytes' state-dict keys, config.json with a
      * {@code quantization_config}, tokenizer files copied.

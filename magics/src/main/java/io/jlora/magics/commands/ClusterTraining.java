@@ -46,7 +46,7 @@ public final class ClusterTraining {
         }
         Path folder = output.toAbsolutePath().normalize();
         return new TrainCommand.Trained(summary, folder, String.valueOf(result.json().get("output_kind")), List.of(),
-                TrainOutput.checkpoints(folder));
+                TrainOutput.checkpoints(folder), result.json().get("merged_into_base_files") instanceof String m ? Path.of(m) : null);
     }
 
     /** The command's words after its name, without the cluster's own options. */

@@ -75,8 +75,10 @@ public final class LoadOptions {
             // load itself checks sizes; the hashes read the whole model once more
             FolderManifest.verify(FolderCommit.readable(dir), FolderManifest.Check.SHA256);
         }
-        // quantized bases are quantized tensor by tensor while streaming from the checkpoint
-        CausalLm loaded = q == Quantization.NONE ? CausalLm.load(dir, device, type) : QuantizedModels.load(dir, device, type, q.label());
+        // quantized bases are quantized tensor by tensor while streaming from the checkpoint; a folder
+        // saved quantized (bitsandbytes) loads as saved, with or without --quantization
+        CausalLm loaded = q == Quantization.NONE && !QuantizedModels.savedQuantized(dir) ? CausalLm.load(dir, device, type)
+                : QuantizedModels.load(dir, device, type, q.label());
         session.setModel(loaded, (System.nanoTime() - start) / 1e9, q.label());
         return loaded;
     }

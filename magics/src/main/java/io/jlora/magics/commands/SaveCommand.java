@@ -49,7 +49,13 @@ public final class SaveCommand extends LoraCommand {
             List<Path> files = adapters.save(which, out, overwrite);
             return new FilesResult("saved adapter '" + which + "'", out, files, List.of(), FilesResult.since(start));
         }
-        List<Path> files = adapters.saveMerged(out, overwrite);
-        return new FilesResult("saved the merged model", out, files, List.of(), FilesResult.since(start));
+        // on a quantized base the merged model is the adapter merged into the base folder's float files
+        var lm = session.model();
+        MergedOutput.Route route = MergedOutput.plan(adapters, lm, "--adapter-only");
+        List<Path> files = MergedOutput.write(route, adapters, lm, out, overwrite);
+        Path base = MergedOutput.filesMerged(route, lm);
+        return new FilesResult("saved the merged model", out, files,
+                base != null ? List.of("the base is quantized: the adapter was merged into the float weights of " + base) : List.of(),
+                FilesResult.since(start));
     }
 }

@@ -30,6 +30,6 @@ public final class StepCommand extends LoraCommand {
         if (trainer == null) throw new CommandRunner.UsageException("nothing to continue: run 'train' first");
         if (n <= 0) throw new CommandRunner.UsageException("step N needs N > 0, not " + n);
         TrainingSummary summary = TrainCommand.run(session, trainer, n, false, plotEvery);
-        return new TrainCommand.Trained(summary, null, null, List.of(), List.of());
+        return new TrainCommand.Trained(summary, null, null, List.of(), List.of(), null);
     }
 }

@@ -73,7 +73,8 @@ public class TrainCommand extends LoraCommand {
     Path output;
 
     @Option(names = "--merge-adapter", defaultValue = "true", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}) or, if false, the PEFT adapter alone;"
+            description = "with --output-folder: save the merged model (default: ${DEFAULT-VALUE}; on a quantized base, the adapter merged"
+                    + " into the base folder's float weights, as PEFT gives) or, if false, the PEFT adapter alone;"
                     + " with --peft false the whole model is saved")
     boolean mergeAdapter;
 
@@ -134,6 +135,9 @@ public class TrainCommand extends LoraCommand {
         } else {
             model = FullTraining.of(lm);
         }
+        boolean writes = output != null && (group == null || group.rank() == 0);
+        // how the merged model will be written, or a refusal, before the first step
+        MergedOutput.Route route = writes && peft && mergeAdapter ? MergedOutput.plan(session.adapters(), lm, "--merge-adapter false") : null;
         Trainer trainer = newTrainer(model, lm, session.dataset(), data.loss.apply(session.tokenizeOptions()), config());
         if (group != null) {
             trainer.distribute(group);
@@ -151,8 +155,11 @@ public class TrainCommand extends LoraCommand {
         TrainingSummary summary = run(session, trainer, steps, plot, plotEvery);
         List<Path> written = new ArrayList<>();
         String kind = null;
-        if (output != null && (group == null || group.rank() == 0)) {
-            if (!peft || mergeAdapter) {
+        if (writes) {
+            if (route != null) {
+                written = MergedOutput.write(route, session.adapters(), lm, output, overwrite);
+                kind = "model";
+            } else if (!peft) {
                 written = session.adapters().saveMerged(output, overwrite);
                 kind = "model";
             } else {
@@ -161,7 +168,8 @@ public class TrainCommand extends LoraCommand {
             }
         }
         return new Trained(summary, output != null ? output.toAbsolutePath().normalize() : null, kind, written,
-                output != null ? TrainOutput.checkpoints(output.toAbsolutePath().normalize()) : List.of());
+                output != null ? TrainOutput.checkpoints(output.toAbsolutePath().normalize()) : List.of(),
+                route != null ? MergedOutput.filesMerged(route, lm) : null);
     }
 
     TrainerConfig config() {
@@ -216,15 +224,19 @@ public class TrainCommand extends LoraCommand {
 
     /**
      * What a training run gave: its summary and, when it wrote one, the folder of its result
-     * ({@code kind} "model" or "adapter") and the checkpoints in it.
+     * ({@code kind} "model" or "adapter"), the checkpoints in it and, when the model was merged into
+     * the base's float files because the base was trained quantized, that base folder ({@code
+     * mergedBase}; null otherwise).
      */
-    record Trained(TrainingSummary summary, Path output, String kind, List<Path> files, List<Path> checkpoints) implements CommandResult {
+    record Trained(TrainingSummary summary, Path output, String kind, List<Path> files, List<Path> checkpoints, Path mergedBase)
+            implements CommandResult {
         @Override
         public String text() {
             TrainingSummary s = summary;
             return String.format("%s after %d steps: loss %.4f -> %.4f%s, %.0f tokens/s, peak %.0f MiB resident%s", s.stopReason().name().toLowerCase(),
                     s.steps(), s.firstLoss(), s.lastLoss(), s.evalLoss() != null ? String.format(", eval loss %.4f", s.evalLoss()) : "",
-                    s.tokensPerSecond(), s.peakRssMb(), output != null ? "; " + (kind.equals("model") ? "the model" : "the PEFT adapter")
+                    s.tokensPerSecond(), s.peakRssMb(), output != null ? "; " + (kind.equals("model") ? "the model" + (mergedBase != null
+                            ? " (the base was trained quantized: the adapter merged into the float weights of " + mergedBase + ")" : "") : "the PEFT adapter")
                             + " is in " + output + (checkpoints.isEmpty() ? "" : " (checkpoints: " + checkpoints.size() + ")") : "");
         }
 
@@ -239,6 +251,8 @@ public class TrainCommand extends LoraCommand {
             j.put("peak_rss_mb", summary.peakRssMb());
             j.put("output", output != null ? output.toString() : null);
             j.put("output_kind", kind);
+            // the base was quantized: the model is the adapter merged into this folder's float weights
+            if (mergedBase != null) j.put("merged_into_base_files", mergedBase.toString());
             j.put("checkpoints", checkpoints.stream().map(Path::toString).toList());
             j.put("stop_reason", summary.stopReason().name().toLowerCase());
             return j;
