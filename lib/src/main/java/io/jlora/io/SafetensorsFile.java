@@ -28,23 +28,16 @@ import java.util.Set;
  * its type (bfloat16 and friends, see {@link SafetensorsDtype}), copied into place, and unmapped. So
  * a loaded model never holds a second copy of its weights, files and tensors larger than 2 GB work,
  * and arrays stay valid after this file is closed or replaced on disk.
+ *
+ * <p>Made by {@link #open}, which checks the header; the parts are the file, its open channel, its
+ * parsed header and the largest chunk mapped at once.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public record SafetensorsFile(Path path, FileChannel channel, SafetensorsHeader header, long maxChunkBytes)
+        implements AutoCloseable {
 
     /** Largest byte range mapped or widened at once: all the scratch memory loading needs. */
     static final long DEFAULT_MAX_CHUNK_BYTES = 64L << 20;
 
-    private final Path file;
-    private final FileChannel channel;
-    private final SafetensorsHeader header;
-    private final long maxChunkBytes;
-
-    private SafetensorsFile(Path file, FileChannel channel, SafetensorsHeader header, long maxChunkBytes) {
-        this.file = file;
-        this.channel = channel;
-        this.header = header;
-        this.maxChunkBytes = maxChunkBytes;
-    }
 
     /** Opens {@code file} and checks its header; no tensor data is read yet. */
     public static SafetensorsFile open(Path file) {
@@ -78,10 +71,6 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    public Path path() {
-        return file;
-    }
-
     /** Tensor names in the order of their data in the file. */
     public Set<String> keys() {
         return header.tensors().keySet();
@@ -95,7 +84,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public TensorInfo info(String key) {
         TensorInfo t = header.tensors().get(key);
         if (t == null) {
-            throw new ModelFormatException(file, key, "no such tensor in this file");
+            throw new ModelFormatException(path, key, "no such tensor in this file");
         }
         return t;
     }
@@ -121,10 +110,10 @@ public final class SafetensorsFile implements AutoCloseable {
         TensorInfo t = info(key);
         DataType loaded = t.dtype().loadedAs();
         if (loaded == null) {
-            throw new ModelFormatException(file, key, "dtype " + t.dtype() + " is not supported for loading");
+            throw new ModelFormatException(path, key, "dtype " + t.dtype() + " is not supported for loading");
         }
         if (as != null && as != loaded && !(as.isFloating() && loaded.isFloating())) {
-            throw new ModelFormatException(file, key, "dtype " + t.dtype() + " cannot be loaded as " + as);
+            throw new ModelFormatException(path, key, "dtype " + t.dtype() + " cannot be loaded as " + as);
         }
         DataType type = as == null ? loaded : as;
         Shape shape = new Shape(t.shape());
@@ -170,7 +159,7 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             if (channel.size() < start + length) {
                 // reading a mapped page past the end of a file is a SIGBUS, not an exception
-                throw new ModelFormatException(file, t.key(), "file is shorter than when it was opened");
+                throw new ModelFormatException(path, t.key(), "file is shorter than when it was opened");
             }
             mapped = channel.map(FileChannel.MapMode.READ_ONLY, start, length);
             if (widened != null) {
@@ -192,7 +181,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 flat.set(new NDIndex("{}:{}", first, first + count), view);
             }
         } catch (IOException e) {
-            throw new ModelFormatException(file, t.key(), "read failed: " + e.getMessage(), e);
+            throw new ModelFormatException(path, t.key(), "read failed: " + e.getMessage(), e);
         } finally {
             DirectBuffers.release(mapped);
         }

@@ -123,8 +123,8 @@ public final class QuantBench {
             }
             Arrays.sort(ratios);
             double median = repeats % 2 == 1 ? ratios[repeats / 2] : (ratios[repeats / 2 - 1] + ratios[repeats / 2]) / 2;
-            System.out.printf("frozen projections: %s %.0f MB, %s %.0f MB%n", plainBase, plain.storedBytes / 1e6,
-                    quantizedBase, qlora.storedBytes / 1e6);
+            System.out.printf("frozen projections: %s %.0f MB, %s %.0f MB%n", plainBase, plain.storedBytes() / 1e6,
+                    quantizedBase, qlora.storedBytes() / 1e6);
             System.out.printf("Trainer step (LoRA r16 all-linear, checkpointing on), batch 1 x %d tokens, %d interleaved"
                     + " pairs: median ratio %.2fx (range %.2f-%.2fx); best %s base %.0f ms, best %s base %.0f ms,"
                     + " ratio of bests %.2fx%n", seq, repeats, median, ratios[0], ratios[repeats - 1], plainBase,
@@ -133,16 +133,7 @@ public final class QuantBench {
     }
 
     /** One loaded model with a default LoRA adapter and its trainer. */
-    private static final class Side implements AutoCloseable {
-        final CausalLm lm;
-        final Trainer trainer;
-        final long storedBytes;
-
-        private Side(CausalLm lm, Trainer trainer, long storedBytes) {
-            this.lm = lm;
-            this.trainer = trainer;
-            this.storedBytes = storedBytes;
-        }
+    private record Side(CausalLm lm, Trainer trainer, long storedBytes) implements AutoCloseable {
 
         static Side load(Path dir, String quantization, int seq) {
             CausalLm lm = QuantizedModels.load(dir, "cpu", "auto", quantization);
