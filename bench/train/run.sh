@@ -33,7 +33,8 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
-JAVA=(java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
+# the harness with bin/jlora's allocator settings for a float base (transparent huge pages for libtorch)
+JAVA=(env THP_MEM_ALLOC_ENABLE="${THP_MEM_ALLOC_ENABLE:-1}" java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 if [[ $SHAPE == 1b ]]; then
   MODEL=${MODEL:-$BENCH_DIR/llama-1b}

@@ -35,11 +35,11 @@ function fields(    i, kv) {
 }
 function record(side, mode, round, value) {
   tps[side, mode, round] = value; all[side, mode] = all[side, mode] " " value
-  modes[mode] = 1; rounds[round] = 1; sides[side] = 1
+  modes[mode] = 1; rounds[round] = 1; sides[side] = 1; if (round + 0 > maxRound) maxRound = round + 0
 }
 function ratio(a, b, mode,    r, q, list, per) {
   list = ""; per = ""
-  for (r in rounds) if (((a, mode, r) in tps) && ((b, mode, r) in tps) && tps[b, mode, r] > 0) {
+  for (r = 1; r <= maxRound; r++) if (((a, mode, r) in tps) && ((b, mode, r) in tps) && tps[b, mode, r] > 0) {
     q = tps[a, mode, r] / tps[b, mode, r]; list = list " " q; per = per sprintf(" %.2f", q)
   }
   return list == "" ? "" : sprintf("%.2f (rounds:%s)", median(list), per)
@@ -66,7 +66,7 @@ END {
       if (line != "") printf "  %s phases (s, median of steady steps):%s\n", side, line
     }
     worst = -1; list = ""
-    for (r in rounds) if ((("jlora", mode, r) in loss) && (("hf", mode, r) in loss)) {
+    for (r = 1; r <= maxRound; r++) if ((("jlora", mode, r) in loss) && (("hf", mode, r) in loss)) {
       d = loss["jlora", mode, r] - loss["hf", mode, r]; if (d < 0) d = -d
       if (d > worst) worst = d; list = list sprintf(" %s/%s", loss["jlora", mode, r], loss["hf", mode, r])
     }

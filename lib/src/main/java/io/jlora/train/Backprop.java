@@ -16,7 +16,8 @@ import io.jlora.model.autograd.VocabChunkedLoss;
  * One micro-batch's forward and backward pass through the decoder, layer by layer, with or without
  * gradient checkpointing; gradients accumulate in the trainable arrays.
  *
- * <p>Without checkpointing the whole forward is recorded and the loss is backpropagated at once:
+ * <p>Without checkpointing the whole forward is recorded and backpropagated at once (from the final
+ * norm's output when the head's loss runs in vocabulary blocks, see {@link #headPass}):
  * what each layer's backward needs stays alive until the backward pass (each layer runs in a
  * manager of its own, closed after it, so that the arrays autograd does not keep are freed at
  * once, as in eager PyTorch). Projections with on-demand float weights are cut out of that graph
@@ -137,14 +138,14 @@ final class Backprop {
             }
             seedDropout(seed, decoder.layerCount());
             phases.start(StepPhases.Phase.HEAD);
-            NDArray loss = head.loss(decoder.head(x));
+            HeadPass h = headPass(x, head);
             phases.start(StepPhases.Phase.BACKWARD);
-            if (!backwardIfGraph(loss, null)) {
+            if (!backwardIfGraph(h.output(), h.gradient())) {
                 throw noGraph();
             }
             cuts.propagate(Backprop::backwardIfGraph);
             phases.stop();
-            return loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+            return h.loss();
         }
     }
 
@@ -178,23 +179,9 @@ final class Backprop {
             x.attach(scope);
             x.setRequiresGradient(true);
             seedDropout(seed, layers);
-            TokenTargets targets = head.tokenTargets();
-            NDArray normed = decoder.finalNorm(x);
-            VocabChunkedLoss.Result blocks = null;
-            if (targets != null) {
-                // the head's logits one vocabulary block at a time, its input gradient made by hand
-                try (GradRecording.Scope off = Autograd.recording(false)) {
-                    blocks = decoder.headLoss(normed.stopGradient(), targets.labels(), targets.scale());
-                }
-            }
-            if (blocks != null) {
-                lossValue = blocks.loss();
-                Autograd.backward(normed, blocks.hiddenGradient());
-            } else {
-                NDArray loss = head.loss(decoder.lmHead(normed));
-                lossValue = loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
-                Autograd.backward(loss); // x requires a gradient, so the loss does
-            }
+            HeadPass h = headPass(x, head);
+            lossValue = h.loss();
+            backwardIfGraph(h.output(), h.gradient()); // x requires a gradient, so there is a graph
             grad = Autograd.gradient(x, step);
         }
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
@@ -230,6 +217,31 @@ final class Backprop {
         }
         phases.stop();
         return lossValue;
+    }
+
+    /** What the head hands to backward: its loss, and the array to backpropagate with its gradient (null: a scalar loss). */
+    private record HeadPass(float loss, NDArray output, NDArray gradient) {}
+
+    /**
+     * The final norm and the head's loss on the last layer's output {@code x}. For the causal-LM
+     * loss over a frozen head, lm_head and the loss run in vocabulary blocks with recording off
+     * ({@link VocabChunkedLoss}: the whole logits never exist, and the input gradient is made by
+     * hand), and backward starts at the norm's output; otherwise autograd runs over the whole logits.
+     */
+    private HeadPass headPass(NDArray x, Head head) {
+        NDArray normed = decoder.finalNorm(x);
+        TokenTargets targets = head.tokenTargets();
+        if (targets != null) {
+            VocabChunkedLoss.Result blocks;
+            try (GradRecording.Scope off = Autograd.recording(false)) {
+                blocks = decoder.headLoss(normed.stopGradient(), targets.labels(), targets.scale());
+            }
+            if (blocks != null) {
+                return new HeadPass(blocks.loss(), normed, blocks.hiddenGradient());
+            }
+        }
+        NDArray loss = head.loss(decoder.lmHead(normed));
+        return new HeadPass(loss.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat(), loss, null);
     }
 
     /**
