@@ -1,13 +1,9 @@
 package io.jlora.magics;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jlora.magics.commands.CommandRunner;
 import io.jlora.model.CausalLm;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -22,27 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** train/dpo --peft false, save after full fine-tuning, compare (chart PNG and table) and memory --measure. */
-class FullFineTuningCommandsTest {
-    static final Path GOLDEN = CommandSurfaceTest.GOLDEN;
-    static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path tmp;
-    LoraSession session;
-
-    @BeforeEach
-    void open() {
-        session = new LoraSession();
-    }
-
-    @AfterEach
-    void close() {
-        session.close();
-    }
-
-    CommandResult run(String... words) throws Exception {
-        return new CommandRunner(session, "jlora", true).run(List.of(words)).result();
-    }
+class FullFineTuningCommandsTest extends SessionPerTest {
 
     JsonNode json(CommandResult r) {
         return JSON.valueToTree(r.json());

@@ -1,15 +1,11 @@
 package io.jlora.magics;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jlora.lora.MergeTool;
 import io.jlora.magics.commands.CommandRunner;
 import io.jlora.model.CausalLm;
 import io.jlora.quant.QuantizedModels;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,28 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** train --quantization with the default --merge-adapter: the merged model comes from the base's float files. */
-class QuantizedMergeCommandsTest {
-    static final Path GOLDEN = CommandSurfaceTest.GOLDEN;
-    static final ObjectMapper JSON = new ObjectMapper();
+class QuantizedMergeCommandsTest extends SessionPerTest {
     static final String[] TRAIN = {"--steps", "2", "--batch-size", "4", "--max-seq-length", "32", "--lr", "1e-3"};
-
-    @TempDir
-    Path tmp;
-    LoraSession session;
-
-    @BeforeEach
-    void open() {
-        session = new LoraSession();
-    }
-
-    @AfterEach
-    void close() {
-        session.close();
-    }
-
-    CommandResult run(List<String> words) throws Exception {
-        return new CommandRunner(session, "jlora", true).run(words).result();
-    }
 
     List<String> train(Path model, Path out, String... more) throws Exception {
         Path data = tmp.resolve("texts.jsonl");
