@@ -34,12 +34,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo "== summary ($ROUNDS rounds; $(uptime | sed 's/.*load average/load average/')) =="
-awk '
-  function median(list,    n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -f bench/median.awk -f /dev/stdin "$LOG" <<'AWK'
   {
     for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
     tps[f["round"], f["mode"]] = f["tokens_per_s"]; rounds[f["round"]] = 1
@@ -56,4 +51,5 @@ awk '
     ratios = ""; lo = 1e9; hi = 0
     for (r in rounds) { q = tps[r, "packed"] / tps[r, "unpacked"]; ratios = ratios " " q; if (q < lo) lo = q; if (q > hi) hi = q }
     printf "packed / unpacked tokens/s: median of per-round ratios %.2fx (spread %.2fx-%.2fx)\n", median(ratios), lo, hi
-  }' "$LOG"
+  }
+AWK

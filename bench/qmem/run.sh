@@ -56,13 +56,7 @@ fi
 if [[ $WHAT == door ]]; then
   [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
   ROWS="$BENCH_DIR/qmem-rows.jsonl"
-  python3 -c "
-import json, random
-random.seed(1)
-words = 'the of and to in a is that for it as was with be by on not he this are or his from at which'.split()
-with open('$ROWS', 'w') as f:
-    for _ in range(4):
-        f.write(json.dumps({'text': ' '.join(random.choice(words) for _ in range(600))}) + '\n')"
+  word_rows "$ROWS" 4 600
   # the same JVM settings as the harness: the heap holds no tensors
   out=$(JLORA_JAVA_OPTS="-Xmx$HEAP -Dai.djl.pytorch.num_threads=$THREADS" bin/jlora train --model "$M1B" --quantization int4 \
         --file "$ROWS" --steps "$STEPS" --batch-size 1 --max-seq-length "$SEQ" --lora-dropout 0 --merge-adapter false \

@@ -30,14 +30,7 @@ llama_124m "$MODEL" "$CP"
 
 # text rows of about SEQ tokens for the one-shot runs
 DATA=$BENCH_DIR/spark-rows.jsonl
-python3 - "$DATA" "$SEQ" <<'PY'
-import json, random, sys
-random.seed(1)
-words = "the of and to in a is that for it as was with be by on not he this are or his from at which".split()
-with open(sys.argv[1], "w") as f:
-    for _ in range(64):
-        f.write(json.dumps({"text": " ".join(random.choice(words) for _ in range(int(sys.argv[2])))}) + "\n")
-PY
+word_rows "$DATA" 64 "$SEQ"
 
 tokens_per_s() { sed -n 's/.*"tokens_per_s": *\([0-9.]*\).*/\1/p' | tail -1; }
 COMMON=(train --model "$MODEL" --file "$DATA" --steps "$STEPS" --batch-size "$BATCH" --max-seq-length "$SEQ"

@@ -45,13 +45,7 @@ else
 fi
 # the door's data: rows of common words, each longer than SEQ tokens
 ROWS=$BENCH_DIR/train-rows.jsonl
-python3 -c "
-import json, random
-random.seed(1)
-words = 'the of and to in a is that for it as was with be by on not he this are or his from at which'.split()
-with open('$ROWS', 'w') as f:
-    for _ in range(64):
-        f.write(json.dumps({'text': ' '.join(random.choice(words) for _ in range($SEQ * 2))}) + '\\n')"
+word_rows "$ROWS" 64 $((SEQ * 2))
 if [[ $DOOR == 1 ]]; then bin/jlora --help >/dev/null; fi  # builds build/lib once, before the first timed run
 
 # bin/jlora train with its own settings (bin/jlora picks the allocator for the job); steady-state
@@ -118,5 +112,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo "== summary ($SHAPE shape, $ROUNDS rounds; load average now: $(cut -d' ' -f1-3 /proc/loadavg)) =="
-bench/train/summary.awk "$LOG"
+awk -f bench/median.awk -f bench/train/summary.awk "$LOG"
 grep -h "whole-process peak" "$LOG" | sort | uniq -c | sed 's/^/  /'

@@ -1,13 +1,8 @@
-#!/usr/bin/awk -f
 # The summary of bench/train/run.sh's log: per gradient-checkpointing mode, the median tokens/s of each
 # side over rounds, and each side's ratio to jlora's harness and door as the median of the per-round
 # ratios with every round's ratio (the spread); QLoRA/LoRA step-time ratios through the door; the
 # median phases of a step (steady-state steps) of jlora and HF PEFT; the first step's losses; memory.
-function median(list,    n, a, i, j, t) {
-  n = split(list, a, " ")
-  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+#   awk -f bench/median.awk -f bench/train/summary.awk LOG
 function fields(    i, kv) {
   delete f
   for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

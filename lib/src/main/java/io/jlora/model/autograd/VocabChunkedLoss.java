@@ -18,9 +18,8 @@ import ai.djl.ndarray.types.Shape;
  * <p>The head is read one block of vocabulary rows at a time (widened there when stored in half
  * precision, so that no widened copy of the whole head exists), in one pass over the vocabulary
  * with no autograd, each block's logits made once (an online softmax, as flash attention computes
- * it): a running maximum per
- * token, the sum of exponentials below it, the target's logit, and the product of those
- * exponentials with the block's rows of W, rescaled whenever the maximum grows. The gradient
+ * it): a running maximum per token, the sum of exponentials below it, the target's logit, and the
+ * product of those exponentials with the block's rows of W, rescaled whenever the maximum grows. The gradient
  * {@code (softmax - onehot(target)) * weight W} follows at the end, the weight of a token being
  * {@code scale} when it is counted and 0 when its label is {@link CausalLmLoss#IGNORE_INDEX}. The
  * caller pushes that gradient back through the rest of the model (backward with it as the output
