@@ -57,6 +57,12 @@ public final class DoraBranch extends LoraBranch {
         return p;
     }
 
+    /** The magnitude scales the base output, so its gradient needs that output's values. */
+    @Override
+    public boolean readsBaseOutput() {
+        return true;
+    }
+
     @Override
     public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
         NDManager step = x.getManager();

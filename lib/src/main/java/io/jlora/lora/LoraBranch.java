@@ -79,6 +79,11 @@ public class LoraBranch {
      * {@code baseResult} (the base layer's output for x) plus this branch's update. Dropout applies
      * only while {@code training}.
      */
+    /** Whether {@link #forward} reads {@code baseResult}'s values (a plain branch only adds to it). */
+    public boolean readsBaseOutput() {
+        return false;
+    }
+
     public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
         NDArray in = dropped(ManagedArrays.as(x, a.getDataType()), training);
         NDArray down = ai.djl.nn.core.Linear.linear(in, a).singletonOrThrow();

@@ -73,6 +73,15 @@ public final class LoraLinear implements Linear {
     }
 
     @Override
+    public boolean readsBaseOutput() {
+        if (!state.enabled() || !merged.isEmpty()) {
+            return base.readsBaseOutput();
+        }
+        return base.readsBaseOutput() || state.active().stream().map(branches::get)
+                .anyMatch(branch -> branch != null && branch.readsBaseOutput());
+    }
+
+    @Override
     public NDArray forward(NDArray x) {
         NDArray result = base.forward(x);
         if (!state.enabled() || !merged.isEmpty()) {

@@ -36,7 +36,10 @@ final class DecoderLayer {
         x = ProjectionCuts.shared(x);
         NDArray h = x.add(norm(attnOut, attention.forward(norm(attnIn, x), cos, sin, mask, cache, index)));
         h = ProjectionCuts.shared(h);
-        return h.add(norm(mlpOut, mlp.forward(norm(mlpIn, h))));
+        // recomputed for its backward, the layer's output is never read; with no norm after the MLP,
+        // neither is down_proj's base output (ProjectionCuts' unread outputs)
+        boolean mlpUnread = mlpOut == null && ProjectionCuts.layerOutputUnread();
+        return h.add(norm(mlpOut, mlp.forward(norm(mlpIn, h), mlpUnread)));
     }
 
     private static NDArray norm(RmsNorm norm, NDArray x) {

@@ -25,6 +25,16 @@ public interface Linear {
      */
     NDArray forward(NDArray x);
 
+    /**
+     * Whether {@link #forward} reads the value of its frozen base's output beyond adding it to its
+     * own: false for a plain projection and for LoRA, true for DoRA (its magnitude scales that
+     * output). When false, a pass that is run only to backpropagate need not compute the base output
+     * ({@link LinearSlot#forwardUnread}).
+     */
+    default boolean readsBaseOutput() {
+        return false;
+    }
+
     /** The projection that holds the frozen weight: this one, or the base an adapter wraps. */
     default Linear frozenBase() {
         return this;

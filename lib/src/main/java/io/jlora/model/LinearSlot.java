@@ -33,6 +33,15 @@ public final class LinearSlot {
         return linear.forward(cuts != null ? cuts.input(x) : x);
     }
 
+    /**
+     * As {@link #forward}, where the result will only be backpropagated, never read (the last
+     * projection of a layer recomputed for its backward): unless an adapter reads the base output
+     * (DoRA), the frozen base's output is not computed ({@link ProjectionCuts#unread}).
+     */
+    public NDArray forwardUnread(NDArray x) {
+        return linear.readsBaseOutput() ? forward(x) : ProjectionCuts.unread(() -> forward(x));
+    }
+
     /** Puts {@code replacement} in place; it must keep the path and the in/out sizes. */
     void set(Linear replacement) {
         if (!replacement.path().equals(path)) {

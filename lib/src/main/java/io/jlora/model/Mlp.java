@@ -30,6 +30,11 @@ final class Mlp {
     }
 
     NDArray forward(NDArray x) {
+        return forward(x, false);
+    }
+
+    /** {@code outputUnread}: the result will only be backpropagated ({@link LinearSlot#forwardUnread}). */
+    NDArray forward(NDArray x, boolean outputUnread) {
         NDArray gate;
         NDArray up;
         if (upProj == null) {
@@ -43,7 +48,7 @@ final class Mlp {
         }
         NDArray act = activation == FamilyOptions.Activation.SILU ? gate.mul(Activation.sigmoid(gate)) : geluTanh(gate);
         NDArray product = act.mul(up);
-        NDArray out = downProj.forward(product);
+        NDArray out = outputUnread ? downProj.forwardUnread(product) : downProj.forward(product);
         // not product: a quantized down_proj keeps its input as the source of a ProjectionCuts cut
         IntermediateArrays.close(act);
         return out;

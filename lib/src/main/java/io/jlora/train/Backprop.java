@@ -187,7 +187,7 @@ final class Backprop {
         // 3. each layer recomputed with recording, last first, the incoming gradient pushed through it
         for (int i = layers - 1; i >= 0; i--) {
             try (GradRecording.Scope on = Autograd.recording(true); NDManager scope = step.newSubManager();
-                    ProjectionCuts cuts = ProjectionCuts.open(scope, kept[i])) {
+                    ProjectionCuts cuts = ProjectionCuts.openRecompute(scope, kept[i])) {
                 kept[i] = null;
                 NDArray in = inputs[i];
                 in.attach(scope);

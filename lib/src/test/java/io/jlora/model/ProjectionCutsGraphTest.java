@@ -143,6 +143,59 @@ class ProjectionCutsGraphTest {
         }
     }
 
+    /**
+     * Unread outputs: in a recomputation whose output is only backpropagated (with a given gradient,
+     * as a checkpointed layer's), the last projection's base output is not computed (zeros stand for
+     * it), and the gradients still equal plain autograd's: its input gradient needs only the weight.
+     */
+    @Test
+    void anUnreadLastProjectionIsNotComputedAndGivesTheSameGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(13);
+            OnDemand a = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
+            OnDemand b = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
+            OnDemand c = new OnDemand(new Counts(m.randomNormal(new Shape(5, 6))));
+            NDArray input = m.randomNormal(new Shape(3, 5));
+            NDArray scale = m.randomNormal(new Shape(6));
+            NDArray outGradient = m.randomNormal(new Shape(3, 5));
+            float[][] plain = backpropagated(m, a, b, c, input, scale, outGradient, false);
+            assertEquals(1, c.counts().computed().get());
+            float[][] recomputed = backpropagated(m, a, b, c, input, scale, outGradient, true);
+            assertEquals(1, c.counts().computed().get(), "the unread projection is not computed again");
+            assertEquals(2, a.counts().computed().get(), "a read projection is");
+            assertEquals(1, c.counts().inputGradients().get());
+            for (int k = 0; k < plain.length; k++) {
+                for (int i = 0; i < plain[k].length; i++) {
+                    assertEquals(plain[k][i], recomputed[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
+                }
+            }
+        }
+    }
+
+    /** d/d(input) and d/d(scale) of out = x + c((a(x) * scale) * b(x)) backpropagated with {@code outGradient}. */
+    private static float[][] backpropagated(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
+            NDArray outGradient, boolean recompute) {
+        try (NDManager m = parent.newSubManager(); GradRecording.Scope on = GradRecording.set(true)) {
+            NDArray x = input.duplicate();
+            x.attach(m);
+            x.setRequiresGradient(true);
+            NDArray s = scale.duplicate();
+            s.attach(m);
+            s.setRequiresGradient(true);
+            try (ProjectionCuts scope = recompute ? ProjectionCuts.openRecompute(m, null) : null) {
+                NDArray h = ProjectionCuts.shared(x);
+                NDArray mixed = new LinearSlot(a).forward(h).mul(s).mul(new LinearSlot(b).forward(h));
+                LinearSlot last = new LinearSlot(c);
+                NDArray out = h.add(ProjectionCuts.layerOutputUnread() ? last.forwardUnread(mixed) : last.forward(mixed));
+                JniUtils.backward((PtNDArray) out, (PtNDArray) outGradient, false, false);
+                if (scope != null) {
+                    scope.propagate((o, g) -> JniUtils.backward((PtNDArray) o, (PtNDArray) g, false, false));
+                }
+            }
+            return new float[][] {x.getGradient().toFloatArray(), s.getGradient().toFloatArray()};
+        }
+    }
+
     private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
             boolean cuts) {
         return gradients(parent, a, b, c, input, scale, cuts, null);

@@ -5,6 +5,7 @@ import io.jlora.data.Example;
 import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
 import io.jlora.model.CausalLm;
+import io.jlora.quant.QuantizedModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,10 @@ import java.util.List;
  * of the same step beside it). Not a unit test: a step on the 124M model takes seconds.
  *
  * <pre>
- *   TrainBench DIR BATCH SEQ STEPS on|off [DROPOUT]
+ *   TrainBench DIR BATCH SEQ STEPS on|off [DROPOUT [QUANTIZATION]]
  * </pre>
  *
- * Attaches LoRA r 16, alpha 32, dropout DROPOUT (0.05) on all linear layers (PEFT's default init: B = 0),
+ * Loads the model as it is, or with {@code --quantization QUANTIZATION} (int4: QLoRA); attaches LoRA r 16, alpha 32, dropout DROPOUT (0.05) on all linear layers (PEFT's default init: B = 0),
  * trains STEPS steps (AdamW, lr 2e-4, constant, no clipping) on batch x seq ids that
  * torch_reference.py makes the same way, with gradient checkpointing on or off, and prints per
  * step: loss, seconds, tokens/s, and the memory the step adds above the loaded model (peak RSS
@@ -46,9 +47,11 @@ public final class TrainBench {
         int steps = Integer.parseInt(args[3]);
         boolean checkpointing = args[4].equals("on");
         double dropout = args.length > 5 ? Double.parseDouble(args[5]) : 0.05;
+        String quantization = args.length > 6 ? args[6] : "none";
         long wholeStart = System.nanoTime();
         double wholePeak;
-        try (CausalLm lm = CausalLm.load(dir, "cpu", "auto")) {
+        try (CausalLm lm = quantization.equals("none") ? CausalLm.load(dir, "cpu", "auto")
+                : QuantizedModels.load(dir, "cpu", "auto", quantization)) {
             double rssLoaded = MemoryStats.rssBytes() / 1048576.0;
             wholePeak = MemoryStats.peakRssBytes() / 1048576.0; // loading, before any reset
             Adapters.of(lm).add("default", LoraConfig.builder().r(16).loraAlpha(32).loraDropout(dropout)

@@ -5,6 +5,7 @@ import io.jlora.model.LinearSlot;
 import io.jlora.model.OnDemandWeight;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayDeque;
@@ -43,6 +44,12 @@ import java.util.function.Supplier;
  * store then cuts those projections too and hands their kept outputs back instead of recomputing
  * them, so that recomputing a layer costs its element-wise work, attention and the adapters, but not
  * its base GEMMs. Quantized and half-precision bases are recomputed as before: their point is memory.
+ *
+ * <p>Unread outputs: a layer recomputed only to backpropagate ({@link #openRecompute}) never has its
+ * output's value read, and when its last projection's output goes straight into it (no norm after
+ * the MLP), neither is that projection's base output: its gradient is the layer's, and dL/dx needs
+ * only the weight. {@link #unread} then hands back zeros for it, sparing a base GEMM (and, for a
+ * quantized base, a dequantization) per layer; the adapter's own branch still runs on the input.
  *
  * <p>The arrays a cut needs (its source, its leaf and the projections' outputs) move to the scope's
  * manager, so that a caller may close the managers of the forward's other arrays (one per layer)
@@ -111,17 +118,22 @@ public final class ProjectionCuts implements AutoCloseable {
 
     private static final ThreadLocal<Kept> KEEPING = new ThreadLocal<>();
 
+    /** Set while a forward whose base outputs nothing reads runs on this thread ({@link #unread}). */
+    private static final ThreadLocal<Boolean> UNREAD = new ThreadLocal<>();
+
     private final ProjectionCuts outer;
     private final NDManager arrays;
     private final Kept kept;
+    private final boolean outputUnread;
     private final Map<NDArray, Cut> bySource = new IdentityHashMap<>();
     private final Map<NDArray, Cut> byLeaf = new IdentityHashMap<>();
     private final List<Cut> cuts = new ArrayList<>();
 
-    private ProjectionCuts(ProjectionCuts outer, NDManager arrays, Kept kept) {
+    private ProjectionCuts(ProjectionCuts outer, NDManager arrays, Kept kept, boolean outputUnread) {
         this.outer = outer;
         this.arrays = arrays;
         this.kept = kept;
+        this.outputUnread = outputUnread;
     }
 
     /** Opens a scope on this thread, until {@link #close}; the cuts' arrays go to {@code arrays}. */
@@ -134,9 +146,43 @@ public final class ProjectionCuts implements AutoCloseable {
      * holds (null: none) and using those outputs instead of computing them again.
      */
     public static ProjectionCuts open(NDManager arrays, Kept kept) {
-        ProjectionCuts cuts = new ProjectionCuts(OPEN.get(), arrays, kept);
+        return open(arrays, kept, false);
+    }
+
+    /**
+     * As {@link #open(NDManager, Kept)}, for the recomputation of one layer whose output will only be
+     * backpropagated, never read ({@link #layerOutputUnread}).
+     */
+    public static ProjectionCuts openRecompute(NDManager arrays, Kept kept) {
+        return open(arrays, kept, true);
+    }
+
+    private static ProjectionCuts open(NDManager arrays, Kept kept, boolean outputUnread) {
+        ProjectionCuts cuts = new ProjectionCuts(OPEN.get(), arrays, kept, outputUnread);
         OPEN.set(cuts);
         return cuts;
+    }
+
+    /** Whether the layer running now on this thread is recomputed only to backpropagate its output. */
+    public static boolean layerOutputUnread() {
+        ProjectionCuts cuts = active();
+        return cuts != null && cuts.outputUnread;
+    }
+
+    /**
+     * Runs {@code forward} (one projection's), whose output's value nothing will read: a cut base
+     * projection in it gives zeros of its output's shape instead of computing (its kept output, if
+     * any, is used as it costs nothing). Its caller checks that the adapters read no base output
+     * ({@link io.jlora.model.Linear#readsBaseOutput}).
+     */
+    public static NDArray unread(Supplier<NDArray> forward) {
+        Boolean outer = UNREAD.get();
+        UNREAD.set(Boolean.TRUE);
+        try {
+            return forward.get();
+        } finally {
+            UNREAD.set(outer);
+        }
     }
 
     /**
@@ -216,6 +262,9 @@ public final class ProjectionCuts implements AutoCloseable {
         NDArray y = cuts.kept == null ? null : cuts.kept.take(projection);
         if (y != null) {
             y.attach(cuts.arrays);
+        } else if (UNREAD.get() != null) {
+            Shape shape = x.getShape().slice(0, x.getShape().dimension() - 1).add(projection.outFeatures());
+            y = cuts.arrays.zeros(shape, x.getDataType());
         } else {
             try (GradRecording.Scope off = GradRecording.off()) {
                 y = compute.get();
