@@ -25,13 +25,13 @@ public final class QuantizedModels {
     }
 
     public static CausalLm load(Path dir, String device, String dtype, Quantization quantization, int blockSize) {
-        if (BnbCheckpoint.isQuantized(dir)) {
-            return CausalLm.load(dir, device, dtype, new BnbLinearFactory(dir));
-        }
-        if (quantization == Quantization.NONE) {
+        boolean savedQuantized = BnbCheckpoint.isQuantized(dir);
+        if (!savedQuantized && quantization == Quantization.NONE) {
             return CausalLm.load(dir, device, dtype);
         }
-        return CausalLm.load(dir, device, dtype, new QuantizingLinearFactory(quantization, blockSize));
+        LeanAllocator.apply(); // before the load: memory is the point from here on
+        return savedQuantized ? CausalLm.load(dir, device, dtype, new BnbLinearFactory(dir))
+                : CausalLm.load(dir, device, dtype, new QuantizingLinearFactory(quantization, blockSize));
     }
 
     /**

@@ -161,11 +161,9 @@ public final class KernelSpecInstaller {
         JsonObject env = new JsonObject();
         // idle OpenMP workers sleep instead of spinning: on shared cores spinning made libtorch ops 3-5x slower
         env.addProperty("OMP_WAIT_POLICY", "PASSIVE");
-        // freed tensors go back to the system at once instead of staying in malloc's heaps (a fixed
-        // mmap threshold turns off glibc's dynamic one): a QLoRA step's resident peak was 1.6x larger
-        // without (bench/qmem); two arenas give freed memory fewer places to sit
-        env.addProperty("MALLOC_MMAP_THRESHOLD_", "131072");
-        env.addProperty("MALLOC_ARENA_MAX", "2");
+        // libtorch's tensors of 2 MiB or more on transparent huge pages (one fault per 2 MiB); malloc
+        // keeps glibc's defaults until a quantized model is loaded (io.jlora.quant.LeanAllocator)
+        env.addProperty("THP_MEM_ALLOC_ENABLE", "1");
         spec.add("env", env);
         JsonObject metadata = new JsonObject();
         metadata.addProperty("debugger", false);
