@@ -10,7 +10,8 @@
 # Env: BENCH_DIR (models, default /tmp/jlora-bench; 2.5 + 13.5 GB), THREADS (2), SEQ (512), STEPS (2),
 #      HEAP (the JVM's -Xmx, 128m: weights and activations live in libtorch's native memory, the
 #      Java heap only holds one weight's quantization scratch; a heap the GC lets fill up with
-#      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ (131072), MALLOC_ARENA_MAX (2),
+#      garbage is resident memory too), MALLOC_MMAP_THRESHOLD_ / MALLOC_ARENA_MAX (unset: jlora's
+#      LeanAllocator sets 128 KiB and 2 when the quantized model loads; set, they win),
 #      TRACE (1: print where the resident set reached its highest values, PeakTrace)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,11 +23,10 @@ STEPS=${STEPS:-2}
 HEAP=${HEAP:-128m}
 mkdir -p "$BENCH_DIR"
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-# as bin/jlora and the kernelspec set them: a fixed mmap threshold (glibc's dynamic one off) returns
-# each freed block of 128 KiB or more to the system at once; two malloc arenas. With glibc's
-# defaults the 1B QLoRA step peaked at 3.5 GiB (README)
-export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+# as bin/jlora sets it: libtorch's transparent huge pages. glibc's malloc is left to LeanAllocator
+# (a fixed 128 KiB mmap threshold and two arenas once a quantized model loads; with glibc's
+# defaults the 1B QLoRA step peaked at 3.5 GiB, README), as in every jlora process
+export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
 
 source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
@@ -42,7 +42,7 @@ run_case() { # LABEL DIR QUANTIZATION GOAL_GIB
 }
 
 echo "== batch 1 x $SEQ tokens, LoRA r16 all-linear, checkpointing on, $STEPS steps, -Xmx$HEAP," \
-     "MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX, $THREADS threads =="
+     "MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-LeanAllocator} MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-LeanAllocator}, $THREADS threads =="
 if [[ $WHAT == all || $WHAT == 1b ]]; then
   [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
   run_case 1B "$M1B" float16 3.5

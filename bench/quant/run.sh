@@ -17,7 +17,8 @@ SEQ=${SEQ:-128}
 mkdir -p "$BENCH_DIR"
 # sleeping (not spinning) OpenMP workers: spinning ones stall on a shared 2-core machine
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-# glibc settings bin/jlora runs with (freed tensors go back to the system)
+# the glibc settings jlora's LeanAllocator makes when a quantized model loads (freed tensors go back
+# to the system), set for the whole process so that the float and int4 steps run alike
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
