@@ -14,7 +14,7 @@ import io.jlora.train.*;
 long SEED = 21;
 int HIDDEN = 192, LAYERS = 4, HEADS = 6, KV_HEADS = 2, INTERMEDIATE = 512, VOCAB = 4096;
 int SEQ = 128, BATCH = 16;
-long STEPS = Long.parseLong(System.getenv().getOrDefault("TA_STEPS", "1600"));
+long STEPS = Long.parseLong(System.getenv().getOrDefault("TA_STEPS", "4000"));
 double LR = 3e-3;
 
 Path data = Path.of(System.getenv("TA_DATA"));
