@@ -72,6 +72,39 @@ class ProjectionCutsGraphTest {
     /** Dense: cut only where its output was kept. */
     private record Dense(Counts counts) implements CountingProjection {}
 
+    /** The three projections of out = c((a(x) * scale) * b(x)), an input and a scale, drawn from a seed. */
+    private record Fixture<P extends CountingProjection>(P a, P b, P c, NDArray input, NDArray scale) {
+        static <P extends CountingProjection> Fixture<P> of(NDManager m, int seed, java.util.function.Function<Counts, P> kind) {
+            m.getEngine().setRandomSeed(seed);
+            P a = kind.apply(new Counts(m.randomNormal(new Shape(6, 5))));
+            P b = kind.apply(new Counts(m.randomNormal(new Shape(6, 5))));
+            P c = kind.apply(new Counts(m.randomNormal(new Shape(5, 6))));
+            return new Fixture<>(a, b, c, m.randomNormal(new Shape(3, 5)), m.randomNormal(new Shape(6)));
+        }
+
+        CountingProjection[] all() {
+            return new CountingProjection[] {a, b, c};
+        }
+
+        /** A copy of {@code value} in {@code m} that autograd differentiates by. */
+        NDArray leaf(NDArray value, NDManager m) {
+            NDArray copy = value.duplicate();
+            copy.attach(m);
+            copy.setRequiresGradient(true);
+            return copy;
+        }
+    }
+
+    /** Equal to 1e-5 (relative above 1), array by array; none empty. */
+    private static void assertSameGradients(float[][] expected, float[][] actual) {
+        for (int k = 0; k < expected.length; k++) {
+            assertTrue(expected[k].length > 0);
+            for (int i = 0; i < expected[k].length; i++) {
+                assertEquals(expected[k][i], actual[k][i], 1e-5 * Math.max(1, Math.abs(expected[k][i])), "array " + k + " at " + i);
+            }
+        }
+    }
+
     private static int sum(CountingProjection[] ps, java.util.function.Function<Counts, AtomicInteger> what) {
         int n = 0;
         for (CountingProjection p : ps) {
@@ -83,25 +116,14 @@ class ProjectionCutsGraphTest {
     @Test
     void cutGradientsEqualPlainAutogradAndNoWeightEntersTheGraph() {
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(11);
-            OnDemand a = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
-            OnDemand b = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
-            OnDemand c = new OnDemand(new Counts(m.randomNormal(new Shape(5, 6))));
-            CountingProjection[] all = {a, b, c};
-            NDArray input = m.randomNormal(new Shape(3, 5));
-            NDArray scale = m.randomNormal(new Shape(6));
-
-            float[][] plain = gradients(m, a, b, c, input, scale, false);
+            Fixture<OnDemand> f = Fixture.of(m, 11, OnDemand::new);
+            CountingProjection[] all = f.all();
+            float[][] plain = gradients(m, f, false);
             assertEquals(3, sum(all, Counts::recorded), "the plain pass records each");
-            float[][] cut = gradients(m, a, b, c, input, scale, true);
+            float[][] cut = gradients(m, f, true);
             assertEquals(3, sum(all, Counts::recorded), "the cut pass records none");
             assertEquals(3, sum(all, Counts::inputGradients));
-            for (int k = 0; k < plain.length; k++) {
-                for (int i = 0; i < plain[k].length; i++) {
-                    assertEquals(plain[k][i], cut[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
-                }
-                assertTrue(plain[k].length > 0);
-            }
+            assertSameGradients(plain, cut);
         }
     }
 
@@ -113,33 +135,24 @@ class ProjectionCutsGraphTest {
     @Test
     void keptDenseOutputsAreNotRecomputedAndGiveTheSameGradients() {
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(12);
-            Dense a = new Dense(new Counts(m.randomNormal(new Shape(6, 5))));
-            Dense b = new Dense(new Counts(m.randomNormal(new Shape(6, 5))));
-            Dense c = new Dense(new Counts(m.randomNormal(new Shape(5, 6))));
-            CountingProjection[] all = {a, b, c};
-            NDArray input = m.randomNormal(new Shape(3, 5));
-            NDArray scale = m.randomNormal(new Shape(6));
-            float[][] plain = gradients(m, a, b, c, input, scale, false);
+            Fixture<Dense> f = Fixture.of(m, 12, Dense::new);
+            CountingProjection[] all = f.all();
+            float[][] plain = gradients(m, f, false);
             assertEquals(0, sum(all, Counts::inputGradients), "not cut without kept outputs");
 
             ProjectionCuts.Kept kept;
             try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
                     ProjectionCuts.Kept keep = ProjectionCuts.keep(m)) {
                 kept = keep;
-                NDArray x = input.duplicate();
+                NDArray x = f.input().duplicate();
                 x.attach(layer);
-                new LinearSlot(c).forward(new LinearSlot(a).forward(x).mul(scale).mul(new LinearSlot(b).forward(x)));
+                new LinearSlot(f.c()).forward(new LinearSlot(f.a()).forward(x).mul(f.scale()).mul(new LinearSlot(f.b()).forward(x)));
             } // the forward's own manager is closed: the kept outputs must outlive it
             int computedBefore = sum(all, Counts::computed);
-            float[][] recomputed = gradients(m, a, b, c, input, scale, true, kept);
+            float[][] recomputed = gradients(m, f, true, kept);
             assertEquals(computedBefore, sum(all, Counts::computed), "no projection computed again");
             assertEquals(3, sum(all, Counts::inputGradients));
-            for (int k = 0; k < plain.length; k++) {
-                for (int i = 0; i < plain[k].length; i++) {
-                    assertEquals(plain[k][i], recomputed[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
-                }
-            }
+            assertSameGradients(plain, recomputed);
         }
     }
 
@@ -151,41 +164,27 @@ class ProjectionCutsGraphTest {
     @Test
     void anUnreadLastProjectionIsNotComputedAndGivesTheSameGradients() {
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(13);
-            OnDemand a = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
-            OnDemand b = new OnDemand(new Counts(m.randomNormal(new Shape(6, 5))));
-            OnDemand c = new OnDemand(new Counts(m.randomNormal(new Shape(5, 6))));
-            NDArray input = m.randomNormal(new Shape(3, 5));
-            NDArray scale = m.randomNormal(new Shape(6));
+            Fixture<OnDemand> f = Fixture.of(m, 13, OnDemand::new);
             NDArray outGradient = m.randomNormal(new Shape(3, 5));
-            float[][] plain = backpropagated(m, a, b, c, input, scale, outGradient, false);
-            assertEquals(1, c.counts().computed().get());
-            float[][] recomputed = backpropagated(m, a, b, c, input, scale, outGradient, true);
-            assertEquals(1, c.counts().computed().get(), "the unread projection is not computed again");
-            assertEquals(2, a.counts().computed().get(), "a read projection is");
-            assertEquals(1, c.counts().inputGradients().get());
-            for (int k = 0; k < plain.length; k++) {
-                for (int i = 0; i < plain[k].length; i++) {
-                    assertEquals(plain[k][i], recomputed[k][i], 1e-5 * Math.max(1, Math.abs(plain[k][i])), "array " + k + " at " + i);
-                }
-            }
+            float[][] plain = backpropagated(m, f, outGradient, false);
+            assertEquals(1, f.c().counts().computed().get());
+            float[][] recomputed = backpropagated(m, f, outGradient, true);
+            assertEquals(1, f.c().counts().computed().get(), "the unread projection is not computed again");
+            assertEquals(2, f.a().counts().computed().get(), "a read projection is");
+            assertEquals(1, f.c().counts().inputGradients().get());
+            assertSameGradients(plain, recomputed);
         }
     }
 
     /** d/d(input) and d/d(scale) of out = x + c((a(x) * scale) * b(x)) backpropagated with {@code outGradient}. */
-    private static float[][] backpropagated(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
-            NDArray outGradient, boolean recompute) {
+    private static float[][] backpropagated(NDManager parent, Fixture<?> f, NDArray outGradient, boolean recompute) {
         try (NDManager m = parent.newSubManager(); GradRecording.Scope on = GradRecording.set(true)) {
-            NDArray x = input.duplicate();
-            x.attach(m);
-            x.setRequiresGradient(true);
-            NDArray s = scale.duplicate();
-            s.attach(m);
-            s.setRequiresGradient(true);
+            NDArray x = f.leaf(f.input(), m);
+            NDArray s = f.leaf(f.scale(), m);
             try (ProjectionCuts scope = recompute ? ProjectionCuts.openRecompute(m, null) : null) {
                 NDArray h = ProjectionCuts.shared(x);
-                NDArray mixed = new LinearSlot(a).forward(h).mul(s).mul(new LinearSlot(b).forward(h));
-                LinearSlot last = new LinearSlot(c);
+                NDArray mixed = new LinearSlot(f.a()).forward(h).mul(s).mul(new LinearSlot(f.b()).forward(h));
+                LinearSlot last = new LinearSlot(f.c());
                 NDArray out = h.add(ProjectionCuts.layerOutputUnread() ? last.forwardUnread(mixed) : last.forward(mixed));
                 JniUtils.backward((PtNDArray) out, (PtNDArray) outGradient, false, false);
                 if (scope != null) {
@@ -196,24 +195,18 @@ class ProjectionCutsGraphTest {
         }
     }
 
-    private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
-            boolean cuts) {
-        return gradients(parent, a, b, c, input, scale, cuts, null);
+    private static float[][] gradients(NDManager parent, Fixture<?> f, boolean cuts) {
+        return gradients(parent, f, cuts, null);
     }
 
     /** d/d(input) and d/d(scale) of sum(out^2), out = x + c((a(x) * scale) * b(x)). */
-    private static float[][] gradients(NDManager parent, Linear a, Linear b, Linear c, NDArray input, NDArray scale,
-            boolean cuts, ProjectionCuts.Kept kept) {
+    private static float[][] gradients(NDManager parent, Fixture<?> f, boolean cuts, ProjectionCuts.Kept kept) {
         try (NDManager m = parent.newSubManager(); GradRecording.Scope on = GradRecording.set(true)) {
-            NDArray x = input.duplicate();
-            x.attach(m);
-            x.setRequiresGradient(true);
-            NDArray s = scale.duplicate();
-            s.attach(m);
-            s.setRequiresGradient(true);
-            LinearSlot slotA = new LinearSlot(a);
-            LinearSlot slotB = new LinearSlot(b);
-            LinearSlot slotC = new LinearSlot(c);
+            NDArray x = f.leaf(f.input(), m);
+            NDArray s = f.leaf(f.scale(), m);
+            LinearSlot slotA = new LinearSlot(f.a());
+            LinearSlot slotB = new LinearSlot(f.b());
+            LinearSlot slotC = new LinearSlot(f.c());
             try (ProjectionCuts scope = cuts ? ProjectionCuts.open(m, kept) : null) {
                 NDArray h = ProjectionCuts.shared(x); // read by the projections and by the residual
                 NDArray mixed = slotA.forward(h).mul(s).mul(slotB.forward(h));
