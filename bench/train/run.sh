@@ -12,7 +12,8 @@
 # Needs Debian's torch for the eager reference: apt-get install -y python3-torch libopenblas0-pthread
 # Env: SHAPE (125m), BENCH_DIR (models, default /tmp/jlora-bench), THREADS (2), BATCH, SEQ, DROPOUT (by
 #      SHAPE), STEPS (3; the first is excluded from tokens/s), MODES ("off on"), ROUNDS (3: interleaved
-#      repeats), MODEL (a model folder to use instead), PEERS ("torch hf" at 125m, "hf" at 1b), DOOR (0)
+#      repeats), MODEL (a model folder to use instead), PEERS ("torch hf" at 125m, "hf" at 1b; "none"),
+#      DOOR (0), HARNESS (1; 0 skips TrainBench: with PEERS=none DOOR=1, bin/jlora's LoRA and QLoRA alone)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
@@ -27,6 +28,7 @@ STEPS=${STEPS:-3}
 MODES=${MODES:-"off on"}
 ROUNDS=${ROUNDS:-3}
 DOOR=${DOOR:-0}
+HARNESS=${HARNESS:-1}
 mkdir -p "$BENCH_DIR"
 # OpenMP workers that sleep instead of spinning when idle (see bench/model/README.md): both sides
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -93,8 +95,10 @@ LOG="$BENCH_DIR/train-bench-$SHAPE.log"
 for round in $(seq 1 "$ROUNDS"); do
   for mode in $MODES; do
     echo "== round $round/$ROUNDS, gradient checkpointing $mode: $SHAPE shape, batch $BATCH x $SEQ tokens, dropout $DROPOUT, $STEPS steps, $THREADS threads each =="
-    "${JAVA[@]}" io.jlora.train.TrainBench "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$mode" "$DROPOUT" 2>&1 | grep -v SLF4J \
-      | sed "s/^jlora-\(result\|phases\) /jlora-\1 round=$round checkpointing=$mode /" | tee -a "$LOG"
+    if [[ $HARNESS == 1 ]]; then
+      "${JAVA[@]}" io.jlora.train.TrainBench "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$mode" "$DROPOUT" 2>&1 | grep -v SLF4J \
+        | sed "s/^jlora-\(result\|phases\) /jlora-\1 round=$round checkpointing=$mode /" | tee -a "$LOG"
+    fi
     if [[ " $PEERS " == *" torch "* ]]; then
       /usr/bin/python3 bench/train/torch_reference.py "$MODEL" "$BATCH" "$SEQ" "$STEPS" "$THREADS" "$mode" 2>&1 \
         | sed "s/^torch-result /torch-result round=$round /" | tee -a "$LOG"
