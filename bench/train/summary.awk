@@ -42,11 +42,12 @@ function ratio(a, b, mode,    r, q, list, per) {
 END {
   print "tokens/s: median over rounds; ratios: median of the rounds' ratios (each round's in brackets)"
   print "  jlora = harness (TrainBench), door-lora / door-qlora = bin/jlora train (LoRA / --quantization int4),"
+  print "  door-qlora-keep = the same QLoRA with --keep-quantized-outputs,"
   print "  hf = transformers + PEFT, torch = PyTorch eager (Debian python3-torch)"
   for (mode in modes) {
     printf "checkpointing %s\n", mode
-    split("jlora door-lora door-qlora hf torch", order, " ")
-    for (k = 1; k <= 5; k++) if ((order[k], mode) in all) printf "  %-10s %7.1f tokens/s\n", order[k], median(all[order[k], mode])
+    split("jlora door-lora door-qlora door-qlora-keep hf torch", order, " ")
+    for (k = 1; k <= 6; k++) if ((order[k], mode) in all) printf "  %-10s %7.1f tokens/s\n", order[k], median(all[order[k], mode])
     split("jlora door-lora", ours, " "); split("hf torch", peers, " ")
     for (i = 1; i <= 2; i++) for (k = 1; k <= 2; k++) {
       q = ratio(ours[i], peers[k], mode)
@@ -54,6 +55,8 @@ END {
     }
     q = ratio("door-lora", "door-qlora", mode)
     if (q != "") printf "  QLoRA step / LoRA step (door): %s\n", q
+    q = ratio("door-lora", "door-qlora-keep", mode)
+    if (q != "") printf "  QLoRA step with kept outputs / LoRA step (door): %s\n", q
     for (s2 = 1; s2 <= 2; s2++) {
       side = s2 == 1 ? "jlora" : "hf"; line = ""
       n = split("data forward head recompute backward optimizer", names, " ")
@@ -72,7 +75,8 @@ END {
     printf "checkpointing %-3s", mode
     split("jlora hf torch", order, " ")
     for (k = 1; k <= 3; k++) if ((order[k], mode) in add) printf "  %s %5d / %5d", order[k], first[order[k], mode], add[order[k], mode]
-    for (k = 1; k <= 2; k++) { side = k == 1 ? "door-lora" : "door-qlora"; if ((side, mode) in peak) printf "  %s peak RSS %d", side, peak[side, mode] }
+    split("door-lora door-qlora door-qlora-keep", doors, " ")
+    for (k = 1; k <= 3; k++) { side = doors[k]; if ((side, mode) in peak) printf "  %s peak RSS %d", side, peak[side, mode] }
     printf "\n"
   }
 }

@@ -93,11 +93,13 @@ final class Backprop {
 
     private final Decoder decoder;
     private final boolean checkpointing;
+    private final boolean keepQuantizedOutputs;
     private final boolean embeddingTrainable;
 
-    Backprop(Decoder decoder, boolean checkpointing, boolean embeddingTrainable) {
+    Backprop(Decoder decoder, boolean checkpointing, boolean keepQuantizedOutputs, boolean embeddingTrainable) {
         this.decoder = decoder;
         this.checkpointing = checkpointing;
+        this.keepQuantizedOutputs = keepQuantizedOutputs;
         this.embeddingTrainable = embeddingTrainable;
     }
 
@@ -155,11 +157,12 @@ final class Backprop {
         ProjectionCuts.Kept[] kept = new ProjectionCuts.Kept[layers];
         NDArray x;
         // 1. forward without recording, keeping each layer's input and its dense projections' outputs
+        //    (quantized ones' too with keepQuantizedOutputs)
         try (GradRecording.Scope off = Autograd.recording(false)) {
             phases.start(StepPhases.Phase.FORWARD);
             x = decoder.embed(ids);
             for (int i = 0; i < layers; i++) {
-                try (NDManager layer = step.newSubManager(); ProjectionCuts.Kept keep = ProjectionCuts.keep(step)) {
+                try (NDManager layer = step.newSubManager(); ProjectionCuts.Kept keep = ProjectionCuts.keep(step, keepQuantizedOutputs)) {
                     kept[i] = keep;
                     x.attach(layer);
                     seedDropout(seed, i);

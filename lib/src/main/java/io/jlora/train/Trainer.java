@@ -100,7 +100,8 @@ public final class Trainer implements AutoCloseable {
         this.root = model.decoder().manager();
         this.optimizer = new AdamW(root, config.beta1(), config.beta2(), config.eps(), config.weightDecay());
         this.order = new DataOrder(task.trainSize(), config.batchSize(), config.seed(), config.shuffle());
-        this.backprop = new Backprop(model.decoder(), config.gradientCheckpointing(), embeddingTrainable);
+        this.backprop = new Backprop(model.decoder(), config.gradientCheckpointing(), config.keepQuantizedOutputs(),
+                embeddingTrainable);
         task.beforeFirstUpdate(model, root, config);
         this.plannedSteps = configuredSteps();
     }

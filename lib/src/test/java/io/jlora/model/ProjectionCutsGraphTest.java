@@ -95,6 +95,20 @@ class ProjectionCutsGraphTest {
         }
     }
 
+    /**
+     * The fixture's forward with recording off and a {@link ProjectionCuts.Kept} store open (its own
+     * manager closed after: the kept outputs must outlive it); returns the store.
+     */
+    private static ProjectionCuts.Kept keptForward(NDManager m, Fixture<?> f, boolean onDemandToo) {
+        try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
+                ProjectionCuts.Kept keep = ProjectionCuts.keep(m, onDemandToo)) {
+            NDArray x = f.input().duplicate();
+            x.attach(layer);
+            new LinearSlot(f.c()).forward(new LinearSlot(f.a()).forward(x).mul(f.scale()).mul(new LinearSlot(f.b()).forward(x)));
+            return keep;
+        }
+    }
+
     /** Equal to 1e-5 (relative above 1), array by array; none empty. */
     private static void assertSameGradients(float[][] expected, float[][] actual) {
         for (int k = 0; k < expected.length; k++) {
@@ -140,19 +154,34 @@ class ProjectionCutsGraphTest {
             float[][] plain = gradients(m, f, false);
             assertEquals(0, sum(all, Counts::inputGradients), "not cut without kept outputs");
 
-            ProjectionCuts.Kept kept;
-            try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
-                    ProjectionCuts.Kept keep = ProjectionCuts.keep(m)) {
-                kept = keep;
-                NDArray x = f.input().duplicate();
-                x.attach(layer);
-                new LinearSlot(f.c()).forward(new LinearSlot(f.a()).forward(x).mul(f.scale()).mul(new LinearSlot(f.b()).forward(x)));
-            } // the forward's own manager is closed: the kept outputs must outlive it
+            ProjectionCuts.Kept kept = keptForward(m, f, false);
             int computedBefore = sum(all, Counts::computed);
             float[][] recomputed = gradients(m, f, true, kept);
             assertEquals(computedBefore, sum(all, Counts::computed), "no projection computed again");
             assertEquals(3, sum(all, Counts::inputGradients));
             assertSameGradients(plain, recomputed);
+        }
+    }
+
+    /**
+     * Quantized (on-demand) projections: their outputs are kept only when the store is asked to
+     * keep them (a QLoRA step's opt-in); then the recomputation computes none of them again, and
+     * the gradients still equal plain autograd's.
+     */
+    @Test
+    void onDemandOutputsAreKeptOnlyWhenAskedAndThenNotRecomputed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Fixture<OnDemand> f = Fixture.of(m, 14, OnDemand::new);
+            CountingProjection[] all = f.all();
+            float[][] plain = gradients(m, f, false);
+            for (boolean onDemandToo : new boolean[] {false, true}) {
+                ProjectionCuts.Kept kept = keptForward(m, f, onDemandToo);
+                int computedBefore = sum(all, Counts::computed);
+                float[][] recomputed = gradients(m, f, true, kept);
+                assertEquals(onDemandToo ? computedBefore : computedBefore + 3, sum(all, Counts::computed),
+                        onDemandToo ? "kept: none computed again" : "not kept: each computed again");
+                assertSameGradients(plain, recomputed);
+            }
         }
     }
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * backward pass (the dequantized weights autograd keeps must not live in freed Java buffers); and
  * with gradient checkpointing, where the recomputed layers cut those projections out of the graph
  * and dequantize again for their input gradient ({@code ProjectionCuts}), the gradients equal those
- * of the plain recorded pass, whose graph keeps every float weight.
+ * of the plain recorded pass, whose graph keeps every float weight; likewise when the first pass
+ * keeps the quantized projections' outputs for the recomputation ({@code keepQuantizedOutputs}).
  */
 class QloraTrainingTest {
 
@@ -83,10 +84,13 @@ class QloraTrainingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora", "int4+dora-no-dropout"})
+    @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora", "int4+dora-no-dropout", "int4+keep", "int8+keep",
+            "int4+dora+keep"})
     void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String variant) {
         String quantization = variant.replaceAll("\\+.*", "");
         boolean dora = variant.contains("+dora");
+        // keepQuantizedOutputs: the recomputation takes the quantized projections' outputs from the first pass
+        boolean keep = variant.endsWith("+keep");
         // without dropout DoRA reads the base output itself, which a recomputation must then compute
         double dropout = variant.endsWith("-no-dropout") ? 0 : 0.1;
         List<Map<String, float[]>> runs = new ArrayList<>();
@@ -98,7 +102,8 @@ class QloraTrainingTest {
                         .init("gaussian").useDora(dora).targetModules("all-linear").build(), 42);
                 Map<String, float[]> grads;
                 try (Trainer t = Trainer.sft(LoraTraining.of(lm), EXAMPLES, List.of(),
-                        TrainerConfig.builder().batchSize(2).shuffle(false).gradientCheckpointing(checkpointing).build())) {
+                        TrainerConfig.builder().batchSize(2).shuffle(false).gradientCheckpointing(checkpointing)
+                                .keepQuantizedOutputs(keep).build())) {
                     grads = stepGradients(t);
                 }
                 runs.add(grads);

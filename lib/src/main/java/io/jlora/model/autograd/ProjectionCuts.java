@@ -82,10 +82,20 @@ public final class ProjectionCuts implements AutoCloseable {
         private final NDManager arrays;
         private final Map<FrozenProjection, ArrayDeque<NDArray>> outputs = new IdentityHashMap<>();
         private final Kept outer;
+        private final boolean onDemandToo;
 
-        private Kept(NDManager arrays, Kept outer) {
+        private Kept(NDManager arrays, Kept outer, boolean onDemandToo) {
             this.arrays = arrays;
             this.outer = outer;
+            this.onDemandToo = onDemandToo;
+        }
+
+        /** Whether this store keeps {@code projection}'s output: a dense frozen one, or any with onDemandToo. */
+        private boolean keeps(FrozenProjection projection) {
+            if (projection instanceof OnDemandWeight) {
+                return onDemandToo; // frozen by nature; its weight() would dequantize a copy
+            }
+            return !JniUtils.requiresGrad((PtNDArray) projection.weight()); // hasGradient() caches its first answer
         }
 
         private void add(FrozenProjection projection, NDArray output) {
@@ -190,7 +200,16 @@ public final class ProjectionCuts implements AutoCloseable {
      * thread with recording off, in {@code arrays} (a manager that outlives the forward's own).
      */
     public static Kept keep(NDManager arrays) {
-        Kept kept = new Kept(arrays, KEEPING.get());
+        return keep(arrays, false);
+    }
+
+    /**
+     * As {@link #keep(NDManager)}, and with {@code onDemandToo} also the outputs of projections
+     * that make their weight on demand (quantized ones): their recomputation then costs no
+     * dequantization nor GEMM, at the memory of their outputs.
+     */
+    public static Kept keep(NDManager arrays, boolean onDemandToo) {
+        Kept kept = new Kept(arrays, KEEPING.get(), onDemandToo);
         KEEPING.set(kept);
         return kept;
     }
@@ -253,8 +272,7 @@ public final class ProjectionCuts implements AutoCloseable {
         if (cut == null) {
             NDArray y = compute.get();
             Kept kept = KEEPING.get();
-            if (kept != null && !(projection instanceof OnDemandWeight) && !GradRecording.isOn()
-                    && !JniUtils.requiresGrad((PtNDArray) projection.weight())) { // hasGradient() caches its first answer
+            if (kept != null && !GradRecording.isOn() && kept.keeps(projection)) {
                 kept.add(projection, y);
             }
             return y;

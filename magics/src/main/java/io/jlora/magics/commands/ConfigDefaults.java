@@ -26,6 +26,7 @@ final class ConfigDefaults implements IDefaultValueProvider {
                     Map.entry("--gradient-accumulation", "gradientAccumulation"), Map.entry("--scheduler", "scheduler"),
                     Map.entry("--warmup-ratio", "warmupRatio"), Map.entry("--max-grad-norm", "maxGradNorm"),
                     Map.entry("--weight-decay", "weightDecay"), Map.entry("--gradient-checkpointing", "gradientCheckpointing"),
+                    Map.entry("--keep-quantized-outputs", "keepQuantizedOutputs"),
                     Map.entry("--seed", "seed"), Map.entry("--eval-every", "evalEvery")),
             TrainCommand.class, Map.of("--save-every", "saveEvery"),
             DpoCommand.class, Map.of("--dpo-beta", "dpoBeta"));
