@@ -112,9 +112,11 @@ for round in $(seq 1 "$ROUNDS"); do
     if [[ $DOOR == 1 ]]; then
       door lora "$mode" "$round" | tee -a "$LOG"
       # QLoRA with checkpointing, as its users run it (its load quantizes the model: minutes at 1B)
-      if [[ $SHAPE == 1b && $mode == on ]]; then door qlora "$mode" "$round" --quantization int4 | tee -a "$LOG"; fi
-      if [[ $SHAPE == 1b && $mode == on && $QLORA_KEEP == 1 ]]; then
-        door qlora-keep "$mode" "$round" --quantization int4 --keep-quantized-outputs | tee -a "$LOG"
+      if [[ $SHAPE == 1b && $mode == on ]]; then
+        door qlora "$mode" "$round" --quantization int4 | tee -a "$LOG"
+        if [[ $QLORA_KEEP == 1 ]]; then
+          door qlora-keep "$mode" "$round" --quantization int4 --keep-quantized-outputs | tee -a "$LOG"
+        fi
       fi
     fi
   done

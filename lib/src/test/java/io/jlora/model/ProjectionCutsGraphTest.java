@@ -109,6 +109,20 @@ class ProjectionCutsGraphTest {
         }
     }
 
+    /**
+     * The fixture's forward with a {@link ProjectionCuts.Kept} store ({@code onDemandToo}), then the
+     * recorded pass cut over it: it computes {@code computedAgain} projections anew and gives
+     * {@code plain}'s gradients.
+     */
+    private static void assertRecomputedOverKept(NDManager m, Fixture<?> f, boolean onDemandToo, float[][] plain,
+            int computedAgain, String message) {
+        ProjectionCuts.Kept kept = keptForward(m, f, onDemandToo);
+        int computedBefore = sum(f.all(), Counts::computed);
+        float[][] recomputed = gradients(m, f, true, kept);
+        assertEquals(computedBefore + computedAgain, sum(f.all(), Counts::computed), message);
+        assertSameGradients(plain, recomputed);
+    }
+
     /** Equal to 1e-5 (relative above 1), array by array; none empty. */
     private static void assertSameGradients(float[][] expected, float[][] actual) {
         for (int k = 0; k < expected.length; k++) {
@@ -154,12 +168,8 @@ class ProjectionCutsGraphTest {
             float[][] plain = gradients(m, f, false);
             assertEquals(0, sum(all, Counts::inputGradients), "not cut without kept outputs");
 
-            ProjectionCuts.Kept kept = keptForward(m, f, false);
-            int computedBefore = sum(all, Counts::computed);
-            float[][] recomputed = gradients(m, f, true, kept);
-            assertEquals(computedBefore, sum(all, Counts::computed), "no projection computed again");
+            assertRecomputedOverKept(m, f, false, plain, 0, "no projection computed again");
             assertEquals(3, sum(all, Counts::inputGradients));
-            assertSameGradients(plain, recomputed);
         }
     }
 
@@ -172,16 +182,9 @@ class ProjectionCutsGraphTest {
     void onDemandOutputsAreKeptOnlyWhenAskedAndThenNotRecomputed() {
         try (NDManager m = NDManager.newBaseManager()) {
             Fixture<OnDemand> f = Fixture.of(m, 14, OnDemand::new);
-            CountingProjection[] all = f.all();
             float[][] plain = gradients(m, f, false);
-            for (boolean onDemandToo : new boolean[] {false, true}) {
-                ProjectionCuts.Kept kept = keptForward(m, f, onDemandToo);
-                int computedBefore = sum(all, Counts::computed);
-                float[][] recomputed = gradients(m, f, true, kept);
-                assertEquals(onDemandToo ? computedBefore : computedBefore + 3, sum(all, Counts::computed),
-                        onDemandToo ? "kept: none computed again" : "not kept: each computed again");
-                assertSameGradients(plain, recomputed);
-            }
+            assertRecomputedOverKept(m, f, false, plain, 3, "not kept: each computed again");
+            assertRecomputedOverKept(m, f, true, plain, 0, "kept: none computed again");
         }
     }
 
