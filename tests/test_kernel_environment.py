@@ -10,7 +10,8 @@ from kernel_harness import KERNEL_NAME, execute, start_kernel, stop_kernel, wait
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny-llama"
-NOISE = ("SLF4J", "No SLF4J providers", "CUDA driver version is insufficient", "AutoNonVariableTypeMode")
+NOISE = ("SLF4J", "No SLF4J providers", "CUDA driver version is insufficient", "AutoNonVariableTypeMode", "tcmalloc")
+TCMALLOC = Path("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4")
 
 
 def search_history(kc, pattern):
@@ -49,10 +50,16 @@ def test_installed_kernel_runs_from_the_jars_in_its_kernelspec(tmp_path, monkeyp
     assert any(Path(e).name.startswith("jlora-kernel") for e in class_path), class_path
     outside = [e for e in class_path if not Path(e).is_relative_to(spec_dir / "lib") or not Path(e).exists()]
     assert not outside, f"class path entries outside the kernelspec's lib/: {outside}"
+    # the kernel runs on tcmalloc where it is installed, as bin/jlora does (bin/lib/jvm-env.sh)
+    tcmalloc = TCMALLOC.exists() and "JLORA_MALLOC" not in os.environ and "malloc" not in os.environ.get("LD_PRELOAD", "")
+    env = json.loads((spec_dir / "kernel.json").read_text())["env"]
+    assert (env.get("LD_PRELOAD", "").split(":")[0] == str(TCMALLOC)) == tcmalloc, env
     monkeypatch.setenv("JUPYTER_PATH", f"{prefix / 'share' / 'jupyter'}{os.pathsep}{os.environ.get('JUPYTER_PATH', '')}")
     km, kc = start_kernel("jlora-copy")
     try:
         assert execute(kc, "6 * 7").assert_ok().text == "42"
+        running = execute(kc, "io.jlora.quant.LeanAllocator.tcmallocLoaded()").assert_ok().text
+        assert running == str(tcmalloc).lower(), running
     finally:
         stop_kernel(km, kc)
 

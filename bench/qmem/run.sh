@@ -22,14 +22,12 @@ SEQ=${SEQ:-512}
 STEPS=${STEPS:-2}
 HEAP=${HEAP:-128m}
 mkdir -p "$BENCH_DIR"
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-# as bin/jlora sets it: libtorch's transparent huge pages. glibc's malloc is left to LeanAllocator
-# (a fixed 128 KiB mmap threshold and two arenas once a quantized model loads; with glibc's
-# defaults the 1B QLoRA step peaked at 3.5 GiB, README), as in every jlora process
-export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
-
 source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
+# the environment bin/jlora gives its JVM (bin/lib/jvm-env.sh): libtorch's transparent huge pages and
+# tcmalloc where installed; under glibc's malloc, LeanAllocator sets it lean once a quantized model
+# loads (with glibc's defaults the 1B QLoRA step peaked at 3.5 GiB, README), as in every jlora process
+source bin/lib/jvm-env.sh
 JAVA=(java -Xmx"$HEAP" -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS"
       -Djava.util.concurrent.ForkJoinPool.common.parallelism="$THREADS" -cp "$CP" io.jlora.quant.QmemBench)
 M1B="$BENCH_DIR/qmem-llama32-1b"   # Llama-3.2-1B shape, bf16, tied, 128256 tokens

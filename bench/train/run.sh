@@ -37,8 +37,9 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 source bench/lib.sh
 CP=$(lib_classpath "$BENCH_DIR/cp.txt")
-# the harness with bin/jlora's allocator settings for a float base (transparent huge pages for libtorch)
-JAVA=(env THP_MEM_ALLOC_ENABLE="${THP_MEM_ALLOC_ENABLE:-1}" java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
+# the harness in bin/jlora's environment (bin/lib/jvm-env.sh: huge pages for libtorch, tcmalloc where
+# installed), set for its JVM alone: the peers keep their own (no LD_PRELOAD)
+JAVA=(bash -c 'source bin/lib/jvm-env.sh && exec java "$@"' java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -cp "$CP")
 
 if [[ $SHAPE == 1b ]]; then
   MODEL=${MODEL:-$BENCH_DIR/llama-1b}

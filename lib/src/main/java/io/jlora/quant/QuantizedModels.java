@@ -30,8 +30,10 @@ public final class QuantizedModels {
             return CausalLm.load(dir, device, dtype);
         }
         LeanAllocator.apply(); // before the load: memory is the point from here on
-        return savedQuantized ? CausalLm.load(dir, device, dtype, new BnbLinearFactory(dir))
+        CausalLm lm = savedQuantized ? CausalLm.load(dir, device, dtype, new BnbLinearFactory(dir))
                 : CausalLm.load(dir, device, dtype, new QuantizingLinearFactory(quantization, blockSize));
+        LeanAllocator.releaseFreeMemory(); // the float copies quantizing made, not to sit beside the step's peak
+        return lm;
     }
 
     /**

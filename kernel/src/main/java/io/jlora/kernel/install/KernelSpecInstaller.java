@@ -161,9 +161,11 @@ public final class KernelSpecInstaller {
         JsonObject env = new JsonObject();
         // idle OpenMP workers sleep instead of spinning: on shared cores spinning made libtorch ops 3-5x slower
         env.addProperty("OMP_WAIT_POLICY", "PASSIVE");
-        // libtorch's tensors of 2 MiB or more on transparent huge pages (one fault per 2 MiB); malloc
-        // keeps glibc's defaults until a quantized model is loaded (io.jlora.quant.LeanAllocator)
+        // libtorch's tensors of 2 MiB or more on transparent huge pages (one fault per 2 MiB)
         env.addProperty("THP_MEM_ALLOC_ENABLE", "1");
+        // the same as bin/lib/jvm-env.sh gives bin/jlora and bin/jlora-shell
+        Tcmalloc.preload(System.getenv(), Tcmalloc.folders(System.getProperty("os.arch")))
+                .ifPresent(preload -> env.addProperty("LD_PRELOAD", preload));
         spec.add("env", env);
         JsonObject metadata = new JsonObject();
         metadata.addProperty("debugger", false);
