@@ -40,7 +40,7 @@ run_case() { # LABEL DIR QUANTIZATION GOAL_GIB
 }
 
 echo "== batch 1 x $SEQ tokens, LoRA r16 all-linear, checkpointing on, $STEPS steps, -Xmx$HEAP," \
-     "malloc: ${LD_PRELOAD:-glibc's, MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-LeanAllocator} MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-LeanAllocator}}, $THREADS threads =="
+     "malloc: ${LD_PRELOAD:-glibc, MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-LeanAllocator} MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-LeanAllocator}}, $THREADS threads =="
 if [[ $WHAT == all || $WHAT == 1b ]]; then
   [[ -f $M1B/model.safetensors ]] || "${JAVA[@]}" write-1b "$M1B" 2>&1 | grep -v SLF4J || true
   run_case 1B "$M1B" float16 3.5
