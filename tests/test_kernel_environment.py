@@ -2,6 +2,7 @@
 its kernelspec carries its own jars, and libraries' start-up noise never reaches a notebook."""
 import json
 import os
+import platform
 import stat
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from kernel_harness import KERNEL_NAME, execute, start_kernel, stop_kernel, wait
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny-llama"
 NOISE = ("SLF4J", "No SLF4J providers", "CUDA driver version is insufficient", "AutoNonVariableTypeMode", "tcmalloc")
-TCMALLOC = Path("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4")
+TCMALLOC = Path(f"/usr/lib/{platform.machine()}-linux-gnu/libtcmalloc_minimal.so.4")  # bin/lib/jvm-env.sh's first folder
 
 
 def search_history(kc, pattern):

@@ -56,7 +56,7 @@ public final class LeanAllocator {
         if (applied) {
             return true;
         }
-        if (!Platform.isLinux() || userChose(System.getenv()) || tcmallocRelease() != null) {
+        if (!Platform.isLinux() || userChose(System.getenv()) || tcmallocLoaded()) {
             return false;
         }
         try {

@@ -44,7 +44,8 @@ class LeanAllocatorTest {
     /** A JVM started as bin/jlora starts one, tcmalloc preloaded: glibc is left alone, tcmalloc releases. */
     @Test
     void underTcmallocNothingIsSetAndFreeMemoryIsReleased() throws Exception {
-        Path tcmalloc = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+        String machine = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+        Path tcmalloc = Path.of("/usr/lib/" + machine + "-linux-gnu/libtcmalloc_minimal.so.4");
         assumeTrue(LINUX && Files.isRegularFile(tcmalloc), "tcmalloc installed (Debian: libtcmalloc-minimal4)");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Probe.class.getName()).redirectErrorStream(true);
