@@ -85,14 +85,28 @@ public class LoraBranch {
     }
 
     public NDArray forward(NDArray x, NDArray baseResult, Linear base, boolean training) {
-        NDArray in = dropped(ManagedArrays.as(x, a.getDataType()), training);
+        NDArray typedIn = ManagedArrays.as(x, a.getDataType());
+        boolean drop = dropsOut(training);
+        // dropout's 1 / (1 - p) joins the scale below: one pass over the (in-wide) input less, forward and backward
+        NDArray in = drop ? DropoutMasks.applyUnscaled(typedIn, dropout) : typedIn;
         NDArray down = ai.djl.nn.core.Linear.linear(in, a).singletonOrThrow();
         // PEFT scales B's output [..., out]; scaling A's [..., r] instead is the same product with
         // out/r times fewer multiplications, forward and backward (exact when scale is a power of
         // two, as alpha = 2r makes it). A libtorch-made scalar, not mul(float): autograd keeps the
         // scalar for the backward pass and DJL's Number operand lives in a Java buffer freed at the
         // next GC (io.jlora.train.Scalars).
-        NDArray scaled = down.mul(down.getManager().full(new Shape(), (float) scale, down.getDataType()));
+        double factor = drop ? scale / (1 - (double) dropout) : scale;
+        NDArray scaled = down.mul(down.getManager().full(new Shape(), (float) factor, down.getDataType()));
+        if (baseResult.getDataType() == b.getDataType()) {
+            // one GEMM that adds B's product to the base output (libtorch's addmm, beta 1), as
+            // bitsandbytes' and PEFT's fused paths do: no out-wide update array, no separate add pass
+            Shape outShape = baseResult.getShape();
+            NDArray flatBase = baseResult.reshape(-1, outShape.get(outShape.dimension() - 1));
+            NDArray flatLow = scaled.reshape(-1, rank());
+            NDArray sum = ai.djl.nn.core.Linear.linear(flatLow, b, flatBase).singletonOrThrow().reshape(outShape);
+            IntermediateArrays.close(flatBase, flatLow);
+            return sum;
+        }
         NDArray update = ai.djl.nn.core.Linear.linear(scaled, b).singletonOrThrow();
         NDArray typed = ManagedArrays.as(update, baseResult.getDataType());
         NDArray sum = baseResult.add(typed);

@@ -90,18 +90,20 @@ final class Attention {
         // h / group (transformers' repeat_kv order), so view q as [b, kvHeads, group, t, d] and let
         // matmul broadcast k/v over the group axis.
         int group = heads / kvHeads;
-        NDArray qg = q.reshape(b, kvHeads, group, t, headDim);
+        // the scale on q rather than on the scores: the same products (exactly so for a power-of-two
+        // scale, as head size 64 gives) at t / headDim times fewer multiplications, forward and backward.
+        // Not a Java Number: DJL wraps it in an array over a Java buffer and closes it at once, but
+        // autograd keeps it for the backward pass, which then reads freed memory after a GC; a
+        // libtorch-made scalar owns its memory (io.jlora.train.Scalars, GoldenTrainingTest)
+        NDArray scaledQ = q.mul(q.getManager().full(new Shape(), scale, q.getDataType()));
+        NDArray qg = scaledQ.reshape(b, kvHeads, group, t, headDim);
         NDArray kg = k.expandDims(2);
         NDArray vg = v.expandDims(2);
         // The [heads, t, s] scores are the largest arrays of a layer (32 MiB each at 32 heads and 512
-        // tokens): scaled and masked in place (matmul, mul by a scalar and add keep none of them for
-        // backward) and closed once softmax has them, which keeps its own output; DJL would otherwise
-        // hold each of them until the layer's manager closes, after its backward pass.
+        // tokens): masked in place (matmul and add keep none of them for backward) and closed once
+        // softmax has them, which keeps its own output; DJL would otherwise hold each of them until
+        // the layer's manager closes, after its backward pass.
         NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3));
-        // not a Java Number: DJL wraps it in an array over a Java buffer and closes it at once, but
-        // autograd keeps it for the backward pass, which then reads freed memory after a GC; a
-        // libtorch-made scalar owns its memory (io.jlora.train.Scalars, GoldenTrainingTest)
-        scores.muli(scores.getManager().full(new Shape(), scale, scores.getDataType()));
         NDArray wide = scores.toType(DataType.FLOAT32, false);
         if (wide != scores) {
             scores.close();
@@ -127,8 +129,8 @@ final class Attention {
         NDArray out = mixed.reshape(b, heads, t, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(new Shape(b, t, (long) heads * headDim));
-        // q after rotary and the per-head output: copied into qg and out, kept by nothing
-        IntermediateArrays.close(q, qg, mixed);
+        // q after rotary and scaling, and the per-head output: copied into qg and out, kept by nothing
+        IntermediateArrays.close(q, scaledQ, qg, mixed);
         return oProj.forward(out);
     }
 }

@@ -12,7 +12,9 @@ import java.util.stream.IntStream;
  *
  * <p>A 256-entry table gives both values of a byte at once, so there is no nibble arithmetic in
  * the loop; chunks are copied between the (direct) buffers and small heap arrays, where C2 compiles
- * the loop without bounds-check or buffer overhead; chunks run in parallel on the common pool.
+ * the loop without bounds-check or buffer overhead, and the values are stored straight into the
+ * output's memory where {@link RawFloatStores} may be used (else copied in from a heap chunk); chunks
+ * run in parallel on the common pool.
  */
 public final class FourBitDequantizer {
 
@@ -47,6 +49,12 @@ public final class FourBitDequantizer {
      */
     public static void dequantize(ByteBuffer packed, float[] absmax, int firstBlock, float[] code, int blockSize,
             long count, FloatBuffer out) {
+        dequantize(packed, absmax, firstBlock, code, blockSize, count, out, out.isDirect() && RawFloatStores.usable());
+    }
+
+    /** As above; {@code raw}: values stored straight into out's memory ({@link RawFloatStores}), else through a heap chunk. */
+    static void dequantize(ByteBuffer packed, float[] absmax, int firstBlock, float[] code, int blockSize, long count,
+            FloatBuffer out, boolean raw) {
         if (count > out.capacity()) {
             throw new IllegalArgumentException("output holds " + out.capacity() + " values, " + count + " needed");
         }
@@ -55,15 +63,22 @@ public final class FourBitDequantizer {
         int bytesPerBlock = blockSize / 2;
         int chunkBytes = Math.max(bytesPerBlock, CHUNK_BYTES / bytesPerBlock * bytesPerBlock);
         int chunks = (bytes + chunkBytes - 1) / chunkBytes;
+        long outAddress = raw ? RawFloatStores.address(out) : 0;
         IntStream.range(0, chunks).parallel().forEach(c -> {
             int from = c * chunkBytes;
             int length = Math.min(chunkBytes, bytes - from);
             Scratch scratch = chunkBytes <= CHUNK_BYTES ? SCRATCH.get() : null;
             byte[] in = scratch != null ? scratch.in : new byte[length];
-            float[] values = scratch != null ? scratch.values : new float[2 * length];
             packed.get(from, in, 0, length);
-            decodeChunk(in, length, values, pairs, absmax, firstBlock + from / bytesPerBlock, bytesPerBlock);
             int valueCount = (int) Math.min(2L * length, count - 2L * from);
+            if (raw) {
+                // values [2 * from, 2 * from + valueCount) of out, within count <= capacity (checked above)
+                decodeChunkRaw(in, valueCount, outAddress + 8L * from, pairs, absmax, firstBlock + from / bytesPerBlock,
+                        bytesPerBlock);
+                return;
+            }
+            float[] values = scratch != null ? scratch.values : new float[2 * length];
+            decodeChunk(in, length, values, pairs, absmax, firstBlock + from / bytesPerBlock, bytesPerBlock);
             out.put(2 * from, values, 0, valueCount);
         });
     }
@@ -76,6 +91,24 @@ public final class FourBitDequantizer {
             pairs[2 * b + 1] = code[b & 15];
         }
         return pairs;
+    }
+
+    /** decodeChunk's values, {@code valueCount} of them (an odd count drops the last low nibble), stored at {@code address}. */
+    private static void decodeChunkRaw(byte[] in, int valueCount, long address, float[] pairs, float[] absmax,
+            int firstBlock, int bytesPerBlock) {
+        int whole = valueCount / 2;
+        for (int start = 0, block = firstBlock; start < whole; start += bytesPerBlock, block++) {
+            float scale = absmax[block];
+            int end = Math.min(whole, start + bytesPerBlock);
+            for (int i = start; i < end; i++) {
+                int b = (in[i] & 0xFF) << 1;
+                RawFloatStores.put(address + 8L * i, pairs[b] * scale);
+                RawFloatStores.put(address + 8L * i + 4, pairs[b + 1] * scale);
+            }
+        }
+        if (valueCount % 2 == 1) {
+            RawFloatStores.put(address + 8L * whole, pairs[(in[whole] & 0xFF) << 1] * absmax[firstBlock + whole / bytesPerBlock]);
+        }
     }
 
     private static void decodeChunk(byte[] in, int length, float[] out, float[] pairs, float[] absmax, int firstBlock,

@@ -1,11 +1,15 @@
 package io.jlora.quant;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.jlora.io.SafetensorsFile;
 import io.jlora.testing.TestFiles;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +79,41 @@ class DequantPathsTest {
             assertArrayEquals(q.dequantize(m, DequantPath.DJL_OPS).toFloatArray(), q.dequantize(m, DequantPath.JAVA).toFloatArray());
             assertArrayEquals(packed.dequantize(), q.dequantize(m).toFloatArray());
         }
+    }
+
+    /**
+     * The raw stores into the output's memory and the heap-chunk copy give the same floats, from the
+     * start of a weight and from a later block (rows of a larger one), over several parallel chunks
+     * with an odd count, and write nothing past the count.
+     */
+    @ParameterizedTest
+    @CsvSource({"0, 150001", "0, 64", "64, 131073", "3, 7"})
+    void rawStoresEqualTheChunkCopyAndStayWithinTheCount(int firstBlock, int count) {
+        assumeTrue(RawFloatStores.usable(), "raw stores are off on this JVM");
+        int blockSize = 64;
+        int total = firstBlock * blockSize + count;
+        PackedFourBit packed = FourBitQuantizer.quantize(gaussian(total, 11), new long[] {total},
+                new FourBitSpec(FourBitType.NF4, blockSize, false));
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(packed.packed(), firstBlock * blockSize / 2,
+                (count + 1) / 2).slice();
+        float[][] results = new float[2][];
+        for (int raw = 0; raw < 2; raw++) {
+            FloatBuffer out = java.nio.ByteBuffer.allocateDirect(4 * (count + 9)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0; i < count + 9; i++) {
+                out.put(i, Float.NaN);
+            }
+            FourBitDequantizer.dequantize(bytes, packed.absmax(), firstBlock, FourBitType.NF4.code(), blockSize, count, out,
+                    raw == 1);
+            results[raw] = new float[count + 9];
+            out.get(0, results[raw]);
+            for (int i = count; i < count + 9; i++) {
+                assertTrue(Float.isNaN(results[raw][i]), "value " + i + " past the count was written");
+            }
+        }
+        assertArrayEquals(results[0], results[1]);
+        float[] reference = packed.dequantize();
+        assertArrayEquals(java.util.Arrays.copyOfRange(reference, firstBlock * blockSize, total),
+                java.util.Arrays.copyOf(results[1], count));
     }
 
     static float[] gaussian(int n, long seed) {

@@ -80,7 +80,15 @@ public final class TrainBench {
                 for (int s = 1; s <= steps; s++) {
                     boolean reset = MemoryStats.resetPeak();
                     double before = MemoryStats.rssBytes() / 1048576.0;
+                    // -Djlora.bench.profile=FILE: libtorch's profiler over the last step, a Chrome trace in FILE
+                    String profile = s == steps ? System.getProperty("jlora.bench.profile") : null;
+                    if (profile != null) {
+                        ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+                    }
                     StepMetrics m = trainer.step();
+                    if (profile != null) {
+                        ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
+                    }
                     double peak = MemoryStats.peakRssBytes() / 1048576.0;
                     double added = reset ? peak - resident : Double.NaN;
                     wholePeak = Math.max(wholePeak, peak);

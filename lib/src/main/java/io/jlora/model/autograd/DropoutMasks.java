@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * Inverted dropout ({@code x * mask / (1 - p)}, as torch's) whose keep/drop mask is drawn in Java.
@@ -28,6 +29,9 @@ import java.util.SplittableRandom;
  * exact to 2^-32.
  */
 public final class DropoutMasks {
+
+    /** Elements from which a mask's rows are drawn in parallel (below, forking costs more than it saves). */
+    private static final long PARALLEL_FROM = 1 << 16;
 
     private static final ThreadLocal<Stream> STREAM = ThreadLocal.withInitial(Stream::new);
 
@@ -52,6 +56,20 @@ public final class DropoutMasks {
      * is what autograd keeps for the backward pass.
      */
     public static NDArray apply(NDArray x, double p) {
+        if (p == 0) {
+            return applyUnscaled(x, p);
+        }
+        NDArray kept = applyUnscaled(x, p);
+        NDArray out = kept.mul(x.getManager().full(new Shape(), (float) (1 / (1 - p)), x.getDataType()));
+        kept.close();
+        return out;
+    }
+
+    /**
+     * {@code x} times the mask alone (the kept elements unscaled), for a caller that folds the
+     * 1 / (1 - p) into a later, smaller multiplication; the same draw as {@link #apply}.
+     */
+    public static NDArray applyUnscaled(NDArray x, double p) {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("dropout probability must be in [0, 1), not " + p);
         }
@@ -69,10 +87,8 @@ public final class DropoutMasks {
             mask = bytes.duplicate();
         }
         NDArray kept = x.mul(mask);
-        NDArray out = kept.mul(m.full(new Shape(), (float) (1 / (1 - p)), x.getDataType()));
-        kept.close();
         mask.close();
-        return out;
+        return kept;
     }
 
     /** One thread's seed, call count and reusable byte buffer. */
@@ -88,34 +104,48 @@ public final class DropoutMasks {
             if (n > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("dropout over " + n + " elements at once");
             }
-            long rows = shape.dimension() > 1 ? shape.get(0) : 1;
+            int rows = Math.toIntExact(shape.dimension() > 1 ? shape.get(0) : 1);
             int perRow = (int) (n / Math.max(1, rows));
-            if (buffer.capacity() < (int) n + 8) {
-                buffer = ByteBuffer.allocateDirect((int) n + 8).order(ByteOrder.LITTLE_ENDIAN);
+            if (buffer.capacity() < (int) n) {
+                buffer = ByteBuffer.allocateDirect((int) n).order(ByteOrder.LITTLE_ENDIAN);
             }
-            buffer.clear();
+            ByteBuffer out = buffer.clear();
             // an element is kept when its 32 random bits, read unsigned, fall below keep * 2^32
             long threshold = (long) Math.floor(keep * 4294967296.0);
             long call = calls++;
-            for (long row = 0; row < rows; row++) {
-                // SplittableRandom mixes its state on every draw; odd multipliers keep the streams apart
-                SplittableRandom r = new SplittableRandom(seed ^ Long.rotateLeft(call * 0x9E3779B97F4A7C15L, 17)
-                        ^ (firstRow + row) * 0xC2B2AE3D27D4EB4FL);
-                buffer.position((int) (row * perRow));
-                for (int done = 0; done < perRow; done += 8) {
-                    long packed = 0;
-                    for (int pair = 0; pair < 4; pair++) {
-                        long draw = r.nextLong();
-                        long low = (draw & 0xFFFFFFFFL) < threshold ? 1L : 0L;
-                        long high = (draw >>> 32) < threshold ? 1L : 0L;
-                        packed |= (low | high << 8) << (16 * pair);
+            // rows draw from streams of their own, so they may be filled in parallel (absolute writes);
+            // SplittableRandom mixes its state on every draw, odd multipliers keep the streams apart
+            IntStream each = IntStream.range(0, rows);
+            if (rows > 1 && n >= PARALLEL_FROM) {
+                each = each.parallel();
+            }
+            each.forEach(row -> drawRow(out, row * perRow, perRow, new SplittableRandom(seed
+                    ^ Long.rotateLeft(call * 0x9E3779B97F4A7C15L, 17) ^ (firstRow + row) * 0xC2B2AE3D27D4EB4FL),
+                    threshold));
+            out.position(0);
+            out.limit((int) n);
+            return out;
+        }
+
+        /** Fills {@code count} bytes from {@code start}, eight a draw group (four 64-bit draws). */
+        private static void drawRow(ByteBuffer out, int start, int count, SplittableRandom r, long threshold) {
+            for (int done = 0; done < count; done += 8) {
+                long packed = 0;
+                for (int pair = 0; pair < 4; pair++) {
+                    long draw = r.nextLong();
+                    long low = (draw & 0xFFFFFFFFL) < threshold ? 1L : 0L;
+                    long high = (draw >>> 32) < threshold ? 1L : 0L;
+                    packed |= (low | high << 8) << (16 * pair);
+                }
+                if (count - done >= 8) {
+                    out.putLong(start + done, packed);
+                } else {
+                    // a row's last group: its draws past the row's end are made and dropped, as before
+                    for (int i = 0; i < count - done; i++) {
+                        out.put(start + done + i, (byte) (packed >>> (8 * i)));
                     }
-                    buffer.putLong(packed); // may spill into the next row's start: that row overwrites it
                 }
             }
-            buffer.position(0);
-            buffer.limit((int) n);
-            return buffer;
         }
     }
 }

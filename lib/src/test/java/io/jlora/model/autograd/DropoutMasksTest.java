@@ -52,6 +52,44 @@ class DropoutMasksTest {
     }
 
     /**
+     * A seed gives the masks it gave before rows were drawn in parallel (a run resumed or repeated
+     * with a later jlora drops the same elements): counts and hashes from the serial implementation,
+     * for shapes whose rows end mid-group and one large enough to be drawn in parallel. A member of a
+     * data-parallel group drawing one row alone from its position gets that row's mask.
+     */
+    @Test
+    void masksAreThoseOfTheSerialDrawAndEachRowIsItsOwn() {
+        long[][] shapes = {{3, 5, 11}, {4, 128, 257}, {1, 7}};
+        long[][] expected = {{113, 2439864755214859052L}, {92199, -8125979496928938898L}, {5, -5513532585731824580L}};
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int i = 0; i < shapes.length; i++) {
+                NDArray x = m.ones(new Shape(shapes[i]));
+                DropoutMasks.seed(1234, 2);
+                DropoutMasks.apply(x, 0.3); // the second call's masks: the call count takes part
+                float[] mask = DropoutMasks.apply(x, 0.3).toFloatArray();
+                long kept = 0;
+                long hash = 1125899906842597L;
+                for (float v : mask) {
+                    int bit = v != 0 ? 1 : 0;
+                    kept += bit;
+                    hash = 31 * hash + bit;
+                }
+                assertEquals(expected[i][0], kept, Arrays.toString(shapes[i]));
+                assertEquals(expected[i][1], hash, Arrays.toString(shapes[i]));
+            }
+            Shape whole = new Shape(4, 128, 257);
+            DropoutMasks.seed(99, 0);
+            float[] all = DropoutMasks.apply(m.ones(whole), 0.3).toFloatArray();
+            int perRow = 128 * 257;
+            for (int row = 0; row < 4; row++) {
+                DropoutMasks.seed(99, row);
+                float[] one = DropoutMasks.apply(m.ones(new Shape(1, 128, 257)), 0.3).toFloatArray();
+                assertArrayEquals(Arrays.copyOfRange(all, row * perRow, (row + 1) * perRow), one, "row " + row);
+            }
+        }
+    }
+
+    /**
      * The mask autograd keeps for the backward pass is libtorch's own memory, not the reused Java
      * buffer the bits were drawn into: draws after the forward pass must not change the gradient.
      */
