@@ -69,11 +69,20 @@ public final class QuantBench {
                         (long) rows * cols, DirectViews.floats(reused));
                 return null;
             });
+            // the same into the reused tensor through heap chunks copied in (the path before raw stores,
+            // and the one on JDK 24+)
+            double viaHeap = best(repeats, () -> {
+                FourBitDequantizer.dequantize(DirectViews.bytes(q.packed()), absmax, 0, FourBitType.NF4.code(), 64,
+                        (long) rows * cols, DirectViews.floats(reused), false);
+                return null;
+            });
             System.out.printf("%-34s %8s %8s%n", "dequantize to float32", "ms", "GB/s");
             System.out.printf("%-34s %8.1f %8.2f%n", "java (256-entry pair table)", java * 1e3, gb / java);
             System.out.printf("%-34s %8.1f %8.2f%n", "djl ops (pair-table gather)", ops * 1e3, gb / ops);
             System.out.printf("%-34s %8.1f %8.2f%n", "djl ops (div/floor/mod nibbles)", nibbles * 1e3, gb / nibbles);
-            System.out.printf("%-34s %8.1f %8.2f%n", "java, into a reused tensor", decodeOnly * 1e3, gb / decodeOnly);
+            System.out.printf("%-34s %8.1f %8.2f%n", "java, into a reused tensor" + (RawFloatStores.usable() ? " (raw)" : ""),
+                    decodeOnly * 1e3, gb / decodeOnly);
+            System.out.printf("%-34s %8.1f %8.2f%n", "java, reused tensor, heap chunks", viaHeap * 1e3, gb / viaHeap);
             table.close();
         }
     }

@@ -16,8 +16,9 @@ import java.util.stream.IntStream;
  * Mersenne Twister loop (libtorch takes its parallel MKL path on Intel processors only), which
  * profiling showed as a tenth of a LoRA training step's wall time on two cores with dropout on
  * all seven projections. Here 32 random bits decide each element, two from one
- * {@link SplittableRandom} draw, packed eight to a long: a few times faster, and the arithmetic
- * on x stays in libtorch (one cast of the 0/1 bytes and one multiply).
+ * {@link SplittableRandom} draw, packed eight to a long, the rows of a batch in parallel: a few
+ * times faster, and the arithmetic on x stays in libtorch (x times the 0/1 bytes, then the scale,
+ * which {@link #applyUnscaled} leaves to the caller: LoRA folds it into its own, smaller scale).
  *
  * <p>The draws come from a per-thread stream that {@link #seed} resets: a trainer seeds it before
  * each layer in the forward pass and again before that layer's recomputation, so both see the
