@@ -49,7 +49,7 @@ public final class FourBitDequantizer {
      */
     public static void dequantize(ByteBuffer packed, float[] absmax, int firstBlock, float[] code, int blockSize,
             long count, FloatBuffer out) {
-        dequantize(packed, absmax, firstBlock, code, blockSize, count, out, out.isDirect() && RawFloatStores.usable());
+        dequantize(packed, absmax, firstBlock, code, blockSize, count, out, RawFloatStores.usableFor(out));
     }
 
     /** As above; {@code raw}: values stored straight into out's memory ({@link RawFloatStores}), else through a heap chunk. */

@@ -42,6 +42,11 @@ final class RawFloatStores {
         return UNSAFE != null;
     }
 
+    /** Whether raw stores may write {@code out}'s values: usable here, and out a direct buffer in native order. */
+    static boolean usableFor(FloatBuffer out) {
+        return usable() && out.isDirect() && out.order() == ByteOrder.nativeOrder();
+    }
+
     /** The native address of a direct buffer's element 0 (its position ignored). */
     static long address(FloatBuffer direct) {
         if (!direct.isDirect() || direct.order() != ByteOrder.LITTLE_ENDIAN) {

@@ -116,6 +116,21 @@ class DequantPathsTest {
                 java.util.Arrays.copyOf(results[1], count));
     }
 
+    /** A direct output in the other byte order takes the buffer path: the same values, no error. */
+    @Test
+    void aDirectOutputInTheOtherByteOrderIsFilledThroughTheBuffer() {
+        int count = 4097;
+        PackedFourBit packed = FourBitQuantizer.quantize(gaussian(count, 13), new long[] {count},
+                new FourBitSpec(FourBitType.NF4, 64, false));
+        ByteOrder other = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        FloatBuffer out = java.nio.ByteBuffer.allocateDirect(4 * count).order(other).asFloatBuffer();
+        FourBitDequantizer.dequantize(java.nio.ByteBuffer.wrap(packed.packed()), packed.absmax(), FourBitType.NF4.code(), 64,
+                count, out);
+        float[] got = new float[count];
+        out.get(0, got);
+        assertArrayEquals(packed.dequantize(), got);
+    }
+
     static float[] gaussian(int n, long seed) {
         Random r = new Random(seed);
         float[] out = new float[n];

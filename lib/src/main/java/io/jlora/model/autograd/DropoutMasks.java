@@ -57,10 +57,10 @@ public final class DropoutMasks {
      * is what autograd keeps for the backward pass.
      */
     public static NDArray apply(NDArray x, double p) {
-        if (p == 0) {
-            return applyUnscaled(x, p);
-        }
         NDArray kept = applyUnscaled(x, p);
+        if (p == 0) {
+            return kept;
+        }
         NDArray out = kept.mul(x.getManager().full(new Shape(), (float) (1 / (1 - p)), x.getDataType()));
         kept.close();
         return out;
