@@ -1,0 +1,349 @@
+package io.jlora.gpu.train;
+
+import static io.jlora.gpu.train.BaseWeights.Proj.DOWN;
+import static io.jlora.gpu.train.BaseWeights.Proj.GATE;
+import static io.jlora.gpu.train.BaseWeights.Proj.K;
+import static io.jlora.gpu.train.BaseWeights.Proj.O;
+import static io.jlora.gpu.train.BaseWeights.Proj.Q;
+import static io.jlora.gpu.train.BaseWeights.Proj.UP;
+import static io.jlora.gpu.train.BaseWeights.Proj.V;
+
+import io.jlora.gpu.ModelShape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One LoRA training step of a Llama-style decoder, forward and hand-written backward, on any
+ * {@link Ops} backend. The base is frozen: its projections get input gradients only; LoRA A and B get
+ * fp32 gradients in {@link LoraParams#grad}. Attention is cuBLAS batched GEMMs over each key/value
+ * head's group of query heads plus a causal softmax; the head and cross-entropy run in row chunks so
+ * the full-vocabulary logits never exist at once. With checkpointing, only each layer's input is
+ * kept and the layer is recomputed just before its backward (without its down projection, whose
+ * output the backward does not read). All buffers are allocated once, for one batch shape.
+ */
+public final class LoraStep implements AutoCloseable {
+
+    /** One layer's forward intermediates that its backward reads. */
+    private final class Acts {
+        final Buf inv1 = f32(t), xn1 = bf(t * h), qh = bf(t * qw), kh = bf(t * kvw), vh = bf(t * kvw),
+                probs = bf((long) batch * shape.heads() * seq * seq), attn = bf(t * qw), x2 = bf(t * h),
+                inv2 = f32(t), xn2 = bf(t * h), gate = bf(t * inter), up = bf(t * inter), act = bf(t * inter);
+        /** x A^T of each projection, [tokens, r]. */
+        final Buf[] low = new Buf[BaseWeights.Proj.values().length];
+
+        Acts() {
+            for (int i = 0; i < low.length; i++) {
+                low[i] = bf(t * lora.rank);
+            }
+        }
+    }
+
+    private final Ops ops;
+    private final DecoderSpec spec;
+    private final ModelShape shape;
+    private final BaseWeights w;
+    private final LoraParams lora;
+    private final int batch;
+    private final int seq;
+    private final boolean checkpointing;
+    private final int headChunk;
+    private final long t;
+    private final long h;
+    private final long qw;
+    private final long kvw;
+    private final long inter;
+    private final List<Buf> owned = new ArrayList<>();
+
+    private final Buf ids, labels, cos, sin, loss;
+    private final Buf[] layerIn;
+    private final Acts[] acts;
+    // scratch shared by all layers
+    private final Buf q, k, v, scores, attnHeads, dres, dxn, du, dAct, dGate, dUp, dAttn, dOutHeads, dqh, dkh, dvh,
+            finalXn, finalInv, dFinalXn, logits, dLogits;
+    private int optimizerSteps;
+
+    /**
+     * @param headChunk token rows per head/cross-entropy chunk (the F32 logits of one chunk are held)
+     */
+    public LoraStep(Ops ops, DecoderSpec spec, BaseWeights weights, LoraParams lora, int batch, int seq,
+            boolean checkpointing, int headChunk) {
+        this.ops = ops;
+        this.spec = spec;
+        this.shape = spec.shape();
+        this.w = weights;
+        this.lora = lora;
+        this.batch = batch;
+        this.seq = seq;
+        this.checkpointing = checkpointing;
+        this.t = (long) batch * seq;
+        this.headChunk = (int) Math.min(headChunk, t);
+        this.h = shape.hidden();
+        this.qw = (long) shape.heads() * shape.headDim();
+        this.kvw = (long) shape.kvHeads() * shape.headDim();
+        this.inter = shape.intermediate();
+        if (shape.heads() % shape.kvHeads() != 0) {
+            throw new IllegalArgumentException("heads (" + shape.heads() + ") must be a multiple of kv heads ("
+                    + shape.kvHeads() + ")");
+        }
+        ids = alloc(DType.I32, t);
+        labels = alloc(DType.I32, t);
+        float[][] rot = spec.rotaryTables(seq);
+        cos = f32(rot[0].length);
+        sin = f32(rot[1].length);
+        ops.upload(cos, rot[0]);
+        ops.upload(sin, rot[1]);
+        loss = f32(1);
+        layerIn = new Buf[shape.layers() + 1];
+        for (int l = 0; l <= shape.layers(); l++) {
+            layerIn[l] = bf(t * h);
+        }
+        acts = new Acts[checkpointing ? 1 : shape.layers()];
+        for (int i = 0; i < acts.length; i++) {
+            acts[i] = new Acts();
+        }
+        q = bf(t * qw);
+        k = bf(t * kvw);
+        v = bf(t * kvw);
+        scores = f32((long) batch * shape.heads() * seq * seq);
+        attnHeads = bf(t * qw);
+        dres = bf(t * h);
+        dxn = bf(t * h);
+        du = bf(t * lora.rank);
+        dAct = bf(t * inter);
+        dGate = bf(t * inter);
+        dUp = bf(t * inter);
+        dAttn = bf(t * qw);
+        dOutHeads = bf(t * qw);
+        dqh = bf(t * qw);
+        dkh = bf(t * kvw);
+        dvh = bf(t * kvw);
+        finalXn = bf(t * h);
+        finalInv = f32(t);
+        dFinalXn = bf(t * h);
+        logits = f32((long) this.headChunk * shape.vocab());
+        dLogits = bf((long) this.headChunk * shape.vocab());
+    }
+
+    private Buf alloc(DType type, long n) {
+        Buf b = ops.alloc(type, n);
+        owned.add(b);
+        return b;
+    }
+
+    private Buf bf(long n) {
+        return alloc(DType.BF16, n);
+    }
+
+    private Buf f32(long n) {
+        return alloc(DType.F32, n);
+    }
+
+    /**
+     * Forward and backward over one batch of {@code batch x seq} token ids (labels: the ids shifted
+     * left within each row, as transformers' causal-LM loss); LoRA gradients are written (not
+     * accumulated) to {@link LoraParams#grad}. Returns the mean cross-entropy.
+     */
+    public float forwardBackward(int[] tokenIds) {
+        loadBatch(tokenIds);
+        ops.zero(lora.grad);
+        ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
+        for (int l = 0; l < shape.layers(); l++) {
+            forward(l, acts[checkpointing ? 0 : l], false);
+        }
+        headAndLoss(true);
+        for (int l = shape.layers() - 1; l >= 0; l--) {
+            Acts a = acts[checkpointing ? 0 : l];
+            if (checkpointing) {
+                forward(l, a, true);
+            }
+            backward(l, a);
+        }
+        return ops.download(loss)[0];
+    }
+
+    /** The logits {@code [batch * seq, vocab]} of a forward pass (parity checks; small models). */
+    public float[] logits(int[] tokenIds) {
+        loadBatch(tokenIds);
+        ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
+        for (int l = 0; l < shape.layers(); l++) {
+            forward(l, acts[checkpointing ? 0 : l], false);
+        }
+        ops.rmsnorm(layerIn[shape.layers()], w.finalNorm, finalXn, finalInv, (int) t, (int) h, spec.rmsNormEps());
+        float[] out = new float[Math.toIntExact(t * shape.vocab())];
+        for (long c0 = 0; c0 < t; c0 += headChunk) {
+            int rows = (int) Math.min(headChunk, t - c0);
+            Buf chunk = logits.slice(0, (long) rows * shape.vocab());
+            ops.gemm(false, true, rows, shape.vocab(), (int) h, 1f, finalXn.slice(c0 * h, rows * h), (int) h, w.head,
+                    (int) h, 0f, chunk, shape.vocab());
+            float[] part = ops.download(chunk);
+            System.arraycopy(part, 0, out, (int) (c0 * shape.vocab()), part.length);
+        }
+        return out;
+    }
+
+    /**
+     * Clips the gradients to {@code maxGradNorm} (0: no clipping) as torch's clip_grad_norm_ does and
+     * takes one torch.optim.AdamW step. Returns the gradient norm before clipping.
+     */
+    public double optimizerStep(float lr, float beta1, float beta2, float eps, float weightDecay, float maxGradNorm) {
+        double norm = Math.sqrt(ops.sumOfSquares(lora.grad));
+        float clip = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
+        optimizerSteps++;
+        float bc1 = (float) (1 - Math.pow(beta1, optimizerSteps));
+        float bc2 = (float) (1 - Math.pow(beta2, optimizerSteps));
+        ops.adamw(lora.master, lora.grad, lora.adamM, lora.adamV, lora.shadow, lr, beta1, beta2, eps, weightDecay,
+                bc1, bc2, clip);
+        return norm;
+    }
+
+    private void loadBatch(int[] tokenIds) {
+        if (tokenIds.length != t) {
+            throw new IllegalArgumentException("a batch of " + tokenIds.length + " ids; this step takes " + batch
+                    + " x " + seq);
+        }
+        float[] in = new float[(int) t];
+        float[] next = new float[(int) t];
+        for (int i = 0; i < t; i++) {
+            if (tokenIds[i] < 0 || tokenIds[i] >= shape.vocab()) {
+                throw new IllegalArgumentException("token id " + tokenIds[i] + " at " + i + " is outside the vocabulary ("
+                        + shape.vocab() + ")");
+            }
+            in[i] = tokenIds[i];
+            next[i] = (i + 1) % seq == 0 ? -1 : tokenIds[i + 1];
+        }
+        ops.upload(ids, in);
+        ops.upload(labels, next);
+    }
+
+    /** Predicted tokens: every position but each row's last. */
+    private long predicted() {
+        return (long) batch * (seq - 1);
+    }
+
+    private void forward(int l, Acts a, boolean recompute) {
+        int T = (int) t, H = (int) h, nh = shape.heads(), nkv = shape.kvHeads(), hd = shape.headDim();
+        Buf x = layerIn[l];
+        ops.rmsnorm(x, w.inputNorm[l], a.xn1, a.inv1, T, H, spec.rmsNormEps());
+        project(a.xn1, l, Q, q, a, 0f);
+        project(a.xn1, l, K, k, a, 0f);
+        project(a.xn1, l, V, v, a, 0f);
+        ops.toHeads(q, a.qh, batch, seq, nh, hd, cos, sin);
+        ops.toHeads(k, a.kh, batch, seq, nkv, hd, cos, sin);
+        ops.toHeads(v, a.vh, batch, seq, nkv, hd, null, null);
+        int groups = batch * nkv, gs = nh / nkv * seq;
+        ops.gemm(false, true, gs, seq, hd, spec.attentionScale(), a.qh, hd, (long) gs * hd, a.kh, hd, (long) seq * hd,
+                0f, scores, seq, (long) gs * seq, groups);
+        ops.causalSoftmax(scores, a.probs, (long) batch * nh * seq, seq);
+        ops.gemm(false, false, gs, hd, seq, 1f, a.probs, seq, (long) gs * seq, a.vh, hd, (long) seq * hd, 0f,
+                attnHeads, hd, (long) gs * hd, groups);
+        ops.fromHeads(attnHeads, a.attn, batch, seq, nh, hd, null, null);
+        ops.copy(x, a.x2);
+        project(a.attn, l, O, a.x2, a, 1f);
+        ops.rmsnorm(a.x2, w.postNorm[l], a.xn2, a.inv2, T, H, spec.rmsNormEps());
+        project(a.xn2, l, GATE, a.gate, a, 0f);
+        project(a.xn2, l, UP, a.up, a, 0f);
+        ops.swiglu(a.gate, a.up, a.act, t * inter);
+        if (recompute) {
+            lowRank(a.act, l, DOWN, a);
+        } else {
+            ops.copy(a.x2, layerIn[l + 1]);
+            project(a.act, l, DOWN, layerIn[l + 1], a, 1f);
+        }
+    }
+
+    /** {@code y = beta * y + x W^T + scale * (x A^T) B^T}, keeping {@code x A^T} for the backward. */
+    private void project(Buf x, int l, BaseWeights.Proj p, Buf y, Acts a, float beta) {
+        int[] io = shape.linear(p.module());
+        ops.gemm(false, true, (int) t, io[1], io[0], 1f, x, io[0], w.proj(l, p), io[0], beta, y, io[1]);
+        lowRank(x, l, p, a);
+        ops.gemm(false, true, (int) t, io[1], lora.rank, lora.scale, a.low[p.ordinal()], lora.rank, lora.b(l, p),
+                lora.rank, 1f, y, io[1]);
+    }
+
+    private void lowRank(Buf x, int l, BaseWeights.Proj p, Acts a) {
+        int in = shape.linear(p.module())[0];
+        ops.gemm(false, true, (int) t, lora.rank, in, 1f, x, in, lora.a(l, p), in, 0f, a.low[p.ordinal()], lora.rank);
+    }
+
+    /**
+     * Gradients of {@link #project}: {@code dx = betaX * dx + dy W + (scale dy B) A}, {@code dB = scale dy^T (x A^T)},
+     * {@code dA = (scale dy B)^T x}.
+     */
+    private void projectBackward(Buf x, int l, BaseWeights.Proj p, Acts a, Buf dy, Buf dx, float betaX) {
+        int[] io = shape.linear(p.module());
+        int in = io[0], out = io[1], T = (int) t, r = lora.rank;
+        ops.gemm(false, false, T, in, out, 1f, dy, out, w.proj(l, p), in, betaX, dx, in);
+        ops.gemm(true, false, out, r, T, lora.scale, dy, out, a.low[p.ordinal()], r, 1f, lora.gradB(l, p), r);
+        ops.gemm(false, false, T, r, out, lora.scale, dy, out, lora.b(l, p), r, 0f, du, r);
+        ops.gemm(true, false, r, in, T, 1f, du, r, x, in, 1f, lora.gradA(l, p), in);
+        ops.gemm(false, false, T, in, r, 1f, du, r, lora.a(l, p), in, 1f, dx, in);
+    }
+
+    /** Final norm, head and cross-entropy in chunks; leaves the gradient of the last layer's output in dres. */
+    private void headAndLoss(boolean backward) {
+        int T = (int) t, H = (int) h, vocab = shape.vocab();
+        Buf x = layerIn[shape.layers()];
+        ops.rmsnorm(x, w.finalNorm, finalXn, finalInv, T, H, spec.rmsNormEps());
+        ops.zero(loss);
+        float scale = 1f / predicted();
+        for (long c0 = 0; c0 < t; c0 += headChunk) {
+            int rows = (int) Math.min(headChunk, t - c0);
+            Buf chunkLogits = logits.slice(0, (long) rows * vocab);
+            Buf chunkGrad = dLogits.slice(0, (long) rows * vocab);
+            ops.gemm(false, true, rows, vocab, H, 1f, finalXn.slice(c0 * h, rows * h), H, w.head, H, 0f, chunkLogits,
+                    vocab);
+            ops.crossEntropy(chunkLogits, labels.slice(c0, rows), chunkGrad, loss, rows, vocab, scale);
+            if (backward) {
+                ops.gemm(false, false, rows, H, vocab, 1f, chunkGrad, vocab, w.head, H, 0f,
+                        dFinalXn.slice(c0 * h, rows * h), H);
+            }
+        }
+        if (backward) {
+            ops.zero(dres);
+            ops.rmsnormBackward(dFinalXn, x, w.finalNorm, finalInv, dres, T, H);
+        }
+    }
+
+    /** dres: the gradient of layer l's output on entry, of its input on return. */
+    private void backward(int l, Acts a) {
+        int T = (int) t, H = (int) h, nh = shape.heads(), nkv = shape.kvHeads(), hd = shape.headDim();
+        int groups = batch * nkv, gs = nh / nkv * seq;
+        projectBackward(a.act, l, DOWN, a, dres, dAct, 0f);
+        ops.swigluBackward(dAct, a.gate, a.up, dGate, dUp, t * inter);
+        projectBackward(a.xn2, l, GATE, a, dGate, dxn, 0f);
+        projectBackward(a.xn2, l, UP, a, dUp, dxn, 1f);
+        ops.rmsnormBackward(dxn, a.x2, w.postNorm[l], a.inv2, dres, T, H);
+        projectBackward(a.attn, l, O, a, dres, dAttn, 0f);
+        ops.toHeads(dAttn, dOutHeads, batch, seq, nh, hd, null, null);
+        // dP = dO V^T (into the F32 scores), dV = P^T dO summed over the group's heads
+        ops.gemm(false, true, gs, seq, hd, 1f, dOutHeads, hd, (long) gs * hd, a.vh, hd, (long) seq * hd, 0f, scores,
+                seq, (long) gs * seq, groups);
+        ops.gemm(true, false, seq, hd, gs, 1f, a.probs, seq, (long) gs * seq, dOutHeads, hd, (long) gs * hd, 0f, dvh,
+                hd, (long) seq * hd, groups);
+        // dS overwrites P (read for the last time above)
+        ops.causalSoftmaxBackward(a.probs, scores, a.probs, (long) batch * nh * seq, seq);
+        float sc = spec.attentionScale();
+        ops.gemm(false, false, gs, hd, seq, sc, a.probs, seq, (long) gs * seq, a.kh, hd, (long) seq * hd, 0f, dqh, hd,
+                (long) gs * hd, groups);
+        ops.gemm(true, false, seq, hd, gs, sc, a.probs, seq, (long) gs * seq, a.qh, hd, (long) gs * hd, 0f, dkh, hd,
+                (long) seq * hd, groups);
+        ops.fromHeads(dqh, q, batch, seq, nh, hd, cos, sin);
+        ops.fromHeads(dkh, k, batch, seq, nkv, hd, cos, sin);
+        ops.fromHeads(dvh, v, batch, seq, nkv, hd, null, null);
+        projectBackward(a.xn1, l, Q, a, q, dxn, 0f);
+        projectBackward(a.xn1, l, K, a, k, dxn, 1f);
+        projectBackward(a.xn1, l, V, a, v, dxn, 1f);
+        ops.rmsnormBackward(dxn, layerIn[l], w.inputNorm[l], a.inv1, dres, T, H);
+    }
+
+    /** Bytes this step allocated (activations and scratch), beside the weights'. */
+    public long bytes() {
+        return owned.stream().mapToLong(b -> b.elements() * b.dtype().bytes).sum();
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(ops::free);
+        owned.clear();
+    }
+}
