@@ -3,6 +3,7 @@ package io.jlora.gpu;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -25,7 +26,7 @@ public final class Cublas {
     public static final int COMPUTE_32F = 68;
     public static final int GEMM_DEFAULT = -1;
 
-    private final MethodHandle create, destroy, sgemm, gemmEx;
+    private final MethodHandle create, destroy, sgemm, gemmEx, gemmStridedBatchedEx;
 
     Cublas(Downcalls lib) {
         create = lib.bind("cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -36,7 +37,13 @@ public final class Cublas {
         gemmEx = lib.bind("cublasGemmEx", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        gemmStridedBatchedEx = lib.bind("cublasGemmStridedBatchedEx", STRIDED_BATCHED);
     }
+
+    /** cublasGemmStridedBatchedEx's descriptor: the 32-bit-size entry point of every cuBLAS since 9.1. */
+    static final FunctionDescriptor STRIDED_BATCHED = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT,
+            JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
 
     /** A cuBLAS handle bound to the current context. */
     public MemorySegment createHandle() {
@@ -69,6 +76,27 @@ public final class Cublas {
                     MemorySegment.ofAddress(a), aType, lda, MemorySegment.ofAddress(b), bType, ldb,
                     ar.allocateFrom(JAVA_FLOAT, beta), MemorySegment.ofAddress(c), cType, ldc, COMPUTE_32F,
                     GEMM_DEFAULT), "cublasGemmEx(" + m + "x" + n + "x" + k + ")");
+        }
+    }
+
+    /**
+     * Column-major strided batched GEMM with fp32 accumulation, called exactly (the step's hot path).
+     * {@code alpha} and {@code beta} point to host floats; matrices are device addresses.
+     */
+    public void gemmStridedBatched(MemorySegment handle, int transA, int transB, int m, int n, int k,
+            MemorySegment alpha, long a, int aType, int lda, long strideA, long b, int bType, int ldb, long strideB,
+            MemorySegment beta, long c, int cType, int ldc, long strideC, int batch) {
+        int rc;
+        try {
+            rc = (int) gemmStridedBatchedEx.invokeExact(handle, transA, transB, m, n, k, alpha,
+                    MemorySegment.ofAddress(a), aType, lda, strideA, MemorySegment.ofAddress(b), bType, ldb, strideB,
+                    beta, MemorySegment.ofAddress(c), cType, ldc, strideC, batch, COMPUTE_32F, GEMM_DEFAULT);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (rc != 0) {
+            throw new CudaException("cublasGemmStridedBatchedEx(" + m + "x" + n + "x" + k + ", batch " + batch
+                    + ") failed: " + statusName(rc), rc);
         }
     }
 

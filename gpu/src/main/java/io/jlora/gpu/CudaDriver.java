@@ -27,7 +27,7 @@ public final class CudaDriver {
     private final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName, cuDeviceTotalMem,
             cuDeviceGetAttribute, cuCtxCreate, cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuCtxSynchronize,
             cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH, cuMemGetInfo, cuModuleLoadData,
-            cuModuleGetFunction, cuLaunchKernel, cuGetErrorString, cuGetErrorName;
+            cuModuleGetFunction, cuLaunchKernel, cuGetErrorString, cuGetErrorName, cuMemcpyDtoD, cuMemsetD8;
 
     CudaDriver(Downcalls lib) {
         cuInit = lib.bind("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -46,6 +46,8 @@ public final class CudaDriver {
         cuMemFree = lib.bind("cuMemFree_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         cuMemcpyHtoD = lib.bind("cuMemcpyHtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         cuMemcpyDtoH = lib.bind("cuMemcpyDtoH_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        cuMemcpyDtoD = lib.bind("cuMemcpyDtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        cuMemsetD8 = lib.bind("cuMemsetD8_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG));
         cuMemGetInfo = lib.bind("cuMemGetInfo_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         cuModuleLoadData = lib.bind("cuModuleLoadData", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         cuModuleGetFunction = lib.bind("cuModuleGetFunction",
@@ -143,6 +145,44 @@ public final class CudaDriver {
 
     public void copyToHost(MemorySegment host, long devicePtr) {
         check(call(cuMemcpyDtoH, host, devicePtr, host.byteSize()), "cuMemcpyDtoH(" + host.byteSize() + " bytes)");
+    }
+
+    /** Device-to-device copy on the default stream. */
+    public void copyOnDevice(long dst, long src, long bytes) {
+        int rc;
+        try {
+            rc = (int) cuMemcpyDtoD.invokeExact(dst, src, bytes);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        check(rc, "cuMemcpyDtoD(" + bytes + " bytes)");
+    }
+
+    /** Sets {@code bytes} bytes to zero. */
+    public void zero(long devicePtr, long bytes) {
+        int rc;
+        try {
+            rc = (int) cuMemsetD8.invokeExact(devicePtr, (byte) 0, bytes);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        check(rc, "cuMemsetD8(" + bytes + " bytes)");
+    }
+
+    /**
+     * Launches on the default stream through an exact invocation (the step's hot path): {@code params} is
+     * the {@code void**} array of argument addresses.
+     */
+    public void launchExact(MemorySegment function, int gridX, int blockX, int sharedBytes, MemorySegment params,
+            String name) {
+        int rc;
+        try {
+            rc = (int) cuLaunchKernel.invokeExact(function, gridX, 1, 1, blockX, 1, 1, sharedBytes, MemorySegment.NULL,
+                    params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        check(rc, "cuLaunchKernel(" + name + ", grid " + gridX + ", block " + blockX + ")");
     }
 
     /** {free, total} bytes of the current context's device. */

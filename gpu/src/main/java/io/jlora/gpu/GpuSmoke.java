@@ -33,8 +33,8 @@ public final class GpuSmoke {
         GpuSmoke s = new GpuSmoke();
         gpu.driver().usePrimaryContext(gpu.device());
         Kernels kernels = Kernels.system(gpu);
-        s.check("nvrtc compiles rmsnorm.cu and nf4_dequant.cu", () -> {
-            kernels.load("rmsnorm.cu");
+        s.check("nvrtc compiles step.cu and nf4_dequant.cu", () -> {
+            kernels.load("step.cu");
             kernels.load("nf4_dequant.cu");
             return "ok";
         });
