@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
  * The device checks of issue 20 (bench/gpu/run.sh runs them on the GPU machine). Each prints
  * PASS/FAIL lines and one JSON object as its last line; exit 1 when a check fails, 3 without a GPU.
  * <pre>
+ *   host-golden DIR          the golden case on the host backend (no GPU; checks the classpath)
  *   ops                      every Ops operation, CudaOps against HostOps, fresh random inputs
  *   golden DIR               the llama-tiny golden case on the GPU (checkpointing off and on), bf16 tolerances
  *   finetune DIR STEPS       AdamW steps on the golden batch: the loss must fall
@@ -27,6 +28,12 @@ public final class DeviceChecks {
         if (args.length == 0) {
             System.err.println("usage: DeviceChecks ops | golden DIR | finetune DIR STEPS | speed on|off STEPS");
             System.exit(64);
+        }
+        if (args[0].equals("host-golden")) { // the golden case on the host backend: checks the carried classpath
+            try (HostOps host = new HostOps()) {
+                System.out.println("host backend: " + GoldenCase.run(host, Path.of(args[1]), true));
+            }
+            return;
         }
         GpuRuntime gpu;
         try {
@@ -114,13 +121,22 @@ public final class DeviceChecks {
             ops.synchronize();
             double dt = (System.nanoTime() - t0) / 1e9;
             long usedByProcess = before - ops.deviceMemory()[0];
+            LoraStep.PhaseTimes phases = new LoraStep.PhaseTimes();
+            step.timePhases(phases);
+            for (int i = 0; i < 3; i++) {
+                trainStep(step, ids);
+            }
+            step.timePhases(null);
+            StringBuilder ph = new StringBuilder();
+            phases.seconds().forEach((k, v) -> ph.append(ph.isEmpty() ? "" : ",")
+                    .append(String.format("\"%s\":%.2f", k, 1000 * v / 3)));
             double tps = (double) batch * seq * steps / dt;
             System.out.printf("{\"side\":\"jlora-gpu\",\"checkpointing\":\"%s\",\"batch\":%d,\"seq\":%d,\"steps\":%d,"
                     + "\"trainable\":%d,\"tokens_per_s\":%.1f,\"step_ms\":%.2f,\"peak_gib\":%.3f,"
-                    + "\"device_used_gib\":%.3f,\"device\":\"%s\",\"last_loss\":%.5f}%n",
+                    + "\"device_used_gib\":%.3f,\"device\":\"%s\",\"last_loss\":%.5f,\"phase_ms\":{%s}}%n",
                     checkpointing ? "on" : "off", batch, seq, steps, lora.layout().parameters(), tps, 1000 * dt / steps,
                     ops.peakBytes() / (double) (1L << 30), usedByProcess / (double) (1L << 30),
-                    ops.gpu().describe(), loss);
+                    ops.gpu().describe(), loss, ph);
             return Float.isFinite(loss);
         }
     }

@@ -61,6 +61,7 @@ public final class LoraStep implements AutoCloseable {
     private final Buf q, k, v, scores, attnHeads, dres, dxn, du, dAct, dGate, dUp, dAttn, dOutHeads, dqh, dkh, dvh,
             finalXn, finalInv, dFinalXn, logits, dLogits;
     private int optimizerSteps;
+    private PhaseTimes phases;
 
     /**
      * @param headChunk token rows per head/cross-entropy chunk (the F32 logits of one chunk are held)
@@ -144,21 +145,53 @@ public final class LoraStep implements AutoCloseable {
      * accumulated) to {@link LoraParams#grad}. Returns the mean cross-entropy.
      */
     public float forwardBackward(int[] tokenIds) {
+        mark(null);
         loadBatch(tokenIds);
         ops.zero(lora.grad);
         ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
         for (int l = 0; l < shape.layers(); l++) {
             forward(l, acts[checkpointing ? 0 : l], false);
         }
+        mark("forward");
         headAndLoss(true);
+        mark("head+loss");
         for (int l = shape.layers() - 1; l >= 0; l--) {
             Acts a = acts[checkpointing ? 0 : l];
             if (checkpointing) {
                 forward(l, a, true);
+                mark("recompute");
             }
             backward(l, a);
+            mark("backward");
         }
         return ops.download(loss)[0];
+    }
+
+    /** Per-phase wall times, summed over steps; each phase boundary synchronizes the device while set. */
+    public static final class PhaseTimes {
+        final java.util.Map<String, Double> seconds = new java.util.LinkedHashMap<>();
+        long last;
+
+        public java.util.Map<String, Double> seconds() {
+            return seconds;
+        }
+    }
+
+    /** Times the phases of the following steps (null: stop); costs a device synchronization per phase. */
+    public void timePhases(PhaseTimes times) {
+        this.phases = times;
+    }
+
+    private void mark(String phase) {
+        if (phases == null) {
+            return;
+        }
+        ops.synchronize();
+        long now = System.nanoTime();
+        if (phase != null) {
+            phases.seconds.merge(phase, (now - phases.last) / 1e9, Double::sum);
+        }
+        phases.last = now;
     }
 
     /** The logits {@code [batch * seq, vocab]} of a forward pass (parity checks; small models). */
@@ -186,6 +219,7 @@ public final class LoraStep implements AutoCloseable {
      * takes one torch.optim.AdamW step. Returns the gradient norm before clipping.
      */
     public double optimizerStep(float lr, float beta1, float beta2, float eps, float weightDecay, float maxGradNorm) {
+        mark(null);
         double norm = Math.sqrt(ops.sumOfSquares(lora.grad));
         float clip = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
         optimizerSteps++;
@@ -193,6 +227,7 @@ public final class LoraStep implements AutoCloseable {
         float bc2 = (float) (1 - Math.pow(beta2, optimizerSteps));
         ops.adamw(lora.master, lora.grad, lora.adamM, lora.adamV, lora.shadow, lr, beta1, beta2, eps, weightDecay,
                 bc1, bc2, clip);
+        mark("optimizer");
         return norm;
     }
 

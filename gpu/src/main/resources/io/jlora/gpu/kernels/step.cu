@@ -7,6 +7,9 @@
 
 typedef __nv_bfloat16 bf16;
 
+// NVRTC compiles without the host math headers, so no INFINITY macro
+#define NEG_INF __int_as_float(0xff800000)
+
 __device__ __forceinline__ float f(bf16 v) { return __bfloat162float(v); }
 __device__ __forceinline__ bf16 b(float v) { return __float2bfloat16(v); }
 
@@ -35,7 +38,7 @@ __device__ float block_max(float v, float* sh) {
     if ((threadIdx.x & 31) == 0) sh[threadIdx.x >> 5] = v;
     __syncthreads();
     if (threadIdx.x < 32) {
-        float w = threadIdx.x < (blockDim.x >> 5) ? sh[threadIdx.x] : -INFINITY;
+        float w = threadIdx.x < (blockDim.x >> 5) ? sh[threadIdx.x] : NEG_INF;
         for (int o = 16; o > 0; o >>= 1) w = fmaxf(w, __shfl_xor_sync(0xffffffffu, w, o));
         if (threadIdx.x == 0) sh[0] = w;
     }
@@ -140,7 +143,7 @@ extern "C" __global__ void causal_softmax(const float* __restrict__ scores, bf16
     const int q = (int) (row % seq);
     const float* sr = scores + row * seq;
     bf16* pr = probs + row * seq;
-    float m = -INFINITY;
+    float m = NEG_INF;
     for (int j = threadIdx.x; j <= q; j += blockDim.x) m = fmaxf(m, sr[j]);
     m = block_max(m, sh);
     float s = 0.f;
@@ -200,7 +203,7 @@ extern "C" __global__ void cross_entropy(const float* __restrict__ logits, const
         for (int j = threadIdx.x; j < vocab; j += blockDim.x) dr[j] = b(0.f);
         return;
     }
-    float m = -INFINITY;
+    float m = NEG_INF;
     for (int j = threadIdx.x; j < vocab; j += blockDim.x) m = fmaxf(m, lr[j]);
     m = block_max(m, sh);
     float s = 0.f;

@@ -32,4 +32,27 @@ class HostChecksTest {
         assertEquals((short) 0x3f82, CudaOps.toBf16(Float.intBitsToFloat(0x3f818000))); // tie -> even (up)
         assertEquals((short) 0x3f81, CudaOps.toBf16(Float.intBitsToFloat(0x3f808001)));
     }
+
+    @Test
+    void randomWeightsTrainFromAboutLnVocab() {
+        var shape = new io.jlora.gpu.ModelShape(32, 2, 4, 2, 8, 48, 97);
+        var spec = new DecoderSpec(shape, 1e-5f, (float) (1 / Math.sqrt(8)),
+                io.jlora.model.RopeConfig.plain(10000).inverseFrequencies(8), true);
+        try (HostOps ops = new HostOps(); BaseWeights w = BaseWeights.random(ops, spec, 1);
+                LoraParams lora = new LoraParams(ops, shape, 4, 2f);
+                LoraStep step = new LoraStep(ops, spec, w, lora, 2, 12, true, 5)) {
+            lora.initDefault(3);
+            int[] ids = new int[24];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = (i * 37) % 97;
+            }
+            LoraStep.PhaseTimes times = new LoraStep.PhaseTimes();
+            step.timePhases(times);
+            float loss = step.forwardBackward(ids);
+            step.optimizerStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1f);
+            assertEquals(Math.log(97), loss, 0.2, "loss of a random model");
+            assertEquals(java.util.List.of("forward", "head+loss", "recompute", "backward", "optimizer"),
+                    java.util.List.copyOf(times.seconds().keySet()));
+        }
+    }
 }
