@@ -63,7 +63,7 @@ public final class CudaOps implements Ops {
         MemorySegment step = kernels.load("step.cu");
         for (String name : new String[] {"embed", "rmsnorm", "rmsnorm_backward", "to_heads", "from_heads",
                 "causal_softmax", "causal_softmax_backward", "swiglu", "swiglu_backward", "cross_entropy",
-                "sum_squares", "fill_bf16", "fill_f32", "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
+                "sum_squares", "dropout", "dropout_backward_add", "fill_bf16", "fill_f32", "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
             functions.put(name, driver.function(step, name));
         }
         functions.put("adamw_step", driver.function(kernels.load("adamw.cu"), "adamw_step"));
@@ -278,6 +278,16 @@ public final class CudaOps implements Ops {
     @Override
     public void crossEntropy(Buf logits, Buf labels, Buf dLogits, Buf lossSum, int rows, int vocab, float scale) {
         launch("cross_entropy", rows, 1024, p(logits), p(labels), p(dLogits), p(lossSum), vocab, scale);
+    }
+
+    @Override
+    public void dropout(Buf x, Buf out, long n, long seed, float p) {
+        launch("dropout", blocks(n), ELEMENT_THREADS, p(x), p(out), n, seed, p);
+    }
+
+    @Override
+    public void dropoutBackwardAdd(Buf g, Buf acc, long n, long seed, float p) {
+        launch("dropout_backward_add", blocks(n), ELEMENT_THREADS, p(g), p(acc), n, seed, p);
     }
 
     @Override

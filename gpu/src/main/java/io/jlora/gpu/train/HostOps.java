@@ -275,6 +275,33 @@ public final class HostOps implements Ops {
         }
     }
 
+    /** The keep decision of {@link Ops#dropout}: splitmix64 of (seed, index), its top 24 bits as a uniform. */
+    static boolean keep(long seed, long i, float p) {
+        long z = seed * 0x100000001b3L + i + 0x9e3779b97f4a7c15L;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        z = z ^ (z >>> 31);
+        return (z >>> 40) * (1f / 16777216f) >= p;
+    }
+
+    @Override
+    public void dropout(Buf x, Buf out, long n, long seed, float p) {
+        float scale = 1f / (1f - p);
+        for (long i = 0; i < n; i++) {
+            h(out).set(i, keep(seed, i, p) ? h(x).get(i) * scale : 0f);
+        }
+    }
+
+    @Override
+    public void dropoutBackwardAdd(Buf g, Buf acc, long n, long seed, float p) {
+        float scale = 1f / (1f - p);
+        for (long i = 0; i < n; i++) {
+            if (keep(seed, i, p)) {
+                h(acc).set(i, h(acc).get(i) + h(g).get(i) * scale);
+            }
+        }
+    }
+
     @Override
     public double sumOfSquares(Buf f32) {
         double s = 0;

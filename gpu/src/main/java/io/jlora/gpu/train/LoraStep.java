@@ -61,7 +61,14 @@ public final class LoraStep implements AutoCloseable {
     private final Buf q, k, v, scores, attnHeads, dres, dxn, du, dAct, dGate, dUp, dAttn, dOutHeads, dqh, dkh, dvh,
             finalXn, finalInv, dFinalXn, logits, dLogits;
     private int optimizerSteps;
+    private long microSteps;
+    private float dropout;
+    private long dropoutSeed;
+    private Buf dropped;
+    private Buf droppedGrad;
+    private final long widestInput;
     private PhaseTimes phases;
+    private float tokenWeight;
 
     /**
      * @param headChunk token rows per head/cross-entropy chunk (the F32 logits of one chunk are held)
@@ -82,6 +89,7 @@ public final class LoraStep implements AutoCloseable {
         this.qw = (long) shape.heads() * shape.headDim();
         this.kvw = (long) shape.kvHeads() * shape.headDim();
         this.inter = shape.intermediate();
+        this.widestInput = Math.max(Math.max(h, qw), inter);
         if (shape.heads() % shape.kvHeads() != 0) {
             throw new IllegalArgumentException("heads (" + shape.heads() + ") must be a multiple of kv heads ("
                     + shape.kvHeads() + ")");
@@ -145,9 +153,28 @@ public final class LoraStep implements AutoCloseable {
      * accumulated) to {@link LoraParams#grad}. Returns the mean cross-entropy.
      */
     public float forwardBackward(int[] tokenIds) {
+        int[] next = new int[tokenIds.length];
+        for (int i = 0; i < next.length; i++) {
+            next[i] = (i + 1) % seq == 0 ? -1 : tokenIds[i + 1];
+        }
+        return forwardBackward(tokenIds, next, 1f / predicted(), false);
+    }
+
+    /**
+     * Forward and backward over one micro-batch: {@code targets[i]} is the token position i predicts (-1:
+     * none, e.g. padding, prompts, each row's last position), each predicted token's loss weighs
+     * {@code tokenWeight} (1 / the tokens of the whole optimizer step, as transformers normalises over
+     * gradient accumulation). Gradients are added to {@link LoraParams#grad} when {@code accumulate},
+     * else written. Returns this micro-batch's weighted loss.
+     */
+    public float forwardBackward(int[] tokenIds, int[] targets, float tokenWeight, boolean accumulate) {
         mark(null);
-        loadBatch(tokenIds);
-        ops.zero(lora.grad);
+        loadBatch(tokenIds, targets);
+        this.tokenWeight = tokenWeight;
+        microSteps++;
+        if (!accumulate) {
+            ops.zero(lora.grad);
+        }
         ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
         for (int l = 0; l < shape.layers(); l++) {
             forward(l, acts[checkpointing ? 0 : l], false);
@@ -196,7 +223,7 @@ public final class LoraStep implements AutoCloseable {
 
     /** The logits {@code [batch * seq, vocab]} of a forward pass (parity checks; small models). */
     public float[] logits(int[] tokenIds) {
-        loadBatch(tokenIds);
+        loadBatch(tokenIds, new int[tokenIds.length]);
         ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
         for (int l = 0; l < shape.layers(); l++) {
             forward(l, acts[checkpointing ? 0 : l], false);
@@ -231,23 +258,61 @@ public final class LoraStep implements AutoCloseable {
         return norm;
     }
 
-    private void loadBatch(int[] tokenIds) {
-        if (tokenIds.length != t) {
-            throw new IllegalArgumentException("a batch of " + tokenIds.length + " ids; this step takes " + batch
-                    + " x " + seq);
+    private void loadBatch(int[] tokenIds, int[] targets) {
+        if (tokenIds.length != t || targets.length != t) {
+            throw new IllegalArgumentException("a batch of " + tokenIds.length + " ids and " + targets.length
+                    + " targets; this step takes " + batch + " x " + seq);
         }
         float[] in = new float[(int) t];
         float[] next = new float[(int) t];
         for (int i = 0; i < t; i++) {
-            if (tokenIds[i] < 0 || tokenIds[i] >= shape.vocab()) {
-                throw new IllegalArgumentException("token id " + tokenIds[i] + " at " + i + " is outside the vocabulary ("
-                        + shape.vocab() + ")");
+            for (int id : new int[] {tokenIds[i], targets[i]}) {
+                if (id < -1 || id >= shape.vocab()) {
+                    throw new IllegalArgumentException("token id " + id + " at " + i + " is outside the vocabulary ("
+                            + shape.vocab() + ")");
+                }
             }
-            in[i] = tokenIds[i];
-            next[i] = (i + 1) % seq == 0 ? -1 : tokenIds[i + 1];
+            in[i] = Math.max(0, tokenIds[i]);
+            next[i] = targets[i];
         }
         ops.upload(ids, in);
         ops.upload(labels, next);
+    }
+
+    /**
+     * LoRA dropout as PEFT applies it: on each adapted projection's input to A, an independent mask per
+     * projection, layer and micro-batch (drawn from {@code seed}); 0 turns it off.
+     */
+    public void setDropout(float p, long seed) {
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + p);
+        }
+        this.dropout = p;
+        this.dropoutSeed = seed;
+        if (p > 0 && dropped == null) {
+            dropped = bf(t * widestInput);
+            droppedGrad = bf(t * widestInput);
+        }
+    }
+
+    /** Draws the next micro-step's dropout masks as the first one's (tests take finite differences). */
+    void restartMasks() {
+        microSteps = 0;
+    }
+
+    private long maskSeed(int layer, BaseWeights.Proj p) {
+        return ((dropoutSeed * 1_000_003L + microSteps) * 4099L + layer) * 7L + p.ordinal();
+    }
+
+    /** x, or its dropout for projection p of layer l in this micro-step (regenerated identically by the backward). */
+    private Buf loraInput(Buf x, int l, BaseWeights.Proj p) {
+        if (dropout == 0f) {
+            return x;
+        }
+        long n = t * shape.linear(p.module())[0];
+        Buf out = dropped.slice(0, n);
+        ops.dropout(x, out, n, maskSeed(l, p), dropout);
+        return out;
     }
 
     /** Predicted tokens: every position but each row's last. */
@@ -297,7 +362,8 @@ public final class LoraStep implements AutoCloseable {
 
     private void lowRank(Buf x, int l, BaseWeights.Proj p, Acts a) {
         int in = shape.linear(p.module())[0];
-        ops.gemm(false, true, (int) t, lora.rank, in, 1f, x, in, lora.a(l, p), in, 0f, a.low[p.ordinal()], lora.rank);
+        ops.gemm(false, true, (int) t, lora.rank, in, 1f, loraInput(x, l, p), in, lora.a(l, p), in, 0f,
+                a.low[p.ordinal()], lora.rank);
     }
 
     /**
@@ -310,8 +376,14 @@ public final class LoraStep implements AutoCloseable {
         ops.gemm(false, false, T, in, out, 1f, dy, out, w.proj(l, p), in, betaX, dx, in);
         ops.gemm(true, false, out, r, T, lora.scale, dy, out, a.low[p.ordinal()], r, 1f, lora.gradB(l, p), r);
         ops.gemm(false, false, T, r, out, lora.scale, dy, out, lora.b(l, p), r, 0f, du, r);
-        ops.gemm(true, false, r, in, T, 1f, du, r, x, in, 1f, lora.gradA(l, p), in);
-        ops.gemm(false, false, T, in, r, 1f, du, r, lora.a(l, p), in, 1f, dx, in);
+        ops.gemm(true, false, r, in, T, 1f, du, r, loraInput(x, l, p), in, 1f, lora.gradA(l, p), in);
+        if (dropout == 0f) {
+            ops.gemm(false, false, T, in, r, 1f, du, r, lora.a(l, p), in, 1f, dx, in);
+        } else {
+            Buf g = droppedGrad.slice(0, t * in);
+            ops.gemm(false, false, T, in, r, 1f, du, r, lora.a(l, p), in, 0f, g, in);
+            ops.dropoutBackwardAdd(g, dx, t * in, maskSeed(l, p), dropout);
+        }
     }
 
     /** Final norm, head and cross-entropy in chunks; leaves the gradient of the last layer's output in dres. */
@@ -320,7 +392,7 @@ public final class LoraStep implements AutoCloseable {
         Buf x = layerIn[shape.layers()];
         ops.rmsnorm(x, w.finalNorm, finalXn, finalInv, T, H, spec.rmsNormEps());
         ops.zero(loss);
-        float scale = 1f / predicted();
+        float scale = tokenWeight;
         for (long c0 = 0; c0 < t; c0 += headChunk) {
             int rows = (int) Math.min(headChunk, t - c0);
             Buf chunkLogits = logits.slice(0, (long) rows * vocab);

@@ -84,6 +84,16 @@ public interface Ops extends AutoCloseable {
      */
     void crossEntropy(Buf logits, Buf labels, Buf dLogits, Buf lossSum, int rows, int vocab, float scale);
 
+    /**
+     * Inverted dropout: {@code out = x * keep / (1 - p)}, keep drawn per element from a counter-based
+     * generator keyed by {@code seed} (splitmix64 of seed and index, kept when its top 24 bits / 2^24 >= p):
+     * the same mask on every backend and every call with that seed, so the backward regenerates it.
+     */
+    void dropout(Buf x, Buf out, long n, long seed, float p);
+
+    /** {@code acc += g * keep / (1 - p)} with {@link #dropout}'s mask for {@code seed}: its gradient. */
+    void dropoutBackwardAdd(Buf g, Buf acc, long n, long seed, float p);
+
     /** Sum of squares of an F32 buffer (the global gradient norm, squared). */
     double sumOfSquares(Buf f32);
 

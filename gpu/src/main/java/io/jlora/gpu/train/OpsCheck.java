@@ -164,6 +164,14 @@ public final class OpsCheck {
         both(o -> o.embed(of(o, ids), of(o, table), of(o, emb), tokens, hidden));
         compare("embed", emb, 0);
 
+        long dn = 70_001;
+        Pair dx = random(DType.BF16, dn, 1), dout = random(DType.BF16, dn, 1);
+        both(o -> o.dropout(of(o, dx), of(o, dout), dn, 12345L, 0.1f));
+        compare("dropout (same mask)", dout, bf);
+        Pair dacc = random(DType.BF16, dn, 1);
+        both(o -> o.dropoutBackwardAdd(of(o, dx), of(o, dacc), dn, 777L, 0.3f));
+        compare("dropoutBackwardAdd", dacc, bf);
+
         Pair sq = random(DType.F32, 100_003, 1);
         double a2 = test.sumOfSquares(sq.t()), b2 = ref.sumOfSquares(sq.r());
         lines.add(new Line("sumOfSquares", Math.abs(a2 - b2) / b2, fp));

@@ -252,6 +252,23 @@ __device__ __forceinline__ float uniform01(unsigned long long seed, long long i,
     return ((mix(seed * 0x100000001b3ull + 2ull * i + k) >> 40) + 0.5f) * (1.f / 16777216.f);
 }
 
+// The dropout mask of io.jlora.gpu.train.HostOps.keep: splitmix64 of (seed, index), top 24 bits.
+__device__ __forceinline__ bool keep(unsigned long long seed, long long i, float p) {
+    return (mix(seed * 0x100000001b3ull + (unsigned long long) i) >> 40) * (1.f / 16777216.f) >= p;
+}
+
+extern "C" __global__ void dropout(const bf16* __restrict__ x, bf16* __restrict__ out, long long n,
+                                   unsigned long long seed, float p) {
+    const float scale = 1.f / (1.f - p);
+    GRID_STRIDE(i, n) out[i] = b(keep(seed, i, p) ? f(x[i]) * scale : 0.f);
+}
+
+extern "C" __global__ void dropout_backward_add(const bf16* __restrict__ g, bf16* __restrict__ acc, long long n,
+                                                unsigned long long seed, float p) {
+    const float scale = 1.f / (1.f - p);
+    GRID_STRIDE(i, n) if (keep(seed, i, p)) acc[i] = b(f(acc[i]) + f(g[i]) * scale);
+}
+
 // kind 0: normal(0, scale) by Box-Muller; kind 1: uniform in [-scale, scale). is_bf16 picks the output type.
 extern "C" __global__ void fill_random(void* __restrict__ out, long long n, unsigned long long seed, float scale,
                                        int kind, int is_bf16) {
