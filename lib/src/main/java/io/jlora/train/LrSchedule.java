@@ -30,7 +30,7 @@ public record LrSchedule(Scheduler type, double lr, int warmupSteps, int totalSt
      * The schedule of {@code config} over {@code plannedSteps}: its warmup steps, or its warmup
      * ratio of the planned steps.
      */
-    static LrSchedule of(TrainerConfig config, long plannedSteps) {
+    public static LrSchedule of(TrainerConfig config, long plannedSteps) {
         int total = (int) Math.min(Integer.MAX_VALUE, plannedSteps);
         int warmup = config.warmupSteps() >= 0 ? config.warmupSteps() : warmupSteps(config.warmupRatio(), total);
         return new LrSchedule(config.scheduler(), config.lr(), warmup, total);

@@ -1,0 +1,63 @@
+package io.jlora.gpu.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jlora.gpu.FlatParameters;
+import io.jlora.io.SafetensorsDtype;
+import io.jlora.io.SafetensorsWriter;
+import io.jlora.io.TensorData;
+import io.jlora.lora.AdapterConfigJson;
+import io.jlora.lora.LoraConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes the GPU step's LoRA weights as PEFT's adapter folder (adapter_model.safetensors in F32 with
+ * PEFT's keys, adapter_config.json as lib's CPU path writes it), so an adapter trained on the GPU loads
+ * in PEFT and in jlora's CPU path alike. Each file is written to a temporary name and renamed.
+ */
+public final class AdapterWriter {
+
+    private AdapterWriter() {
+    }
+
+    /** One fp32 tensor from a Java array. */
+    private record F32(long[] shape, float[] values) implements TensorData {
+        @Override
+        public SafetensorsDtype dtype() {
+            return SafetensorsDtype.F32;
+        }
+
+        @Override
+        public void writeTo(WritableByteChannel out) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            TensorData.writeAll(out, b);
+        }
+    }
+
+    public static void write(LoraParams lora, LoraConfig config, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Map<String, TensorData> tensors = new LinkedHashMap<>();
+            for (FlatParameters.Entry e : lora.layout().entries()) {
+                tensors.put(e.key(), new F32(new long[] {e.rows(), e.cols()}, lora.get(e.key(), false)));
+            }
+            SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
+            ObjectNode json = AdapterConfigJson.toJson(config, FlatParameters.ALL_LINEAR);
+            byte[] text = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
+            Path tmp = dir.resolve(".adapter_config.json.tmp");
+            Files.write(tmp, text);
+            Files.move(tmp, dir.resolve("adapter_config.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.jlora.gpu.train;
+
+import io.jlora.JloraException;
+import io.jlora.data.Example;
+import io.jlora.gpu.GpuRuntime;
+import io.jlora.lora.LoraConfig;
+import io.jlora.lora.LoraInit;
+import io.jlora.lora.TargetModules;
+import io.jlora.model.ModelConfigReader;
+import io.jlora.train.GpuTraining;
+import io.jlora.train.LrSchedule;
+import io.jlora.train.TrainerConfig;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * {@link GpuTraining} on {@link CudaOps}: the LoRA trainer behind {@code train --device gpu}. Rows
+ * are right-padded to the longest row (rounded up to 8) so one {@link LoraStep} serves every batch;
+ * each optimizer step averages the loss over the predicted tokens of all its micro-batches, as
+ * transformers does with gradient accumulation; the learning rate follows lib's {@link LrSchedule};
+ * clipping and AdamW as torch. {@code -Djlora.gpu.backend=host} runs the same trainer on
+ * {@link HostOps} (tests, machines without a GPU).
+ */
+public final class GpuLoraTrainer implements GpuTraining {
+
+    @Override
+    public Result train(Job job) {
+        LoraConfig lc = job.lora();
+        TrainerConfig tc = job.config();
+        refuseWhatTheStepLacks(job);
+        if (Files.exists(job.adapterOut())) {
+            throw new JloraException("GPU training: " + job.adapterOut() + " exists already");
+        }
+        int longest = job.rows().stream().mapToInt(Example::length).max().orElseThrow(
+                () -> new JloraException("GPU training: no training rows"));
+        int seq = Math.max(8, (longest + 7) / 8 * 8);
+        var config = ModelConfigReader.read(job.model());
+        DecoderSpec spec = DecoderSpec.of(config, seq);
+        int batch = tc.batchSize();
+        int accumulation = tc.gradientAccumulation();
+        long microPerEpoch = (job.rows().size() + batch - 1) / batch;
+        long total = tc.steps() > 0 ? tc.steps()
+                : (long) Math.ceil(tc.epochs() * microPerEpoch / accumulation);
+        LrSchedule schedule = LrSchedule.of(tc, total);
+        boolean host = "host".equals(System.getProperty("jlora.gpu.backend"));
+        try (Ops ops = host ? new HostOps() : new CudaOps(GpuRuntime.open(job.device()));
+                BaseWeights w = BaseWeights.load(ops, job.model(), spec);
+                LoraParams lora = new LoraParams(ops, spec.shape(), lc.r(),
+                        (float) lc.scale("model.layers.0.self_attn.q_proj"));
+                LoraStep step = new LoraStep(ops, spec, w, lora, batch, seq, tc.gradientCheckpointing(), 1024)) {
+            lora.initDefault(tc.seed());
+            step.setDropout((float) lc.loraDropout(), tc.seed() + 1);
+            List<Example> order = new ArrayList<>(job.rows());
+            Random shuffle = new Random(tc.seed());
+            int cursor = order.size();
+            double first = Double.NaN, last = Double.NaN;
+            long tokens = 0;
+            long started = System.nanoTime();
+            for (long s = 0; s < total; s++) {
+                List<Example[]> micro = new ArrayList<>();
+                for (int a = 0; a < accumulation; a++) {
+                    Example[] rows = new Example[batch];
+                    for (int i = 0; i < batch; i++) {
+                        if (cursor == order.size()) {
+                            if (tc.shuffle()) {
+                                Collections.shuffle(order, shuffle);
+                            }
+                            cursor = 0;
+                        }
+                        rows[i] = order.get(cursor++);
+                    }
+                    micro.add(rows);
+                }
+                long predicted = micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum();
+                float weight = 1f / Math.max(1, predicted);
+                double loss = 0;
+                for (int a = 0; a < micro.size(); a++) {
+                    int[][] packed = pack(micro.get(a), seq);
+                    loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
+                    tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
+                }
+                double lr = schedule.at(s);
+                double norm = step.optimizerStep((float) lr, (float) tc.beta1(), (float) tc.beta2(), (float) tc.eps(),
+                        (float) tc.weightDecay(), (float) tc.maxGradNorm());
+                if (!Double.isFinite(loss)) {
+                    throw new JloraException("GPU training: the loss is " + loss + " at step " + (s + 1));
+                }
+                first = s == 0 ? loss : first;
+                last = loss;
+                double seconds = (System.nanoTime() - started) / 1e9;
+                if (job.progress() != null) {
+                    job.progress().onStep(s + 1, total, loss, lr, norm, tokens / seconds);
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            AdapterWriter.write(lora, lc, job.adapterOut());
+            String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
+            return new Result(total, first, last, tokens / seconds, device, ops.peakBytes());
+        }
+    }
+
+    /** The predicted tokens of a micro-batch: positions whose next label counts. */
+    static long predictedTokens(Example[] rows) {
+        long n = 0;
+        for (Example e : rows) {
+            long[] labels = e.labels();
+            for (int i = 1; i < labels.length; i++) {
+                n += labels[i] == Example.IGNORE ? 0 : 1;
+            }
+        }
+        return n;
+    }
+
+    /** {ids, targets} of a right-padded micro-batch: targets[i] = labels[i + 1], -1 where nothing is predicted. */
+    static int[][] pack(Example[] rows, int seq) {
+        int[] ids = new int[rows.length * seq];
+        int[] targets = new int[rows.length * seq];
+        java.util.Arrays.fill(targets, -1);
+        for (int r = 0; r < rows.length; r++) {
+            long[] in = rows[r].inputIds();
+            long[] labels = rows[r].labels();
+            for (int i = 0; i < in.length; i++) {
+                ids[r * seq + i] = (int) in[i];
+                if (i + 1 < labels.length && labels[i + 1] != Example.IGNORE) {
+                    targets[r * seq + i] = (int) labels[i + 1];
+                }
+            }
+        }
+        return new int[][] {ids, targets};
+    }
+
+    /** One line naming the first LoRA or trainer option the GPU step does not compute yet. */
+    static void refuseWhatTheStepLacks(Job job) {
+        LoraConfig lc = job.lora();
+        String missing = null;
+        if (!(lc.targetModules() instanceof TargetModules.AllLinear)) {
+            missing = "target modules other than all-linear (" + lc.targetModules() + ")";
+        } else if (lc.useDora()) {
+            missing = "DoRA";
+        } else if (lc.init() != LoraInit.DEFAULT) {
+            missing = "init_lora_weights " + lc.init();
+        } else if (!lc.rankPattern().isEmpty() || !lc.alphaPattern().isEmpty() || lc.layersToTransform() != null) {
+            missing = "per-layer rank or alpha patterns, layers_to_transform";
+        } else if (job.rows().stream().anyMatch(Example::packed)) {
+            missing = "packed rows (--packing)";
+        }
+        if (missing != null) {
+            throw new JloraException("--device gpu: the GPU trainer does not support " + missing + " yet");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.jlora.train;
+
+import io.jlora.JloraException;
+import io.jlora.data.Example;
+import io.jlora.lora.LoraConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * LoRA training on an NVIDIA GPU, which the jlora-gpu module provides (a Java 22+ jar: CUDA through
+ * the FFM API, no DJL): {@code train --device gpu} hands it tokenized rows and the same
+ * {@link LoraConfig} and {@link TrainerConfig} as the CPU trainer and gets back a PEFT adapter folder.
+ * Everything here is plain data, so the module loads no DJL engine.
+ */
+public interface GpuTraining {
+
+    /**
+     * One run: train {@code lora} on {@code rows} for {@code config}'s steps (or epochs) on GPU
+     * {@code device}, then write the PEFT adapter (adapter_config.json, adapter_model.safetensors) into
+     * {@code adapterOut}, a folder that must not exist yet.
+     */
+    record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, int device, Path adapterOut,
+            Progress progress) {
+    }
+
+    /** Called after every optimizer step. */
+    interface Progress {
+        void onStep(long step, long totalSteps, double loss, double lr, double gradNorm, double tokensPerSecond);
+    }
+
+    /** What a run did; {@code deviceBytes}: the most device memory its buffers held. */
+    record Result(long steps, double firstLoss, double lastLoss, double tokensPerSecond, String device, long deviceBytes) {
+    }
+
+    Result train(Job job);
+
+    /**
+     * The GPU trainer on the class path, or one line saying what is missing: the jlora-gpu jar, or a
+     * Java new enough to run it.
+     */
+    static GpuTraining load() {
+        try {
+            return ServiceLoader.load(GpuTraining.class).findFirst().orElseThrow(() -> new JloraException(
+                    "--device gpu: jlora-gpu.jar is not on the class path (bin/jlora adds gpu/target/jlora-gpu.jar"
+                            + " when --device gpu is given; build it with a JDK >= 22)"));
+        } catch (java.util.ServiceConfigurationError | UnsupportedClassVersionError e) {
+            throw new JloraException("--device gpu: the GPU trainer needs Java 22 or newer (this is Java "
+                    + Runtime.version().feature() + "); set JAVA_HOME to a JDK >= 22");
+        }
+    }
+}
