@@ -38,6 +38,11 @@ public final class DeviceChoice {
 
     private static Device gpu(int id, String spec) {
         int count = Engine.getInstance().getGpuCount();
+        if (count == 0) {
+            throw new JloraException("--device " + spec + ": DJL's PyTorch engine sees no GPU: it needs libtorch's CUDA"
+                    + " natives (DJL fetches them into ~/.djl.ai/pytorch when online; they are not on Maven Central);"
+                    + " train --device gpu runs on jlora's own CUDA step without them");
+        }
         if (id < 0 || id >= count) {
             throw new JloraException("--device " + spec + ": " + count + " GPU(s) visible to the engine");
         }

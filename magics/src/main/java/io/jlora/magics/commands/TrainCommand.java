@@ -123,6 +123,9 @@ public class TrainCommand extends LoraCommand {
         if (sparkMaster != null) {
             return ClusterTraining.run(this, spec, session, sparkMaster, workers, output, plot, plotEvery);
         }
+        if (GpuRoute.wanted(modelOptions.load) && group == null) {
+            return GpuRoute.run(this, session, resume);
+        }
         // full fine-tuning trains float32 weights whatever the device's default type
         CausalLm lm = modelOptions.resolve(session, peft ? null : "float32", peft);
         if (data.given()) {

@@ -1,0 +1,143 @@
+package io.jlora.magics.commands;
+
+import io.jlora.JloraException;
+import io.jlora.data.Dataset;
+import io.jlora.data.Example;
+import io.jlora.io.FolderCommit;
+import io.jlora.lora.MergeOptions;
+import io.jlora.lora.MergeTool;
+import io.jlora.magics.CommandResult;
+import io.jlora.magics.HubFolders;
+import io.jlora.magics.LoraSession;
+import io.jlora.model.tokenizer.HfTokenizer;
+import io.jlora.train.GpuTraining;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code train --device gpu}: the same options, data and output folder as the CPU path, trained by the
+ * jlora-gpu module's CUDA step ({@link GpuTraining}) instead of DJL. The model is read from its folder
+ * by the GPU trainer (never loaded through DJL); the result is the PEFT adapter or, by default, the
+ * adapter merged into the base on the CPU (lib's {@link MergeTool}), written whole or not at all.
+ */
+final class GpuRoute {
+
+    private GpuRoute() {
+    }
+
+    /** Whether {@code --device} asks for a GPU. */
+    static boolean wanted(LoadOptions load) {
+        String d = load.device == null ? "" : load.device.trim().toLowerCase();
+        return d.equals("gpu") || d.equals("cuda") || d.startsWith("gpu:") || d.startsWith("cuda:");
+    }
+
+    static int ordinal(String device) {
+        int colon = device.indexOf(':');
+        try {
+            return colon < 0 ? 0 : Integer.parseInt(device.substring(colon + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new CommandRunner.UsageException("--device: '" + device + "' is not one of auto, cpu, gpu, gpu:N");
+        }
+    }
+
+    static CommandResult run(TrainCommand c, LoraSession session, Path resume) {
+        String refused = c.getClass() != TrainCommand.class ? "dpo (the GPU trainer runs SFT)"
+                : !c.peft ? "full fine-tuning (--peft false)"
+                : c.modelOptions.load.quantizationOrNull() != null ? "--quantization (QLoRA on the GPU)"
+                : resume != null ? "--resume-from-checkpoint"
+                : c.saveEvery > 0 ? "--save-every (checkpoints)"
+                : c.modelOptions.adapter != null ? "--adapter (continuing an adapter)"
+                : c.modelOptions.model == null ? "a session's loaded model (give --model)" : null;
+        if (refused != null) {
+            throw new CommandRunner.UsageException("--device gpu does not support " + refused + " yet");
+        }
+        Path model = HubFolders.model(c.modelOptions.model, c.modelOptions.load.token);
+        if (c.data.given()) {
+            c.data.loadInto(session, c.training.seed);
+        }
+        Dataset data = session.dataset();
+        if (data == null) {
+            throw new CommandRunner.UsageException("no training data: give --file");
+        }
+        List<Example> rows;
+        try (HfTokenizer tokenizer = HfTokenizer.load(model)) {
+            rows = data.tokenize(tokenizer, c.data.loss.apply(session.tokenizeOptions())).train();
+        }
+        GpuTraining trainer = GpuTraining.load();
+        int every = Math.max(1, c.plotEvery);
+        GpuTraining.Progress progress = (step, total, loss, lr, norm, tps) -> {
+            if (step % every == 0 || step == total) {
+                System.err.printf("step %d/%d  loss %.4f  lr %.3g  grad-norm %.3f  %.0f tokens/s%n", step, total, loss, lr,
+                        norm, tps);
+            }
+        };
+        var lora = c.lora.config().toBuilder().baseModelNameOrPath(c.modelOptions.model.toString()).build();
+        Path out = c.output == null ? null : c.output.toAbsolutePath().normalize();
+        boolean merge = out != null && c.mergeAdapter;
+        GpuTraining.Result result;
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory(out != null ? out.getParent() : Path.of(System.getProperty("java.io.tmpdir")),
+                    ".jlora-gpu-");
+            Path adapter = scratch.resolve("adapter");
+            result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(), ordinal(c.modelOptions.load.device),
+                    adapter, progress));
+            if (merge) {
+                MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
+            } else if (out != null) {
+                try (FolderCommit commit = FolderCommit.begin(out)) {
+                    for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+                        Files.move(adapter.resolve(f), commit.staging().resolve(f));
+                    }
+                    commit.commit();
+                }
+            }
+        } catch (IOException e) {
+            throw new JloraException("--device gpu: " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) {
+                try {
+                    FolderCommit.deleteTree(scratch);
+                } catch (IOException ignored) {
+                    // a leftover hidden scratch folder beside the output; nothing of the result
+                }
+            }
+        }
+        return new GpuTrained(result, out, out == null ? null : merge ? "model" : "adapter");
+    }
+
+    /** What {@code train --device gpu} did; JSON keys as the CPU path's where they mean the same. */
+    record GpuTrained(GpuTraining.Result result, Path output, String kind) implements CommandResult {
+        @Override
+        public String text() {
+            return String.format("done after %d steps on %s: loss %.4f -> %.4f, %.0f tokens/s, %.0f MiB of device memory%s",
+                    result.steps(), result.device(), result.firstLoss(), result.lastLoss(), result.tokensPerSecond(),
+                    result.deviceBytes() / 1048576.0, output == null ? ""
+                            : "; " + (kind.equals("model") ? "the model" : "the PEFT adapter") + " is in " + output);
+        }
+
+        @Override
+        public Map<String, Object> json() {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("steps", result.steps());
+            j.put("first_loss", result.firstLoss());
+            j.put("last_loss", result.lastLoss());
+            j.put("tokens_per_s", result.tokensPerSecond());
+            j.put("device", result.device());
+            j.put("device_memory_mb", result.deviceBytes() / 1048576.0);
+            j.put("output", output != null ? output.toString() : null);
+            j.put("output_kind", kind);
+            j.put("stop_reason", "completed");
+            return j;
+        }
+
+        @Override
+        public String toString() {
+            return text();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+"""train --device gpu through bin/jlora (issue 20): the GPU trainer behind the same command, options and
+output folder as the CPU path. Without a GPU the trainer runs on its host backend
+(-Djlora.gpu.backend=host), which computes what the CUDA kernels compute, in fp32; the device script
+(bench/gpu/run.sh) checks the CUDA side. Needs gpu/target/jlora-gpu.jar (bin/test builds it with a
+JDK >= 22 and then runs this file); skipped without it.
+"""
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "lib" / "src" / "test" / "resources" / "golden" / "llama-tiny" / "model"
+JLORA = str(ROOT / "bin" / "jlora")
+TRAIN = ["--batch-size", "4", "--max-seq-length", "32", "--lr", "1e-3", "--steps", "6"]
+TEXT = "the base model stays in place"
+
+pytestmark = pytest.mark.skipif(not (ROOT / "gpu" / "target" / "jlora-gpu.jar").is_file(),
+                                reason="gpu/target/jlora-gpu.jar not built (bin/test builds it with a JDK >= 22)")
+
+
+def cli(*args, host=True):
+    env = dict(os.environ)
+    if host:
+        env["JLORA_JAVA_OPTS"] = "-Djlora.gpu.backend=host"
+    return subprocess.run([JLORA, *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def last_json(stdout):
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def texts(tmp_path):
+    lines = ["Low-rank adaptation trains two small matrices beside every frozen weight.",
+             "The base model stays in place; only the adapter learns.", "Quantized bases keep memory low."]
+    data = tmp_path / "texts.jsonl"
+    data.write_text("".join(json.dumps({"text": lines[i % 3] + " " + lines[(i + 1) % 3]}) + "\n" for i in range(8)))
+    return str(data)
+
+
+def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path):
+    data = texts(tmp_path)
+    adapter = tmp_path / "adapter"
+    t = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--merge-adapter", "false",
+            "--output-folder", str(adapter), "--json")
+    assert t.returncode == 0, t.stderr
+    j = last_json(t.stdout)
+    assert j["output_kind"] == "adapter" and j["steps"] == 6 and j["last_loss"] < j["first_loss"]
+    assert "host" in j["device"]
+    assert {p.name for p in adapter.iterdir()} == {"adapter_config.json", "adapter_model.safetensors",
+                                                   "jlora-checksums.json"}
+    assert "step 5/6" in t.stderr  # progress every --plot-every steps (default 5) and at the end
+    merged = tmp_path / "merged"
+    m = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--output-folder", str(merged),
+            "--json")
+    assert m.returncode == 0, m.stderr
+    assert last_json(m.stdout)["output_kind"] == "model" and (merged / "model.safetensors").is_file()
+    # the same run (seeded) gives the same adapter: merged and base + adapter score alike on the CPU path
+    by_adapter = cli("score", "--model", str(MODEL), "--adapter", str(adapter), "--text", TEXT, "--json", host=False)
+    by_merged = cli("score", "--model", str(merged), "--text", TEXT, "--json", host=False)
+    base = cli("score", "--model", str(MODEL), "--text", TEXT, "--json", host=False)
+    for r in (by_adapter, by_merged, base):
+        assert r.returncode == 0, r.stderr
+    assert abs(last_json(by_adapter.stdout)["loss"] - last_json(by_merged.stdout)["loss"]) < 1e-4
+    assert abs(last_json(by_adapter.stdout)["loss"] - last_json(base.stdout)["loss"]) > 1e-3
+    # the output was checked before training: a second run into it is refused, naming --overwrite
+    again = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--output-folder", str(merged))
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_what_the_gpu_trainer_lacks_is_one_line(tmp_path):
+    data = texts(tmp_path)
+    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int4")
+    assert q.returncode == 2
+    assert q.stderr.strip().splitlines() == ["jlora: --device gpu does not support --quantization (QLoRA on the GPU) yet"]
+    d = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--use-dora")
+    assert d.returncode == 1 and "does not support DoRA" in d.stderr and len(d.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="this machine has an NVIDIA driver")
+def test_no_driver_is_one_line_and_no_crash(tmp_path):
+    r = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", texts(tmp_path), *TRAIN, host=False)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("jlora: no CUDA driver: libcuda.so.1 not found"), r.stderr
