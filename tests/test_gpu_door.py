@@ -66,6 +66,14 @@ def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path)
         assert r.returncode == 0, r.stderr
     assert abs(last_json(by_adapter.stdout)["loss"] - last_json(by_merged.stdout)["loss"]) < 1e-4
     assert abs(last_json(by_adapter.stdout)["loss"] - last_json(base.stdout)["loss"]) > 1e-3
+    # QLoRA: the base quantized to NF4 with double quantization, as the CPU path's --quantization int4
+    qlora = tmp_path / "qlora"
+    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int4",
+            "--merge-adapter", "false", "--output-folder", str(qlora), "--json")
+    assert q.returncode == 0, q.stderr
+    qj = last_json(q.stdout)
+    assert qj["last_loss"] < qj["first_loss"] and abs(qj["first_loss"] - j["first_loss"]) > 1e-4
+    assert (qlora / "adapter_model.safetensors").is_file()
     # the output was checked before training: a second run into it is refused, naming --overwrite
     again = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--output-folder", str(merged))
     assert again.returncode == 2 and "--overwrite" in again.stderr
@@ -73,9 +81,12 @@ def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path)
 
 def test_what_the_gpu_trainer_lacks_is_one_line(tmp_path):
     data = texts(tmp_path)
-    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int4")
-    assert q.returncode == 2
-    assert q.stderr.strip().splitlines() == ["jlora: --device gpu does not support --quantization (QLoRA on the GPU) yet"]
+    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int8")
+    assert q.returncode == 1
+    assert q.stderr.strip().splitlines() == ["jlora: --device gpu: the GPU trainer quantizes to int4, nf4 or fp4, not int8"]
+    p = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--peft", "false")
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == ["jlora: --device gpu does not support full fine-tuning (--peft false) yet"]
     d = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--use-dora")
     assert d.returncode == 1 and "does not support DoRA" in d.stderr and len(d.stderr.strip().splitlines()) == 1
 

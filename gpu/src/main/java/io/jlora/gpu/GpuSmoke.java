@@ -33,9 +33,9 @@ public final class GpuSmoke {
         GpuSmoke s = new GpuSmoke();
         gpu.driver().usePrimaryContext(gpu.device());
         Kernels kernels = Kernels.system(gpu);
-        s.check("nvrtc compiles step.cu and nf4_dequant.cu", () -> {
+        s.check("nvrtc compiles step.cu and adamw.cu", () -> {
             kernels.load("step.cu");
-            kernels.load("nf4_dequant.cu");
+            kernels.load("adamw.cu");
             return "ok";
         });
         s.check("adamw_step equals host AdamW", () -> s.adamw(gpu, kernels));

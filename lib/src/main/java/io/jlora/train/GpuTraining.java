@@ -18,10 +18,11 @@ public interface GpuTraining {
     /**
      * One run: train {@code lora} on {@code rows} for {@code config}'s steps (or epochs) on GPU
      * {@code device}, then write the PEFT adapter (adapter_config.json, adapter_model.safetensors) into
-     * {@code adapterOut}, a folder that must not exist yet.
+     * {@code adapterOut}, a folder that must not exist yet. {@code quantization}: the base's
+     * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base), or null for BF16.
      */
-    record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, int device, Path adapterOut,
-            Progress progress) {
+    record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization, int device,
+            Path adapterOut, Progress progress) {
     }
 
     /** Called after every optimizer step. */

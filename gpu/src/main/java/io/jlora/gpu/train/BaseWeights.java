@@ -1,13 +1,19 @@
 package io.jlora.gpu.train;
 
 import io.jlora.gpu.ModelShape;
+import io.jlora.quant.FourBitQuantizer;
+import io.jlora.quant.FourBitSpec;
+import io.jlora.quant.PackedFourBit;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The frozen base model on a backend: BF16 on the GPU, each projection {@code [out, in]} as PyTorch
- * stores it. The GPU step never writes these buffers.
+ * stores it; or, for QLoRA, the decoder projections in bitsandbytes' 4-bit layout (quantized on
+ * loading by lib's {@link FourBitQuantizer}, the CPU path's quantizer, so both paths train on the same
+ * codes), dequantized into one scratch buffer right before each GEMM that reads them. Embedding, norms
+ * and head stay BF16, as bitsandbytes leaves them. The GPU step never writes these buffers.
  */
 public final class BaseWeights implements AutoCloseable {
 
@@ -36,23 +42,47 @@ public final class BaseWeights implements AutoCloseable {
     final Buf finalNorm;
     final Buf[] inputNorm;
     final Buf[] postNorm;
-    final Buf[][] proj; // [layer][Proj]
+    final Buf[][] proj; // [layer][Proj]; null when quantized
+    private final FourBitSpec quant;
+    private final Buf[][] packed;
+    private final Buf[][] absmax;
+    private final Buf code;
+    private final Buf dense;
 
-    private BaseWeights(Ops ops, ModelShape s, boolean tied) {
+    private BaseWeights(Ops ops, ModelShape s, boolean tied, FourBitSpec quant) {
         this.ops = ops;
+        this.quant = quant;
         embed = own(DType.BF16, (long) s.vocab() * s.hidden());
         head = tied ? embed : own(DType.BF16, (long) s.vocab() * s.hidden());
         finalNorm = own(DType.BF16, s.hidden());
         inputNorm = new Buf[s.layers()];
         postNorm = new Buf[s.layers()];
         proj = new Buf[s.layers()][Proj.values().length];
+        packed = new Buf[s.layers()][Proj.values().length];
+        absmax = new Buf[s.layers()][Proj.values().length];
+        long widest = 0;
         for (int l = 0; l < s.layers(); l++) {
             inputNorm[l] = own(DType.BF16, s.hidden());
             postNorm[l] = own(DType.BF16, s.hidden());
             for (Proj p : Proj.values()) {
                 int[] io = s.linear(p.module());
-                proj[l][p.ordinal()] = own(DType.BF16, (long) io[0] * io[1]);
+                long n = (long) io[0] * io[1];
+                widest = Math.max(widest, n);
+                if (quant == null) {
+                    proj[l][p.ordinal()] = own(DType.BF16, n);
+                } else {
+                    packed[l][p.ordinal()] = own(DType.U8, (n + 1) / 2);
+                    absmax[l][p.ordinal()] = own(DType.F32, (n + quant.blockSize() - 1) / quant.blockSize());
+                }
             }
+        }
+        if (quant != null) {
+            code = own(DType.F32, 16);
+            ops.upload(code, quant.type().code());
+            dense = own(DType.BF16, widest);
+        } else {
+            code = null;
+            dense = null;
         }
     }
 
@@ -62,16 +92,55 @@ public final class BaseWeights implements AutoCloseable {
         return b;
     }
 
-    public Buf proj(int layer, Proj p) {
-        return proj[layer][p.ordinal()];
+    /**
+     * The projection's weight as the GEMMs read it: its BF16 buffer, or its 4-bit codes dequantized
+     * into the shared scratch buffer (valid until the next call).
+     */
+    public Buf weight(int layer, Proj p) {
+        Buf dense = proj[layer][p.ordinal()];
+        if (dense != null) {
+            return dense;
+        }
+        Buf pk = packed[layer][p.ordinal()];
+        long n = pk.elements() * 2;
+        Buf out = this.dense.slice(0, n);
+        ops.dequant4(pk, absmax[layer][p.ordinal()], code, out, n, quant.blockSize());
+        return out;
     }
 
-    /** Reads a transformers checkpoint folder (names as LlamaForCausalLM saves them). */
+    /** The 4-bit format of the projections, or null for BF16. */
+    public FourBitSpec quantization() {
+        return quant;
+    }
+
+    private void setProjection(int l, Proj p, float[] values, long[] shape) {
+        if (quant == null) {
+            ops.upload(proj[l][p.ordinal()], values);
+            return;
+        }
+        PackedFourBit q = FourBitQuantizer.quantize(values, shape, quant);
+        float[] bytes = new float[q.packed().length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = q.packed()[i] & 0xff;
+        }
+        ops.upload(packed[l][p.ordinal()], bytes);
+        ops.upload(absmax[l][p.ordinal()], q.blockAbsmax());
+    }
+
+    /** Reads a transformers checkpoint folder (names as LlamaForCausalLM saves them), BF16. */
     public static BaseWeights load(Ops ops, Path folder, DecoderSpec spec) {
+        return load(ops, folder, spec, null);
+    }
+
+    /**
+     * As {@link #load(Ops, Path, DecoderSpec)}, the decoder projections quantized to {@code quant}
+     * (null: BF16), e.g. {@link FourBitSpec#qlora()}.
+     */
+    public static BaseWeights load(Ops ops, Path folder, DecoderSpec spec, FourBitSpec quant) {
         ModelShape s = spec.shape();
         TensorFiles files = TensorFiles.open(folder);
         boolean tied = spec.tiedHead() || !files.contains("lm_head.weight");
-        BaseWeights w = new BaseWeights(ops, s, tied);
+        BaseWeights w = new BaseWeights(ops, s, tied, quant);
         try {
             long vh = (long) s.vocab() * s.hidden();
             ops.upload(w.embed, files.floats("model.embed_tokens.weight", vh));
@@ -84,8 +153,9 @@ public final class BaseWeights implements AutoCloseable {
                 ops.upload(w.inputNorm[l], files.floats(p + "input_layernorm.weight", s.hidden()));
                 ops.upload(w.postNorm[l], files.floats(p + "post_attention_layernorm.weight", s.hidden()));
                 for (Proj pr : Proj.values()) {
-                    Buf b = w.proj(l, pr);
-                    ops.upload(b, files.floats(p + pr.path + ".weight", b.elements()));
+                    int[] io = s.linear(pr.module());
+                    w.setProjection(l, pr, files.floats(p + pr.path + ".weight", (long) io[0] * io[1]),
+                            new long[] {io[1], io[0]});
                 }
             }
         } catch (RuntimeException e) {
@@ -95,19 +165,33 @@ public final class BaseWeights implements AutoCloseable {
         return w;
     }
 
-    /** Random weights of the spec's shape (benchmarks): normal(0, 0.02) projections, unit norms, untied head. */
-    public static BaseWeights random(Ops ops, DecoderSpec spec, long seed) {
+    /**
+     * Random weights of the spec's shape (benchmarks): normal(0, 0.02) weights, unit norms; 4-bit
+     * projections get random codes and absmax 0.05 (about what normal(0, 0.02) blocks of 64 give).
+     */
+    public static BaseWeights random(Ops ops, DecoderSpec spec, long seed, FourBitSpec quant) {
         ModelShape s = spec.shape();
-        BaseWeights w = new BaseWeights(ops, s, spec.tiedHead());
+        BaseWeights w = new BaseWeights(ops, s, spec.tiedHead(), quant);
         long k = seed;
         for (Buf b : w.owned) {
-            if (b.elements() == s.hidden()) {
+            if (b == w.code || b == w.dense) {
+                continue;
+            }
+            if (b.dtype() == DType.U8) {
+                ops.fillUniform(b, k++, 1f);
+            } else if (b.dtype() == DType.F32) {
+                ops.fill(b, 0.05f);
+            } else if (b.elements() == s.hidden()) {
                 ops.fill(b, 1f);
             } else {
                 ops.fillNormal(b, k++, 0.02f);
             }
         }
         return w;
+    }
+
+    public static BaseWeights random(Ops ops, DecoderSpec spec, long seed) {
+        return random(ops, spec, seed, null);
     }
 
     @Override

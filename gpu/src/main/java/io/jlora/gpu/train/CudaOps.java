@@ -1,6 +1,7 @@
 package io.jlora.gpu.train;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -63,7 +64,7 @@ public final class CudaOps implements Ops {
         MemorySegment step = kernels.load("step.cu");
         for (String name : new String[] {"embed", "rmsnorm", "rmsnorm_backward", "to_heads", "from_heads",
                 "causal_softmax", "causal_softmax_backward", "swiglu", "swiglu_backward", "cross_entropy",
-                "sum_squares", "dropout", "dropout_backward_add", "fill_bf16", "fill_f32", "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
+                "sum_squares", "dropout", "dropout_backward_add", "dequant_4bit", "fill_bf16", "fill_f32", "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
             functions.put(name, driver.function(step, name));
         }
         functions.put("adamw_step", driver.function(kernels.load("adamw.cu"), "adamw_step"));
@@ -115,6 +116,7 @@ public final class CudaOps implements Ops {
                         case BF16 -> host.setAtIndex(JAVA_SHORT, i, toBf16(v));
                         case F32 -> host.setAtIndex(JAVA_FLOAT, i, v);
                         case I32 -> host.setAtIndex(JAVA_INT, i, (int) v);
+                        case U8 -> host.set(JAVA_BYTE, i, (byte) (int) v);
                     }
                 }
                 driver.copyToDevice(d(dst).ptr() + (long) at * dst.dtype().bytes,
@@ -143,6 +145,7 @@ public final class CudaOps implements Ops {
                     case BF16 -> Float.intBitsToFloat((host.getAtIndex(JAVA_SHORT, i) & 0xffff) << 16);
                     case F32 -> host.getAtIndex(JAVA_FLOAT, i);
                     case I32 -> host.getAtIndex(JAVA_INT, i);
+                    case U8 -> host.get(JAVA_BYTE, i) & 0xff;
                 };
             }
         }
@@ -179,8 +182,9 @@ public final class CudaOps implements Ops {
 
     @Override
     public void fillUniform(Buf b, long seed, float bound) {
+        // out_type: 0 f32, 1 bf16, 2 u8 (uniform bytes; bound ignored)
         launch("fill_random", blocks(b.elements()), ELEMENT_THREADS, p(b), b.elements(), seed, bound, 1,
-                b.dtype() == DType.BF16 ? 1 : 0);
+                b.dtype() == DType.BF16 ? 1 : b.dtype() == DType.U8 ? 2 : 0);
     }
 
     @Override
@@ -202,7 +206,7 @@ public final class CudaOps implements Ops {
         return switch (t) {
             case BF16 -> Cublas.R_16BF;
             case F32 -> Cublas.R_32F;
-            case I32 -> throw new IllegalArgumentException("no GEMM over I32");
+            case I32, U8 -> throw new IllegalArgumentException("no GEMM over " + t);
         };
     }
 
@@ -263,6 +267,12 @@ public final class CudaOps implements Ops {
     public void causalSoftmaxBackward(Buf probs, Buf dProbs, Buf dScores, long rows, int seq) {
         launch("causal_softmax_backward", Math.toIntExact(rows), rowThreads(seq * 2), p(probs), p(dProbs),
                 p(dScores), seq);
+    }
+
+    @Override
+    public void dequant4(Buf packed, Buf absmax, Buf code, Buf out, long n, int blockSize) {
+        launch("dequant_4bit", blocks((n + 1) / 2), ELEMENT_THREADS, p(packed), p(absmax), p(code), p(out), n,
+                blockSize);
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.jlora.lora.LoraConfig;
 import io.jlora.lora.LoraInit;
 import io.jlora.lora.TargetModules;
 import io.jlora.model.ModelConfigReader;
+import io.jlora.quant.FourBitSpec;
+import io.jlora.quant.Quantization;
 import io.jlora.train.GpuTraining;
 import io.jlora.train.LrSchedule;
 import io.jlora.train.TrainerConfig;
@@ -46,8 +48,9 @@ public final class GpuLoraTrainer implements GpuTraining {
                 : (long) Math.ceil(tc.epochs() * microPerEpoch / accumulation);
         LrSchedule schedule = LrSchedule.of(tc, total);
         boolean host = "host".equals(System.getProperty("jlora.gpu.backend"));
+        FourBitSpec quant = fourBit(job.quantization());
         try (Ops ops = host ? new HostOps() : new CudaOps(GpuRuntime.open(job.device()));
-                BaseWeights w = BaseWeights.load(ops, job.model(), spec);
+                BaseWeights w = BaseWeights.load(ops, job.model(), spec, quant);
                 LoraParams lora = new LoraParams(ops, spec.shape(), lc.r(),
                         (float) lc.scale("model.layers.0.self_attn.q_proj"));
                 LoraStep step = new LoraStep(ops, spec, w, lora, batch, seq, tc.gradientCheckpointing(), 1024)) {
@@ -100,6 +103,18 @@ public final class GpuLoraTrainer implements GpuTraining {
             String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
             return new Result(total, first, last, tokens / seconds, device, ops.peakBytes());
         }
+    }
+
+    /** The 4-bit spec of {@code --quantization} (null: none); int8 is refused in one line. */
+    static FourBitSpec fourBit(String quantization) {
+        Quantization q = Quantization.parse(quantization);
+        if (q == Quantization.NONE) {
+            return null;
+        }
+        if (!q.isFourBit()) {
+            throw new JloraException("--device gpu: the GPU trainer quantizes to int4, nf4 or fp4, not " + q.label());
+        }
+        return q.fourBitSpec(FourBitSpec.DEFAULT_BLOCK_SIZE);
     }
 
     /** The predicted tokens of a micro-batch: positions whose next label counts. */

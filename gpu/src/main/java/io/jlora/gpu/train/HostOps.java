@@ -86,6 +86,10 @@ public final class HostOps implements Ops {
     public void fillUniform(Buf b, long seed, float bound) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         for (long i = 0; i < b.elements(); i++) {
+            if (b.dtype() == DType.U8) {
+                h(b).set(i, r.nextInt(256));
+                continue;
+            }
             h(b).set(i, (float) ((2 * r.nextDouble() - 1) * bound));
         }
     }
@@ -226,6 +230,15 @@ public final class HostOps implements Ops {
                 float p = h(probs).get(o + j);
                 h(dScores).set(o + j, j <= q ? (float) (p * (h(dProbs).get(o + j) - dot)) : 0f);
             }
+        }
+    }
+
+    @Override
+    public void dequant4(Buf packed, Buf absmax, Buf code, Buf out, long n, int blockSize) {
+        for (long i = 0; i < n; i++) {
+            int b = (int) h(packed).get(i / 2);
+            int q = i % 2 == 0 ? b >> 4 : b & 15;
+            h(out).set(i, h(code).get(q) * h(absmax).get(i / blockSize));
         }
     }
 

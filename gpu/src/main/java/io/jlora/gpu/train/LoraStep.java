@@ -354,7 +354,7 @@ public final class LoraStep implements AutoCloseable {
     /** {@code y = beta * y + x W^T + scale * (x A^T) B^T}, keeping {@code x A^T} for the backward. */
     private void project(Buf x, int l, BaseWeights.Proj p, Buf y, Acts a, float beta) {
         int[] io = shape.linear(p.module());
-        ops.gemm(false, true, (int) t, io[1], io[0], 1f, x, io[0], w.proj(l, p), io[0], beta, y, io[1]);
+        ops.gemm(false, true, (int) t, io[1], io[0], 1f, x, io[0], w.weight(l, p), io[0], beta, y, io[1]);
         lowRank(x, l, p, a);
         ops.gemm(false, true, (int) t, io[1], lora.rank, lora.scale, a.low[p.ordinal()], lora.rank, lora.b(l, p),
                 lora.rank, 1f, y, io[1]);
@@ -373,7 +373,7 @@ public final class LoraStep implements AutoCloseable {
     private void projectBackward(Buf x, int l, BaseWeights.Proj p, Acts a, Buf dy, Buf dx, float betaX) {
         int[] io = shape.linear(p.module());
         int in = io[0], out = io[1], T = (int) t, r = lora.rank;
-        ops.gemm(false, false, T, in, out, 1f, dy, out, w.proj(l, p), in, betaX, dx, in);
+        ops.gemm(false, false, T, in, out, 1f, dy, out, w.weight(l, p), in, betaX, dx, in);
         ops.gemm(true, false, out, r, T, lora.scale, dy, out, a.low[p.ordinal()], r, 1f, lora.gradB(l, p), r);
         ops.gemm(false, false, T, r, out, lora.scale, dy, out, lora.b(l, p), r, 0f, du, r);
         ops.gemm(true, false, r, in, T, 1f, du, r, loraInput(x, l, p), in, 1f, lora.gradA(l, p), in);

@@ -72,6 +72,13 @@ public interface Ops extends AutoCloseable {
     /** {@code dScores = probs * (dProbs - rowsum(probs * dProbs))}; {@code dScores} may be {@code probs}. */
     void causalSoftmaxBackward(Buf probs, Buf dProbs, Buf dScores, long rows, int seq);
 
+    /**
+     * bitsandbytes' 4-bit dequantization (QLoRA): {@code out[i] = code[q_i] * absmax[i / blockSize]}, two
+     * codes a U8 byte, the first in the high nibble; {@code code} the 16 F32 levels (NF4 or FP4),
+     * {@code absmax} F32 per block (double quantization already undone).
+     */
+    void dequant4(Buf packed, Buf absmax, Buf code, Buf out, long n, int blockSize);
+
     /** {@code h = silu(gate) * up}. */
     void swiglu(Buf gate, Buf up, Buf h, long n);
 

@@ -164,6 +164,16 @@ public final class OpsCheck {
         both(o -> o.embed(of(o, ids), of(o, table), of(o, emb), tokens, hidden));
         compare("embed", emb, 0);
 
+        long qn = 64L * 300 + 2; // a partial last block
+        float[] bytes = new float[(int) ((qn + 1) / 2)];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = random.nextInt(256);
+        }
+        Pair qp = pair(DType.U8, bytes), qa = pair(DType.F32, abs(values((qn + 63) / 64, 0.05, false)));
+        Pair code = pair(DType.F32, io.jlora.quant.FourBitType.NF4.code()), qout = random(DType.BF16, qn, 1);
+        both(o -> o.dequant4(of(o, qp), of(o, qa), of(o, code), of(o, qout), qn, 64));
+        compare("dequant4 nf4", qout, 5e-3);
+
         long dn = 70_001;
         Pair dx = random(DType.BF16, dn, 1), dout = random(DType.BF16, dn, 1);
         both(o -> o.dropout(of(o, dx), of(o, dout), dn, 12345L, 0.1f));

@@ -269,12 +269,28 @@ extern "C" __global__ void dropout_backward_add(const bf16* __restrict__ g, bf16
     GRID_STRIDE(i, n) if (keep(seed, i, p)) acc[i] = b(f(acc[i]) + f(g[i]) * scale);
 }
 
-// kind 0: normal(0, scale) by Box-Muller; kind 1: uniform in [-scale, scale). is_bf16 picks the output type.
+// kind 0: normal(0, scale) by Box-Muller; kind 1: uniform in [-scale, scale). out_type: 0 f32, 1 bf16, 2 u8
+// (uniform bytes, for benchmark 4-bit weights).
 extern "C" __global__ void fill_random(void* __restrict__ out, long long n, unsigned long long seed, float scale,
-                                       int kind, int is_bf16) {
+                                       int kind, int out_type) {
     GRID_STRIDE(i, n) {
         const float u1 = uniform01(seed, i, 0), u2 = uniform01(seed, i, 1);
         const float v = kind == 0 ? scale * sqrtf(-2.f * logf(u1)) * cospif(2.f * u2) : scale * (2.f * u1 - 1.f);
-        if (is_bf16) ((bf16*) out)[i] = b(v); else ((float*) out)[i] = v;
+        if (out_type == 1) ((bf16*) out)[i] = b(v);
+        else if (out_type == 2) ((unsigned char*) out)[i] = (unsigned char) (u1 * 256.f);
+        else ((float*) out)[i] = v;
+    }
+}
+
+// bitsandbytes' 4-bit layout: two codes a byte, high nibble first; one absmax per block of blocksize.
+// One thread per byte; code: the 16 levels (NF4 or FP4) from the host, so the table has one source.
+extern "C" __global__ void dequant_4bit(const unsigned char* __restrict__ packed, const float* __restrict__ absmax,
+                                        const float* __restrict__ code, bf16* __restrict__ out, long long n,
+                                        int blocksize) {
+    GRID_STRIDE(i, (n + 1) / 2) {
+        const unsigned char q = packed[i];
+        const long long w = 2 * i;
+        out[w] = b(code[q >> 4] * absmax[w / blocksize]);
+        if (w + 1 < n) out[w + 1] = b(code[q & 15] * absmax[(w + 1) / blocksize]);
     }
 }

@@ -56,7 +56,7 @@ class GpuLoraTrainerTest {
         TrainerConfig config = TrainerConfig.builder().steps(12).lr(5e-3).batchSize(2).gradientAccumulation(2)
                 .seed(5).build();
         GpuTraining.Result r = trainer.train(new GpuTraining.Job(GoldenStepTest.GOLDEN.resolve("model"), rows(),
-                LoraConfig.defaults(), config, 0, out,
+                LoraConfig.defaults(), config, null, 0, out,
                 (step, total, loss, lr, norm, tps) -> progress.add(new double[] {step, total, loss, lr})));
         assertEquals(12, r.steps());
         assertEquals(12, progress.size());
@@ -78,7 +78,7 @@ class GpuLoraTrainerTest {
     void refusesWhatTheStepLacksInOneLine(@TempDir Path tmp) {
         LoraConfig dora = LoraConfig.defaults().toBuilder().useDora(true).build();
         var e = assertThrows(JloraException.class, () -> new GpuLoraTrainer().train(new GpuTraining.Job(
-                GoldenStepTest.GOLDEN.resolve("model"), rows(), dora, TrainerConfig.defaults(), 0, tmp.resolve("a"),
+                GoldenStepTest.GOLDEN.resolve("model"), rows(), dora, TrainerConfig.defaults(), null, 0, tmp.resolve("a"),
                 null)));
         assertEquals("--device gpu: the GPU trainer does not support DoRA yet", e.getMessage());
     }

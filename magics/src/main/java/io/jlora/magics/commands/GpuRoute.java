@@ -47,7 +47,6 @@ final class GpuRoute {
     static CommandResult run(TrainCommand c, LoraSession session, Path resume) {
         String refused = c.getClass() != TrainCommand.class ? "dpo (the GPU trainer runs SFT)"
                 : !c.peft ? "full fine-tuning (--peft false)"
-                : c.modelOptions.load.quantizationOrNull() != null ? "--quantization (QLoRA on the GPU)"
                 : resume != null ? "--resume-from-checkpoint"
                 : c.saveEvery > 0 ? "--save-every (checkpoints)"
                 : c.modelOptions.adapter != null ? "--adapter (continuing an adapter)"
@@ -84,8 +83,8 @@ final class GpuRoute {
             scratch = Files.createTempDirectory(out != null ? out.getParent() : Path.of(System.getProperty("java.io.tmpdir")),
                     ".jlora-gpu-");
             Path adapter = scratch.resolve("adapter");
-            result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(), ordinal(c.modelOptions.load.device),
-                    adapter, progress));
+            result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(),
+                    c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress));
             if (merge) {
                 MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
             } else if (out != null) {
