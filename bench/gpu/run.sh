@@ -6,19 +6,23 @@
 #   bench/gpu/run.sh device    on the device machine, from the repository root, with bench/gpu/.carry
 #                              carried (the device tool's `carry`); writes $OUT/log and $OUT/results.jsonl
 #
-# Device steps, in order (each JSON line goes to $OUT/results.jsonl; the log to $OUT/log):
-#   1. smoke     io.jlora.gpu.GpuSmoke: driver, NVRTC, cuBLAS, one-line errors
-#   2. ops       every operation of the step, CudaOps against the fp32 HostOps, fresh random inputs
-#   3. golden    lib's llama-tiny golden case (transformers + PEFT, fp32) through the GPU step, checkpointing
-#                off and on: logits, loss and every LoRA gradient within bf16 tolerances
-#   4. finetune  20 AdamW steps on the golden batch: the loss must fall
-#   5. speed     Llama-3.2-1B shape, random weights, batch 8 x 1024, checkpointing on and off:
-#                tokens/s and peak device memory of the jlora GPU step
-#   6. peer      HF transformers + PEFT on the same device, same shape and batch, checkpointing on and off
-#                (bench/gpu/peft_peer.py, with the machine's own torch)
+# Device steps, in order (each JSON line goes to $OUT/results.jsonl, tagged with its step; the log to $OUT/log):
+#   smoke      io.jlora.gpu.GpuSmoke: driver, NVRTC, cuBLAS, one-line errors
+#   ops        every operation of the step, CudaOps against the fp32 HostOps, fresh random inputs
+#   golden     transformers + PEFT (fp32) golden cases through the GPU step, checkpointing off and on: lib's
+#              llama-tiny, and gpu's qwen2-tiny (q/k/v biases) and qwen3-tiny (qk-norm): logits, loss and
+#              every LoRA gradient within bf16 tolerances
+#   finetune   20 AdamW steps on the golden batch: the loss must fall
+#   trainer    train --device gpu's trainer (dropout, accumulation, padding, adapter files) on CUDA against
+#              the same run on the host backend
+#   speed/peer Llama-3.2-1B shape, batch 8 x 1024, checkpointing on and off, ROUNDS rounds interleaving
+#              fresh processes: the jlora GPU step, then HF transformers + PEFT (bench/gpu/peft_peer.py with
+#              the machine's own torch); tokens/s and peak device memory; the summary prints the median of
+#              the per-round ratios and their spread
+#   qlora      the jlora GPU step over a 4-bit (int4) base at the same shape, checkpointing on
 # Exit status: 0 when every step ran and passed, 1 when a check failed, 3 when no GPU was found.
-# Env: JDK (prepare; default /usr/lib/jvm/temurin-25-jdk-amd64), PYTHON (device; default python3),
-#      STEPS (jlora timed steps, 20), PEER_STEPS (12), MODES ("on off"), JLORA_GPU_SYNC=1 (sync after each op).
+# Env: JDK (prepare; default /usr/lib/jvm/temurin-25-jdk-amd64), PYTHON (device; default python3), ROUNDS (2),
+#      STEPS (jlora timed steps, 20), PEER_STEPS (10), MODES ("on off"), JLORA_GPU_SYNC=1 (sync after each op).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CARRY=bench/gpu/.carry
@@ -71,37 +75,29 @@ device() {
     echo "== $name"
     timeout "$limit" "$@" >"$steps/$name.out" 2>&1 || rc=$?
     cat "$steps/$name.out"
-    grep '^{' "$steps/$name.out" >>"$results" || true
+    grep '^{' "$steps/$name.out" | sed "s/^{/{\"step\":\"$name\",/" >>"$results" || true
     echo "{\"step\":\"$name\",\"exit\":$rc}" >>"$results"
     if [[ $rc == 3 ]]; then echo "no GPU: stopping"; exit 3; fi
     [[ $rc == 0 ]] || { echo "$name FAILED (exit $rc)"; status=1; }
   }
-  local golden=lib/src/test/resources/golden/llama-tiny
+  local golden=lib/src/test/resources/golden/llama-tiny families=gpu/src/test/resources/golden-families
   run_step smoke 120 "${java[@]}" io.jlora.gpu.GpuSmoke
   run_step ops 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks ops
-  run_step golden 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks golden "$golden"
+  for g in "$golden" "$families/qwen2-tiny" "$families/qwen3-tiny"; do
+    run_step "golden-$(basename "$g")" 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks golden "$g"
+  done
   run_step finetune 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks finetune "$golden" 20
-  for mode in ${MODES:-on off}; do
-    run_step "speed-$mode" 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks speed "$mode" "${STEPS:-20}"
+  run_step trainer 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks trainer "$golden"
+  for round in $(seq "${ROUNDS:-2}"); do
+    for mode in ${MODES:-on off}; do
+      run_step "speed-$mode-r$round" 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks speed "$mode" "${STEPS:-20}"
+      run_step "peer-$mode-r$round" 240 "${PYTHON:-python3}" bench/gpu/peft_peer.py --checkpointing "$mode" \
+        --steps "${PEER_STEPS:-10}"
+    done
   done
-  for mode in ${MODES:-on off}; do
-    run_step "peer-$mode" 240 "${PYTHON:-python3}" bench/gpu/peft_peer.py --checkpointing "$mode" \
-      --steps "${PEER_STEPS:-12}"
-  done
+  run_step qlora-on 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks speed on "${STEPS:-20}" 8 1024 int4
   echo "== summary"
-  grep -h '"tokens_per_s"' "$results" | "${PYTHON:-python3}" -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin]
-for r in rows:
-    print("%-10s checkpointing %-3s %9.0f tokens/s  peak %6.2f GiB  loss %.4f" % (r["side"], r["checkpointing"],
-          r["tokens_per_s"], r["peak_gib"] or 0, r["last_loss"]))
-by = {(r["side"], r["checkpointing"]): r for r in rows}
-for m in ("on", "off"):
-    if ("jlora-gpu", m) in by and ("hf-peft", m) in by:
-        j, p = by[("jlora-gpu", m)], by[("hf-peft", m)]
-        print("checkpointing %s: jlora/PEFT %.2fx tokens/s, memory %.2f vs %.2f GiB" % (m,
-              j["tokens_per_s"] / p["tokens_per_s"], j["peak_gib"], p["peak_gib"]))
-' || true
+  grep -h '"tokens_per_s"' "$results" | "${PYTHON:-python3}" bench/gpu/summary.py || true
   echo "== done, exit $status"
   exit $status
 }

@@ -43,15 +43,25 @@ public final class BaseWeights implements AutoCloseable {
     final Buf[] inputNorm;
     final Buf[] postNorm;
     final Buf[][] proj; // [layer][Proj]; null when quantized
+    /** q/k/v biases [layer][0..2] (Qwen2), or null. */
+    final Buf[][] qkvBias;
+    /** Per-head RMSNorm weights of q and k [layer] (Qwen3), or null. */
+    final Buf[] qNorm;
+    final Buf[] kNorm;
     private final FourBitSpec quant;
     private final Buf[][] packed;
     private final Buf[][] absmax;
     private final Buf code;
     private final Buf dense;
 
-    private BaseWeights(Ops ops, ModelShape s, boolean tied, FourBitSpec quant) {
+    private BaseWeights(Ops ops, DecoderSpec spec, FourBitSpec quant) {
         this.ops = ops;
         this.quant = quant;
+        ModelShape s = spec.shape();
+        boolean tied = spec.tiedHead();
+        qkvBias = spec.qkvBias() ? new Buf[s.layers()][3] : null;
+        qNorm = spec.qkNorm() ? new Buf[s.layers()] : null;
+        kNorm = spec.qkNorm() ? new Buf[s.layers()] : null;
         embed = own(DType.BF16, (long) s.vocab() * s.hidden());
         head = tied ? embed : own(DType.BF16, (long) s.vocab() * s.hidden());
         finalNorm = own(DType.BF16, s.hidden());
@@ -64,6 +74,15 @@ public final class BaseWeights implements AutoCloseable {
         for (int l = 0; l < s.layers(); l++) {
             inputNorm[l] = own(DType.BF16, s.hidden());
             postNorm[l] = own(DType.BF16, s.hidden());
+            if (qkvBias != null) {
+                qkvBias[l][0] = own(DType.BF16, (long) s.heads() * s.headDim());
+                qkvBias[l][1] = own(DType.BF16, (long) s.kvHeads() * s.headDim());
+                qkvBias[l][2] = own(DType.BF16, (long) s.kvHeads() * s.headDim());
+            }
+            if (qNorm != null) {
+                qNorm[l] = own(DType.BF16, s.headDim());
+                kNorm[l] = own(DType.BF16, s.headDim());
+            }
             for (Proj p : Proj.values()) {
                 int[] io = s.linear(p.module());
                 long n = (long) io[0] * io[1];
@@ -139,8 +158,12 @@ public final class BaseWeights implements AutoCloseable {
     public static BaseWeights load(Ops ops, Path folder, DecoderSpec spec, FourBitSpec quant) {
         ModelShape s = spec.shape();
         TensorFiles files = TensorFiles.open(folder);
-        boolean tied = spec.tiedHead() || !files.contains("lm_head.weight");
-        BaseWeights w = new BaseWeights(ops, s, tied, quant);
+        if (!spec.tiedHead() && !files.contains("lm_head.weight")) {
+            spec = new DecoderSpec(s, spec.rmsNormEps(), spec.attentionScale(), spec.inverseFrequencies(), true,
+                    spec.qkvBias(), spec.qkNorm());
+        }
+        boolean tied = spec.tiedHead();
+        BaseWeights w = new BaseWeights(ops, spec, quant);
         try {
             long vh = (long) s.vocab() * s.hidden();
             ops.upload(w.embed, files.floats("model.embed_tokens.weight", vh));
@@ -152,6 +175,17 @@ public final class BaseWeights implements AutoCloseable {
                 String p = "model.layers." + l + ".";
                 ops.upload(w.inputNorm[l], files.floats(p + "input_layernorm.weight", s.hidden()));
                 ops.upload(w.postNorm[l], files.floats(p + "post_attention_layernorm.weight", s.hidden()));
+                if (w.qkvBias != null) {
+                    String[] names = {"q_proj", "k_proj", "v_proj"};
+                    for (int i = 0; i < 3; i++) {
+                        Buf b = w.qkvBias[l][i];
+                        ops.upload(b, files.floats(p + "self_attn." + names[i] + ".bias", b.elements()));
+                    }
+                }
+                if (w.qNorm != null) {
+                    ops.upload(w.qNorm[l], files.floats(p + "self_attn.q_norm.weight", s.headDim()));
+                    ops.upload(w.kNorm[l], files.floats(p + "self_attn.k_norm.weight", s.headDim()));
+                }
                 for (Proj pr : Proj.values()) {
                     int[] io = s.linear(pr.module());
                     w.setProjection(l, pr, files.floats(p + pr.path + ".weight", (long) io[0] * io[1]),
@@ -171,7 +205,7 @@ public final class BaseWeights implements AutoCloseable {
      */
     public static BaseWeights random(Ops ops, DecoderSpec spec, long seed, FourBitSpec quant) {
         ModelShape s = spec.shape();
-        BaseWeights w = new BaseWeights(ops, s, spec.tiedHead(), quant);
+        BaseWeights w = new BaseWeights(ops, spec, quant);
         long k = seed;
         for (Buf b : w.owned) {
             if (b == w.code || b == w.dense) {
@@ -181,7 +215,7 @@ public final class BaseWeights implements AutoCloseable {
                 ops.fillUniform(b, k++, 1f);
             } else if (b.dtype() == DType.F32) {
                 ops.fill(b, 0.05f);
-            } else if (b.elements() == s.hidden()) {
+            } else if (b.elements() == s.hidden() || b.elements() == s.headDim()) {
                 ops.fill(b, 1f);
             } else {
                 ops.fillNormal(b, k++, 0.02f);

@@ -64,7 +64,8 @@ public final class CudaOps implements Ops {
         MemorySegment step = kernels.load("step.cu");
         for (String name : new String[] {"embed", "rmsnorm", "rmsnorm_backward", "to_heads", "from_heads",
                 "causal_softmax", "causal_softmax_backward", "swiglu", "swiglu_backward", "cross_entropy",
-                "sum_squares", "dropout", "dropout_backward_add", "dequant_4bit", "fill_bf16", "fill_f32", "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
+                "sum_squares", "dropout", "dropout_backward_add", "dequant_4bit", "add_bias", "fill_bf16", "fill_f32",
+                "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
             functions.put(name, driver.function(step, name));
         }
         functions.put("adamw_step", driver.function(kernels.load("adamw.cu"), "adamw_step"));
@@ -232,6 +233,11 @@ public final class CudaOps implements Ops {
 
     private static int rowThreads(int cols) {
         return cols >= 2048 ? 256 : cols >= 512 ? 128 : 64;
+    }
+
+    @Override
+    public void addBias(Buf y, Buf bias, int rows, int cols) {
+        launch("add_bias", blocks((long) rows * cols), ELEMENT_THREADS, p(y), p(bias), (long) rows * cols, cols);
     }
 
     @Override

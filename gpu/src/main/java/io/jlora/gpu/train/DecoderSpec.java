@@ -10,14 +10,20 @@ import java.util.Set;
 
 /**
  * What the GPU step needs to know of a decoder beyond its {@link ModelShape}: norm epsilon, attention
- * scale, rotary frequencies and whether the head is the embedding. {@link #of} refuses, in one line,
- * what the GPU step does not compute yet (biases, qk-norm, sliding windows shorter than the sequence).
+ * scale, rotary frequencies, whether the head is the embedding, q/k/v biases (Qwen2) and per-head
+ * RMSNorm of q and k (Qwen3). {@link #of} refuses, in one line, what the GPU step does not compute
+ * (other families' norm placements and activations, sliding windows shorter than the sequence).
  */
 public record DecoderSpec(ModelShape shape, float rmsNormEps, float attentionScale, float[] inverseFrequencies,
-        boolean tiedHead) {
+        boolean tiedHead, boolean qkvBias, boolean qkNorm) {
 
-    /** The families whose decoder the GPU step computes exactly: pre-norm, SwiGLU, no biases, full rotary. */
-    public static final Set<Family> FAMILIES = EnumSet.of(Family.LLAMA, Family.MISTRAL, Family.QWEN2);
+    /** The families whose decoder the GPU step computes exactly: pre-norm, SwiGLU, full rotary. */
+    public static final Set<Family> FAMILIES = EnumSet.of(Family.LLAMA, Family.MISTRAL, Family.QWEN2, Family.QWEN3);
+
+    public DecoderSpec(ModelShape shape, float rmsNormEps, float attentionScale, float[] inverseFrequencies,
+            boolean tiedHead) {
+        this(shape, rmsNormEps, attentionScale, inverseFrequencies, tiedHead, false, false);
+    }
 
     /** meta-llama/Llama-3.2-1B's decoder (rope_theta 500000, llama3 scaling, tied head). */
     public static DecoderSpec llama32OneB() {
@@ -37,10 +43,10 @@ public record DecoderSpec(ModelShape shape, float rmsNormEps, float attentionSca
         String missing = null;
         if (!FAMILIES.contains(c.family())) {
             missing = "model_type " + c.family().modelType() + " (the GPU step computes " + FAMILIES + ")";
-        } else if (c.qkvBias() || c.outputBias() || c.mlpBias()) {
-            missing = "projection biases";
-        } else if (c.qkNorm()) {
-            missing = "qk-norm";
+        } else if (c.outputBias() || c.mlpBias()) {
+            missing = "o_proj or MLP biases";
+        } else if (c.qkNorm() && o.qkNormWhole()) {
+            missing = "qk-norm over whole projections";
         } else if (c.slidingWindow() != null && c.slidingWindow() < seq) {
             missing = "a sliding window (" + c.slidingWindow() + ") shorter than the sequence (" + seq + ")";
         } else if (c.rope().rotaryDim(c.headDim()) != c.headDim() || c.rope().type() == RopeConfig.Type.LONGROPE) {
@@ -53,7 +59,7 @@ public record DecoderSpec(ModelShape shape, float rmsNormEps, float attentionSca
             throw new UnsupportedOperationException("the GPU step does not compute " + missing + " yet");
         }
         return new DecoderSpec(ModelShape.of(c), (float) c.rmsNormEps(), (float) c.attentionScale(),
-                c.rope().inverseFrequencies(c.headDim()), c.tieWordEmbeddings());
+                c.rope().inverseFrequencies(c.headDim()), c.tieWordEmbeddings(), c.qkvBias(), c.qkNorm());
     }
 
     /** cos and sin of every position's angles, {@code [seq, headDim / 2]}, in fp32 as transformers computes them. */

@@ -38,8 +38,9 @@ public final class GoldenCase {
         DecoderSpec spec = DecoderSpec.of(config, seq);
         Path adapterDir = golden.resolve("adapter");
         TensorFiles adapter = TensorFiles.open(adapterDir.resolve("adapter_model.safetensors"));
-        int rank = (int) adapter.shape("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight")[0];
-        float alpha = 16f; // the golden adapter's lora_alpha (adapter_config.json)
+        var adapterConfig = io.jlora.lora.AdapterConfigJson.read(adapterDir, config.family().modelType());
+        int rank = adapterConfig.r();
+        float alpha = (float) adapterConfig.loraAlpha();
         try (BaseWeights w = BaseWeights.load(ops, golden.resolve("model"), spec);
                 LoraParams lora = new LoraParams(ops, spec.shape(), rank, alpha / rank);
                 LoraStep step = new LoraStep(ops, spec, w, lora, batch, seq, checkpointing, 8)) {

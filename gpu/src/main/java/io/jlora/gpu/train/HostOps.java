@@ -131,6 +131,13 @@ public final class HostOps implements Ops {
     }
 
     @Override
+    public void addBias(Buf y, Buf bias, int rows, int cols) {
+        for (long i = 0; i < (long) rows * cols; i++) {
+            h(y).set(i, h(y).get(i) + h(bias).get(i % cols));
+        }
+    }
+
+    @Override
     public void rmsnorm(Buf x, Buf w, Buf y, Buf invRms, int rows, int cols, float eps) {
         for (int r = 0; r < rows; r++) {
             double s = 0;

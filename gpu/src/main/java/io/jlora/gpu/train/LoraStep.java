@@ -30,6 +30,9 @@ public final class LoraStep implements AutoCloseable {
                 inv2 = f32(t), xn2 = bf(t * h), gate = bf(t * inter), up = bf(t * inter), act = bf(t * inter);
         /** x A^T of each projection, [tokens, r]. */
         final Buf[] low = new Buf[BaseWeights.Proj.values().length];
+        /** Qwen3's qk-norm: q and k before their per-head RMSNorm, and 1/rms per head row. */
+        final Buf qRaw = spec.qkNorm() ? bf(t * qw) : null, kRaw = spec.qkNorm() ? bf(t * kvw) : null,
+                qInv = spec.qkNorm() ? f32(t * shape.heads()) : null, kInv = spec.qkNorm() ? f32(t * shape.kvHeads()) : null;
 
         Acts() {
             for (int i = 0; i < low.length; i++) {
@@ -324,9 +327,18 @@ public final class LoraStep implements AutoCloseable {
         int T = (int) t, H = (int) h, nh = shape.heads(), nkv = shape.kvHeads(), hd = shape.headDim();
         Buf x = layerIn[l];
         ops.rmsnorm(x, w.inputNorm[l], a.xn1, a.inv1, T, H, spec.rmsNormEps());
-        project(a.xn1, l, Q, q, a, 0f);
-        project(a.xn1, l, K, k, a, 0f);
+        project(a.xn1, l, Q, spec.qkNorm() ? a.qRaw : q, a, 0f);
+        project(a.xn1, l, K, spec.qkNorm() ? a.kRaw : k, a, 0f);
         project(a.xn1, l, V, v, a, 0f);
+        if (w.qkvBias != null) {
+            ops.addBias(spec.qkNorm() ? a.qRaw : q, w.qkvBias[l][0], T, (int) qw);
+            ops.addBias(spec.qkNorm() ? a.kRaw : k, w.qkvBias[l][1], T, (int) kvw);
+            ops.addBias(v, w.qkvBias[l][2], T, (int) kvw);
+        }
+        if (spec.qkNorm()) { // per head: rows of headDim
+            ops.rmsnorm(a.qRaw, w.qNorm[l], q, a.qInv, T * nh, hd, spec.rmsNormEps());
+            ops.rmsnorm(a.kRaw, w.kNorm[l], k, a.kInv, T * nkv, hd, spec.rmsNormEps());
+        }
         ops.toHeads(q, a.qh, batch, seq, nh, hd, cos, sin);
         ops.toHeads(k, a.kh, batch, seq, nkv, hd, cos, sin);
         ops.toHeads(v, a.vh, batch, seq, nkv, hd, null, null);
@@ -437,8 +449,17 @@ public final class LoraStep implements AutoCloseable {
         ops.fromHeads(dqh, q, batch, seq, nh, hd, cos, sin);
         ops.fromHeads(dkh, k, batch, seq, nkv, hd, cos, sin);
         ops.fromHeads(dvh, v, batch, seq, nkv, hd, null, null);
-        projectBackward(a.xn1, l, Q, a, q, dxn, 0f);
-        projectBackward(a.xn1, l, K, a, k, dxn, 1f);
+        Buf dq = q, dk = k;
+        if (spec.qkNorm()) { // through the per-head RMSNorm, into the (now free) head-major buffers
+            dq = dqh;
+            dk = dkh;
+            ops.zero(dq);
+            ops.zero(dk);
+            ops.rmsnormBackward(q, a.qRaw, w.qNorm[l], a.qInv, dq, T * nh, hd);
+            ops.rmsnormBackward(k, a.kRaw, w.kNorm[l], a.kInv, dk, T * nkv, hd);
+        }
+        projectBackward(a.xn1, l, Q, a, dq, dxn, 0f);
+        projectBackward(a.xn1, l, K, a, dk, dxn, 1f);
         projectBackward(a.xn1, l, V, a, v, dxn, 1f);
         ops.rmsnormBackward(dxn, layerIn[l], w.inputNorm[l], a.inv1, dres, T, H);
     }

@@ -51,6 +51,9 @@ public interface Ops extends AutoCloseable {
     /** {@code out[t] = table[ids[t]]}, rows of {@code hidden}. */
     void embed(Buf ids, Buf table, Buf out, int tokens, int hidden);
 
+    /** {@code y[r, c] += bias[c]} (a frozen projection bias). */
+    void addBias(Buf y, Buf bias, int rows, int cols);
+
     /** {@code y = x / rms(x) * w} per row (HF's order: normalise in fp32, round, scale); keeps 1/rms per row. */
     void rmsnorm(Buf x, Buf w, Buf y, Buf invRms, int rows, int cols, float eps);
 

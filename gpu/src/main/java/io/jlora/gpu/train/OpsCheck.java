@@ -108,6 +108,10 @@ public final class OpsCheck {
                 compare("gemm " + (ta ? "T" : "N") + (tb ? "T" : "N") + " -> " + ct, c, ct == DType.F32 ? 1e-3 : bf);
             }
         }
+        Pair by = random(DType.BF16, 7L * 96, 1), bb = random(DType.BF16, 96, 1);
+        both(o -> o.addBias(of(o, by), of(o, bb), 7, 96));
+        compare("addBias", by, bf);
+
         int rows = 24, cols = 2112;
         Pair x = random(DType.BF16, (long) rows * cols, 2), w = random(DType.BF16, cols, 1);
         Pair y = random(DType.BF16, (long) rows * cols, 1), inv = random(DType.F32, rows, 1);

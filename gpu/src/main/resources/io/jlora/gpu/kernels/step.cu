@@ -54,6 +54,10 @@ extern "C" __global__ void embed(const int* __restrict__ ids, const bf16* __rest
     }
 }
 
+extern "C" __global__ void add_bias(bf16* __restrict__ y, const bf16* __restrict__ bias, long long n, int cols) {
+    GRID_STRIDE(i, n) y[i] = b(f(y[i]) + f(bias[i % cols]));
+}
+
 // transformers' LlamaRMSNorm: normalise in fp32, round to bf16, multiply by the weight.
 extern "C" __global__ void rmsnorm(const bf16* __restrict__ x, const bf16* __restrict__ w, bf16* __restrict__ y,
                                    float* __restrict__ inv_rms, int cols, float eps) {

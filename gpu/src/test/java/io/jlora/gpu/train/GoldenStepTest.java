@@ -30,6 +30,21 @@ class GoldenStepTest {
         }
     }
 
+    /** Qwen2 (q/k/v biases) and Qwen3 (per-head qk-norm): gpu/src/test/resources/golden-families/make_golden.py. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny"})
+    void otherFamiliesMatchPeftInFp32(String family) {
+        try (HostOps ops = new HostOps()) {
+            GoldenCase.Result r = GoldenCase.run(ops, FAMILIES.resolve(family), true);
+            System.out.println("host step vs PEFT (" + family + "): " + r);
+            assertTrue(r.logitsError() < 1e-4, "logits max |diff| " + r.logitsError());
+            assertEquals(r.goldenLoss(), r.loss(), 1e-5, "loss");
+            assertTrue(r.gradError() < 1e-4, "gradients: worst relative error " + r.gradError() + " at " + r.worstGrad());
+        }
+    }
+
+    static final Path FAMILIES = Path.of("src/test/resources/golden-families");
+
     @org.junit.jupiter.api.Test
     void refusesWhatItDoesNotCompute() {
         var config = ModelConfigReader.read(GOLDEN.resolve("model"));
