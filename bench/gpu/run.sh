@@ -11,7 +11,7 @@
 #   ops        every operation of the step, CudaOps against the fp32 HostOps, fresh random inputs
 #   golden     transformers + PEFT (fp32) golden cases through the GPU step, checkpointing off and on: lib's
 #              llama-tiny, and gpu's qwen2-tiny (q/k/v biases) and qwen3-tiny (qk-norm): logits, loss and
-#              every LoRA gradient within bf16 tolerances
+#              every LoRA gradient within 1.5x PEFT's own bf16 error on the case (golden-families/bf16/)
 #   finetune   20 AdamW steps on the golden batch: the loss must fall
 #   trainer    train --device gpu's trainer (dropout, accumulation, padding, adapter files) on CUDA against
 #              the same run on the host backend
@@ -84,7 +84,8 @@ device() {
   run_step smoke 120 "${java[@]}" io.jlora.gpu.GpuSmoke
   run_step ops 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks ops
   for g in "$golden" "$families/qwen2-tiny" "$families/qwen3-tiny"; do
-    run_step "golden-$(basename "$g")" 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks golden "$g"
+    run_step "golden-$(basename "$g")" 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks golden "$g" \
+      "$families/bf16/$(basename "$g").json"
   done
   run_step finetune 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks finetune "$golden" 20
   run_step trainer 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks trainer "$golden"
