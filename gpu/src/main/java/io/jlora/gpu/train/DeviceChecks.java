@@ -165,7 +165,7 @@ public final class DeviceChecks {
             na += (double) ca[i] * ca[i];
             nb += (double) hb[i] * hb[i];
         }
-        double rel = dot / Math.sqrt(na * nb); // cosine of the two trained B matrices, reported
+        double rel = dot / Math.sqrt(na * nb); // cosine of the two trained B matrices
         double worstLoss = 0;
         for (int i = 0; i < 15; i++) {
             worstLoss = Math.max(worstLoss, Math.abs(losses[0][i] - losses[1][i]) / losses[1][i]);
@@ -173,7 +173,8 @@ public final class DeviceChecks {
         // bf16 against fp32 over 15 AdamW steps with dropout 0.05: every step's loss within 1.5% (the first
         // device run gave 0.77%), the same first loss, both falling. Adam turns the tiny gradient
         // differences of near-zero entries into full-size steps, so single weights are not compared.
-        boolean pass = worstLoss < 0.015 && Math.abs(losses[0][0] - losses[1][0]) < 1e-2
+        // The same initial A on both (the counter-based draws): the trained B matrices must point the same way.
+        boolean pass = worstLoss < 0.015 && Math.abs(losses[0][0] - losses[1][0]) < 1e-2 && rel > 0.8
                 && results[0].lastLoss() < results[0].firstLoss() && results[1].lastLoss() < results[1].firstLoss();
         System.out.printf("%s trainer on CUDA vs host: loss %.4f -> %.4f (host %.4f -> %.4f), worst relative loss diff"
                 + " %.2e, %s cosine %.3f%n", pass ? "PASS" : "FAIL", results[0].firstLoss(), results[0].lastLoss(),

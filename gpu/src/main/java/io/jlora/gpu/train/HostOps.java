@@ -73,24 +73,34 @@ public final class HostOps implements Ops {
         Arrays.fill(h(b).data, h(b).base, h(b).base + (int) b.elements(), value);
     }
 
+    /** splitmix64's finaliser: step.cu's {@code mix}. */
+    static long mix(long z) {
+        z += 0x9e3779b97f4a7c15L;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** step.cu's {@code uniform01}: the k-th uniform in (0, 1) of element i, from 24 bits. */
+    static float uniform01(long seed, long i, int k) {
+        return ((mix(seed * 0x100000001b3L + 2 * i + k) >>> 40) + 0.5f) * (1f / 16777216f);
+    }
+
+    // the counter-based draws of step.cu's fill_random: the same initial weights on every backend
+
     @Override
     public void fillNormal(Buf b, long seed, float std) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         for (long i = 0; i < b.elements(); i++) {
-            double u1 = 1 - r.nextDouble(), u2 = r.nextDouble();
+            float u1 = uniform01(seed, i, 0), u2 = uniform01(seed, i, 1);
             h(b).set(i, (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)));
         }
     }
 
     @Override
     public void fillUniform(Buf b, long seed, float bound) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         for (long i = 0; i < b.elements(); i++) {
-            if (b.dtype() == DType.U8) {
-                h(b).set(i, r.nextInt(256));
-                continue;
-            }
-            h(b).set(i, (float) ((2 * r.nextDouble() - 1) * bound));
+            float u1 = uniform01(seed, i, 0);
+            h(b).set(i, b.dtype() == DType.U8 ? (int) (u1 * 256f) : bound * (2f * u1 - 1f));
         }
     }
 
@@ -297,11 +307,7 @@ public final class HostOps implements Ops {
 
     /** The keep decision of {@link Ops#dropout}: splitmix64 of (seed, index), its top 24 bits as a uniform. */
     static boolean keep(long seed, long i, float p) {
-        long z = seed * 0x100000001b3L + i + 0x9e3779b97f4a7c15L;
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        z = z ^ (z >>> 31);
-        return (z >>> 40) * (1f / 16777216f) >= p;
+        return (mix(seed * 0x100000001b3L + i) >>> 40) * (1f / 16777216f) >= p;
     }
 
     @Override

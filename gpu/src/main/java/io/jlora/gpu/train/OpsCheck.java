@@ -199,6 +199,13 @@ public final class OpsCheck {
         compare("adamw m", mm, 1e-6);
         compare("adamw v", vv, 1e-6);
         compare("adamw bf16 copy", shadow, bf);
+        Pair fu = random(DType.F32, 3001, 1), fn = random(DType.BF16, 3001, 1), fb = pair(DType.U8, new float[3001]);
+        both(o -> o.fillUniform(of(o, fu), 77L, 0.3f));
+        both(o -> o.fillNormal(of(o, fn), 78L, 0.02f));
+        both(o -> o.fillUniform(of(o, fb), 79L, 1f));
+        compare("fillUniform (same draws)", fu, 1e-6);
+        compare("fillNormal (same draws)", fn, bf);
+        compare("fillUniform bytes", fb, 0);
         Pair conv = random(DType.F32, 777, 1), convOut = random(DType.BF16, 777, 1);
         both(o -> o.convert(of(o, conv), of(o, convOut)));
         compare("convert f32 -> bf16", convOut, 5e-3);
