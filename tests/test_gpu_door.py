@@ -97,3 +97,33 @@ def test_no_driver_is_one_line_and_no_crash(tmp_path):
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("jlora: no CUDA driver: libcuda.so.1 not found"), r.stderr
+
+
+def test_checkpoints_are_interchangeable_between_the_cpu_and_the_gpu_trainer(tmp_path):
+    """A CPU checkpoint resumed on the GPU trainer ends where the uninterrupted CPU run ends, and the other
+    way round (dropout off: each trainer draws its own masks; the host backend computes in fp32 as the CPU does)."""
+    data = texts(tmp_path)
+    opts = ["--lora-dropout", "0", "--merge-adapter", "false", "--json"]
+    cpu = cli("train", "--model", str(MODEL), "--file", data, *TRAIN, "--save-every", "3", *opts,
+              "--output-folder", str(tmp_path / "cpu"), host=False)
+    assert cpu.returncode == 0, cpu.stderr
+    on_gpu = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, *opts,
+                 "--resume-from-checkpoint", str(tmp_path / "cpu" / "checkpoint-3"), "--output-folder",
+                 str(tmp_path / "gpu-resumed"))
+    assert on_gpu.returncode == 0, on_gpu.stderr
+    g = last_json(on_gpu.stdout)
+    assert g["steps"] == 3
+    assert abs(g["last_loss"] - last_json(cpu.stdout)["last_loss"]) < 1e-4
+
+    gpu = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--save-every", "3", *opts,
+              "--output-folder", str(tmp_path / "gpu"))
+    assert gpu.returncode == 0, gpu.stderr
+    ckpt = tmp_path / "gpu" / "checkpoint-3"
+    assert {"trainable.safetensors", "optimizer.safetensors", "trainer_state.json", "adapter_config.json",
+            "adapter_model.safetensors"} <= {p.name for p in ckpt.iterdir()}
+    on_cpu = cli("train", "--model", str(MODEL), "--file", data, *TRAIN, *opts, "--resume-from-checkpoint", str(ckpt),
+                 "--output-folder", str(tmp_path / "cpu-resumed"), host=False)
+    assert on_cpu.returncode == 0, on_cpu.stderr
+    c = last_json(on_cpu.stdout)
+    assert c["steps"] == 3
+    assert abs(c["last_loss"] - last_json(gpu.stdout)["last_loss"]) < 1e-4

@@ -40,12 +40,12 @@ import java.util.stream.Stream;
  * complete one). Reading it back verifies the manifest, hashes included: a checkpoint is adapter
  * plus optimizer state, a few MB for LoRA, so the hash costs little.
  */
-final class Checkpoint {
+public final class Checkpoint {
 
-    static final String TRAINABLE = "trainable.safetensors";
-    static final String OPTIMIZER = "optimizer.safetensors";
-    static final String STATE = "trainer_state.json";
-    static final String PREFIX = "checkpoint-";
+    public static final String TRAINABLE = "trainable.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer_state.json";
+    public static final String PREFIX = "checkpoint-";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,14 +54,29 @@ final class Checkpoint {
     /** Writes checkpoint {@code step} under {@code outputDir}; returns its folder. */
     static Path write(Path outputDir, long step, Map<String, NDArray> trainable, Map<String, NDArray> optimizer,
             TrainerState state, TrainableModel model, NDManager scratch) {
+        try (NDManager m = scratch.newSubManager()) {
+            return write(outputDir, step, tensors(trainable, m), tensors(optimizer, m), state, model::save);
+        }
+    }
+
+    /** Writes what a trainer saves beside the arrays (a PEFT adapter) into the staged checkpoint folder. */
+    public interface ModelFiles {
+        void save(Path folder);
+    }
+
+    /**
+     * Writes checkpoint {@code step} under {@code outputDir} from plain tensors (the GPU trainer's
+     * path: no DJL arrays): trainable values and AdamW's {@code exp_avg.NAME} / {@code exp_avg_sq.NAME}
+     * by parameter name, the state, then {@code model}'s files; returns its folder.
+     */
+    public static Path write(Path outputDir, long step, Map<String, TensorData> trainable,
+            Map<String, TensorData> optimizer, TrainerState state, ModelFiles model) {
         Path target = outputDir.toAbsolutePath().normalize().resolve(PREFIX + step);
         recoverInterrupted(target.getParent());
         try (FolderCommit commit = FolderCommit.begin(target)) {
             Path tmp = commit.staging();
-            try (NDManager m = scratch.newSubManager()) {
-                SafetensorsWriter.write(tmp.resolve(TRAINABLE), tensors(trainable, m), Map.of("format", "pt"));
-                SafetensorsWriter.write(tmp.resolve(OPTIMIZER), tensors(optimizer, m), Map.of("format", "pt"));
-            }
+            SafetensorsWriter.write(tmp.resolve(TRAINABLE), trainable, Map.of("format", "pt"));
+            SafetensorsWriter.write(tmp.resolve(OPTIMIZER), optimizer, Map.of("format", "pt"));
             model.save(tmp);
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(STATE).toFile(), toJson(state));
             commit.commit();
@@ -71,11 +86,20 @@ final class Checkpoint {
         }
     }
 
+    /** A file of a checkpoint, after checking the folder against its manifest (its arrays, for a raw reader). */
+    public static Path file(Path checkpoint, String name) {
+        Path path = verified(checkpoint).resolve(name);
+        if (!Files.exists(path)) {
+            throw new JloraException(checkpoint + " is not a training checkpoint: " + name + " missing");
+        }
+        return path;
+    }
+
     /**
      * Removes the oldest checkpoints beyond {@code keep}. Each is first renamed to a hidden name,
      * so that a kill while deleting never leaves a partial folder under a checkpoint's name.
      */
-    static void prune(Path outputDir, int keep) {
+    public static void prune(Path outputDir, int keep) {
         if (keep <= 0) {
             return;
         }
@@ -143,7 +167,7 @@ final class Checkpoint {
     }
 
     /** The checkpoint's state, after checking the whole folder against its manifest. */
-    static TrainerState readState(Path checkpoint) {
+    public static TrainerState readState(Path checkpoint) {
         Path dir = verified(checkpoint);
         Path file = dir.resolve(STATE);
         if (!Files.exists(file)) {

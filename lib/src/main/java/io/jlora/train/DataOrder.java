@@ -8,7 +8,7 @@ import java.util.Random;
  * seed and the epoch number (so a position, epoch and offset, is all a checkpoint needs to carry
  * on exactly), cut into micro-batches; an epoch's last micro-batch may be smaller (drop_last off).
  */
-final class DataOrder {
+public final class DataOrder {
 
     private final int size;
     private final int batchSize;
@@ -18,33 +18,33 @@ final class DataOrder {
     private int offset;
     private int[] permutation;
 
-    DataOrder(int size, int batchSize, long seed, boolean shuffle) {
+    public DataOrder(int size, int batchSize, long seed, boolean shuffle) {
         this.size = size;
         this.batchSize = batchSize;
         this.seed = seed;
         this.shuffle = shuffle;
     }
 
-    int epoch() {
+    public int epoch() {
         return epoch;
     }
 
-    int offset() {
+    public int offset() {
         return offset;
     }
 
     /** Epochs completed, fractional. */
-    double progress() {
+    public double progress() {
         return epoch + (double) offset / size;
     }
 
     /** Micro-batches in one epoch. */
-    int microBatchesPerEpoch() {
+    public int microBatchesPerEpoch() {
         return (size + batchSize - 1) / batchSize;
     }
 
     /** Moves to a saved position. */
-    void seek(int epoch, int offset) {
+    public void seek(int epoch, int offset) {
         if (offset < 0 || offset > size) {
             throw new IllegalArgumentException("data position " + offset + " outside 0.." + size);
         }
@@ -54,7 +54,7 @@ final class DataOrder {
     }
 
     /** Indices of the next micro-batch. */
-    int[] next() {
+    public int[] next() {
         if (offset >= size) {
             epoch++;
             offset = 0;

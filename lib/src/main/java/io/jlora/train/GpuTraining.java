@@ -19,10 +19,13 @@ public interface GpuTraining {
      * One run: train {@code lora} on {@code rows} for {@code config}'s steps (or epochs) on GPU
      * {@code device}, then write the PEFT adapter (adapter_config.json, adapter_model.safetensors) into
      * {@code adapterOut}, a folder that must not exist yet. {@code quantization}: the base's
-     * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base), or null for BF16.
+     * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base), or null for BF16. With
+     * {@code config.saveEvery()} checkpoints go to {@code config.outputDir()/checkpoint-STEP} in the CPU
+     * trainer's format ({@link Checkpoint}); {@code resumeFrom} (or null) is such a checkpoint, written
+     * by either trainer, to continue from: {@code config.steps()} counts from the run's start.
      */
     record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization, int device,
-            Path adapterOut, Progress progress) {
+            Path adapterOut, Progress progress, Path resumeFrom) {
     }
 
     /** Called after every optimizer step. */

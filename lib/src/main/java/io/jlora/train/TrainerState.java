@@ -19,9 +19,9 @@ import java.util.List;
  * @param config the whole config; null in checkpoints written before it was stored
  * @param logHistory loss, learning rate and gradient norm of each step so far
  */
-record TrainerState(long globalStep, long optimizerStep, long plannedSteps, int epoch, int dataOffset, long seed,
+public record TrainerState(long globalStep, long optimizerStep, long plannedSteps, int epoch, int dataOffset, long seed,
         String objective, int trainExamples, LrSchedule schedule, TrainerConfig config, List<Logged> logHistory) {
 
     /** One entry of the log history. */
-    record Logged(long step, double loss, double lr, double gradNorm) {}
+    public record Logged(long step, double loss, double lr, double gradNorm) {}
 }

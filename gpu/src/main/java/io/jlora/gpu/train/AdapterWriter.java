@@ -43,9 +43,24 @@ public final class AdapterWriter {
         }
     }
 
+    /** An fp32 tensor for lib's safetensors writer. */
+    static TensorData f32(long[] shape, float[] values) {
+        return new F32(shape, values);
+    }
+
+    /** Writes the adapter files into a new folder {@code dir}. */
     public static void write(LoraParams lora, LoraConfig config, Path dir) {
         try {
             Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        files(lora, config, dir);
+    }
+
+    /** Writes the adapter files into the existing folder {@code dir}. */
+    static void files(LoraParams lora, LoraConfig config, Path dir) {
+        try {
             Map<String, TensorData> tensors = new LinkedHashMap<>();
             for (FlatParameters.Entry e : lora.layout().entries()) {
                 tensors.put(e.key(), new F32(new long[] {e.rows(), e.cols()}, lora.get(e.key(), false)));

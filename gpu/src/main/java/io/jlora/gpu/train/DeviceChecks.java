@@ -152,7 +152,7 @@ public final class DeviceChecks {
             losses[side] = l;
             results[side] = new GpuLoraTrainer().train(new io.jlora.train.GpuTraining.Job(golden.resolve("model"), rows,
                     lora, config, null, 0, tmp.resolve(side == 0 ? "cuda" : "host"),
-                    (step, total, loss, lr, norm, tps) -> l[(int) step - 1] = loss));
+                    (step, total, loss, lr, norm, tps) -> l[(int) step - 1] = loss, null));
             System.clearProperty("jlora.gpu.backend");
         }
         TensorFiles a = TensorFiles.open(tmp.resolve("cuda/adapter_model.safetensors"));

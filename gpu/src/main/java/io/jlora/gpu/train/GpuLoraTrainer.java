@@ -9,21 +9,24 @@ import io.jlora.lora.TargetModules;
 import io.jlora.model.ModelConfigReader;
 import io.jlora.quant.FourBitSpec;
 import io.jlora.quant.Quantization;
+import io.jlora.io.TensorData;
+import io.jlora.train.Checkpoint;
+import io.jlora.train.DataOrder;
 import io.jlora.train.GpuTraining;
 import io.jlora.train.LrSchedule;
 import io.jlora.train.TrainerConfig;
+import io.jlora.train.TrainerState;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 
 /**
  * {@link GpuTraining} on {@link CudaOps}: the LoRA trainer behind {@code train --device gpu}. Rows
  * are right-padded to the longest row (rounded up to 8) so one {@link LoraStep} serves every batch;
- * each optimizer step averages the loss over the predicted tokens of all its micro-batches, as
- * transformers does with gradient accumulation; the learning rate follows lib's {@link LrSchedule};
- * clipping and AdamW as torch. {@code -Djlora.gpu.backend=host} runs the same trainer on
+ * the rows are visited in lib's {@link DataOrder}, as the CPU trainer visits them; each optimizer step
+ * averages the loss over the predicted tokens of all its micro-batches, as transformers does with
+ * gradient accumulation; the learning rate follows lib's {@link LrSchedule}; clipping and AdamW as
+ * torch; checkpoints are the CPU trainer's ({@link Checkpoint}), so either trainer resumes the other's. {@code -Djlora.gpu.backend=host} runs the same trainer on
  * {@link HostOps} (tests, machines without a GPU).
  */
 public final class GpuLoraTrainer implements GpuTraining {
@@ -43,10 +46,25 @@ public final class GpuLoraTrainer implements GpuTraining {
         DecoderSpec spec = DecoderSpec.of(config, seq);
         int batch = tc.batchSize();
         int accumulation = tc.gradientAccumulation();
-        long microPerEpoch = (job.rows().size() + batch - 1) / batch;
+        // the CPU trainer's data order: the same micro-batches, and positions each trainer's checkpoints resume
+        DataOrder order = new DataOrder(job.rows().size(), batch, tc.seed(), tc.shuffle());
         long total = tc.steps() > 0 ? tc.steps()
-                : (long) Math.ceil(tc.epochs() * microPerEpoch / accumulation);
+                : (long) Math.ceil(tc.epochs() * order.microBatchesPerEpoch() / accumulation);
         LrSchedule schedule = LrSchedule.of(tc, total);
+        TrainerState resumed = job.resumeFrom() == null ? null : Checkpoint.readState(job.resumeFrom());
+        if (resumed != null) {
+            if (resumed.objective() != null && !resumed.objective().equals("sft")) {
+                throw new JloraException(job.resumeFrom() + " is a " + resumed.objective() + " checkpoint; this trainer runs sft");
+            }
+            if (resumed.trainExamples() != job.rows().size()) {
+                throw new JloraException(job.resumeFrom() + " was written training on " + resumed.trainExamples()
+                        + " examples; this run has " + job.rows().size());
+            }
+            if (resumed.schedule() != null) {
+                schedule = resumed.schedule();
+            }
+            order.seek(resumed.epoch(), resumed.dataOffset());
+        }
         boolean host = "host".equals(System.getProperty("jlora.gpu.backend"));
         FourBitSpec quant = fourBit(job.quantization());
         try (Ops ops = host ? new HostOps() : new CudaOps(GpuRuntime.open(job.device()));
@@ -56,24 +74,23 @@ public final class GpuLoraTrainer implements GpuTraining {
                 LoraStep step = new LoraStep(ops, spec, w, lora, batch, seq, tc.gradientCheckpointing(), 1024)) {
             lora.initDefault(tc.seed());
             step.setDropout((float) lc.loraDropout(), tc.seed() + 1);
-            List<Example> order = new ArrayList<>(job.rows());
-            Random shuffle = new Random(tc.seed());
-            int cursor = order.size();
-            double first = Double.NaN, last = Double.NaN;
+            long first = 0;
+            List<TrainerState.Logged> log = new ArrayList<>();
+            if (resumed != null) {
+                restore(job.resumeFrom(), lora, step, resumed);
+                first = resumed.globalStep();
+                log.addAll(resumed.logHistory());
+            }
+            double firstLoss = Double.NaN, last = Double.NaN;
             long tokens = 0;
             long started = System.nanoTime();
-            for (long s = 0; s < total; s++) {
+            for (long s = first; s < total; s++) {
                 List<Example[]> micro = new ArrayList<>();
                 for (int a = 0; a < accumulation; a++) {
-                    Example[] rows = new Example[batch];
-                    for (int i = 0; i < batch; i++) {
-                        if (cursor == order.size()) {
-                            if (tc.shuffle()) {
-                                Collections.shuffle(order, shuffle);
-                            }
-                            cursor = 0;
-                        }
-                        rows[i] = order.get(cursor++);
+                    int[] picked = order.next();
+                    Example[] rows = new Example[picked.length];
+                    for (int i = 0; i < picked.length; i++) {
+                        rows[i] = job.rows().get(picked[i]);
                     }
                     micro.add(rows);
                 }
@@ -81,7 +98,7 @@ public final class GpuLoraTrainer implements GpuTraining {
                 float weight = 1f / Math.max(1, predicted);
                 double loss = 0;
                 for (int a = 0; a < micro.size(); a++) {
-                    int[][] packed = pack(micro.get(a), seq);
+                    int[][] packed = pack(micro.get(a), batch, seq);
                     loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
                     tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
                 }
@@ -91,18 +108,57 @@ public final class GpuLoraTrainer implements GpuTraining {
                 if (!Double.isFinite(loss)) {
                     throw new JloraException("GPU training: the loss is " + loss + " at step " + (s + 1));
                 }
-                first = s == 0 ? loss : first;
+                firstLoss = s == first ? loss : firstLoss;
                 last = loss;
+                log.add(new TrainerState.Logged(s + 1, loss, lr, norm));
                 double seconds = (System.nanoTime() - started) / 1e9;
                 if (job.progress() != null) {
                     job.progress().onStep(s + 1, total, loss, lr, norm, tokens / seconds);
+                }
+                if (tc.saveEvery() > 0 && tc.outputDir() != null && (s + 1) % tc.saveEvery() == 0) {
+                    TrainerState state = new TrainerState(s + 1, step.optimizerSteps(), total, order.epoch(),
+                            order.offset(), tc.seed(), "sft", job.rows().size(), schedule, tc, List.copyOf(log));
+                    saveCheckpoint(tc.outputDir(), s + 1, lora, lc, state);
+                    Checkpoint.prune(tc.outputDir(), tc.saveTotalLimit());
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             AdapterWriter.write(lora, lc, job.adapterOut());
             String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
-            return new Result(total, first, last, tokens / seconds, device, ops.peakBytes());
+            return new Result(total - first, firstLoss, last, tokens / seconds, device, ops.peakBytes());
         }
+    }
+
+    /** Writes checkpoint-STEP as the CPU trainer does: trainable and AdamW arrays, state, the PEFT adapter. */
+    static void saveCheckpoint(java.nio.file.Path outputDir, long stepNumber, LoraParams lora, LoraConfig lc,
+            TrainerState state) {
+        java.util.Map<String, TensorData> trainable = new java.util.LinkedHashMap<>();
+        java.util.Map<String, TensorData> optimizer = new java.util.LinkedHashMap<>();
+        for (var e : lora.layout().entries()) {
+            long[] shape = {e.rows(), e.cols()};
+            trainable.put(e.key(), AdapterWriter.f32(shape, lora.get(e.key(), false)));
+            optimizer.put("exp_avg." + e.key(), AdapterWriter.f32(shape, lora.moment(e.key(), false)));
+            optimizer.put("exp_avg_sq." + e.key(), AdapterWriter.f32(shape, lora.moment(e.key(), true)));
+        }
+        Checkpoint.write(outputDir, stepNumber, trainable, optimizer, state, folder -> AdapterWriter.files(lora, lc, folder));
+    }
+
+    /** Loads a checkpoint's trainable values and AdamW state (written by either trainer). */
+    static void restore(java.nio.file.Path checkpoint, LoraParams lora, LoraStep step, TrainerState state) {
+        TensorFiles values = TensorFiles.open(Checkpoint.file(checkpoint, Checkpoint.TRAINABLE));
+        TensorFiles moments = TensorFiles.open(Checkpoint.file(checkpoint, Checkpoint.OPTIMIZER));
+        java.util.Map<String, float[]> master = new java.util.HashMap<>();
+        for (var e : lora.layout().entries()) {
+            if (!values.contains(e.key())) {
+                throw new JloraException(checkpoint + " holds no " + e.key() + ": not a checkpoint of this adapter's shape"
+                        + " (the GPU trainer trains all-linear LoRA)");
+            }
+            master.put(e.key(), values.floats(e.key(), e.elements()));
+            lora.setMoments(e.key(), moments.floats("exp_avg." + e.key(), e.elements()),
+                    moments.floats("exp_avg_sq." + e.key(), e.elements()));
+        }
+        lora.set(master);
+        step.setOptimizerSteps(state.optimizerStep());
     }
 
     /** The 4-bit spec of {@code --quantization} (null: none); int8 is refused in one line. */
@@ -129,10 +185,13 @@ public final class GpuLoraTrainer implements GpuTraining {
         return n;
     }
 
-    /** {ids, targets} of a right-padded micro-batch: targets[i] = labels[i + 1], -1 where nothing is predicted. */
-    static int[][] pack(Example[] rows, int seq) {
-        int[] ids = new int[rows.length * seq];
-        int[] targets = new int[rows.length * seq];
+    /**
+     * {ids, targets} of a right-padded micro-batch of {@code batch} rows (an epoch's last may hold fewer
+     * examples: empty rows follow): targets[i] = labels[i + 1], -1 where nothing is predicted.
+     */
+    static int[][] pack(Example[] rows, int batch, int seq) {
+        int[] ids = new int[batch * seq];
+        int[] targets = new int[batch * seq];
         java.util.Arrays.fill(targets, -1);
         for (int r = 0; r < rows.length; r++) {
             long[] in = rows[r].inputIds();

@@ -94,6 +94,19 @@ public final class LoraParams implements AutoCloseable {
         return ops.download((gradient ? grad : master).slice(e.offset(), e.elements()));
     }
 
+    /** AdamW's first (exp_avg) or second (exp_avg_sq) moment of one PEFT key. */
+    public float[] moment(String key, boolean second) {
+        FlatParameters.Entry e = layout.entry(key);
+        return ops.download((second ? adamV : adamM).slice(e.offset(), e.elements()));
+    }
+
+    /** Sets AdamW's moments of one PEFT key (resuming). */
+    public void setMoments(String key, float[] expAvg, float[] expAvgSq) {
+        FlatParameters.Entry e = layout.entry(key);
+        ops.upload(adamM.slice(e.offset(), e.elements()), expAvg);
+        ops.upload(adamV.slice(e.offset(), e.elements()), expAvgSq);
+    }
+
     /** Copies master into the BF16 shadow (after loading; AdamW refreshes it itself). */
     void refreshShadow() {
         ops.convert(master, shadow);

@@ -298,6 +298,15 @@ public final class LoraStep implements AutoCloseable {
         }
     }
 
+    /** AdamW updates applied so far (its bias correction); set when resuming. */
+    public long optimizerSteps() {
+        return optimizerSteps;
+    }
+
+    public void setOptimizerSteps(long steps) {
+        this.optimizerSteps = (int) steps;
+    }
+
     /** Draws the next micro-step's dropout masks as the first one's (tests take finite differences). */
     void restartMasks() {
         microSteps = 0;

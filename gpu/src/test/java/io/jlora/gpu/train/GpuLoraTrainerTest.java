@@ -57,7 +57,7 @@ class GpuLoraTrainerTest {
                 .seed(5).build();
         GpuTraining.Result r = trainer.train(new GpuTraining.Job(GoldenStepTest.GOLDEN.resolve("model"), rows(),
                 LoraConfig.defaults(), config, null, 0, out,
-                (step, total, loss, lr, norm, tps) -> progress.add(new double[] {step, total, loss, lr})));
+                (step, total, loss, lr, norm, tps) -> progress.add(new double[] {step, total, loss, lr}), null));
         assertEquals(12, r.steps());
         assertEquals(12, progress.size());
         assertEquals(12.0, progress.get(11)[1]);
@@ -79,14 +79,14 @@ class GpuLoraTrainerTest {
         LoraConfig dora = LoraConfig.defaults().toBuilder().useDora(true).build();
         var e = assertThrows(JloraException.class, () -> new GpuLoraTrainer().train(new GpuTraining.Job(
                 GoldenStepTest.GOLDEN.resolve("model"), rows(), dora, TrainerConfig.defaults(), null, 0, tmp.resolve("a"),
-                null)));
+                null, null)));
         assertEquals("--device gpu: the GPU trainer does not support DoRA yet", e.getMessage());
     }
 
     @Test
     void packsRightPaddedRowsWithShiftedTargets() {
         Example a = new Example(new long[] {5, 6, 7}, new long[] {Example.IGNORE, 6, 7}, 1);
-        int[][] p = GpuLoraTrainer.pack(new Example[] {a}, 4);
+        int[][] p = GpuLoraTrainer.pack(new Example[] {a}, 1, 4);
         assertEquals(List.of(5, 6, 7, 0), java.util.Arrays.stream(p[0]).boxed().toList());
         assertEquals(List.of(6, 7, -1, -1), java.util.Arrays.stream(p[1]).boxed().toList());
         assertEquals(2, GpuLoraTrainer.predictedTokens(new Example[] {a}));

@@ -47,8 +47,6 @@ final class GpuRoute {
     static CommandResult run(TrainCommand c, LoraSession session, Path resume) {
         String refused = c.getClass() != TrainCommand.class ? "dpo (the GPU trainer runs SFT)"
                 : !c.peft ? "full fine-tuning (--peft false)"
-                : resume != null ? "--resume-from-checkpoint"
-                : c.saveEvery > 0 ? "--save-every (checkpoints)"
                 : c.modelOptions.adapter != null ? "--adapter (continuing an adapter)"
                 : c.modelOptions.model == null ? "a session's loaded model (give --model)" : null;
         if (refused != null) {
@@ -84,7 +82,8 @@ final class GpuRoute {
                     ".jlora-gpu-");
             Path adapter = scratch.resolve("adapter");
             result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(),
-                    c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress));
+                    c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress,
+                    resume));
             if (merge) {
                 MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
             } else if (out != null) {
