@@ -44,6 +44,20 @@ public final class GpuRuntime {
         return new GpuRuntime(CudaLibraries.system(), ordinal);
     }
 
+    /**
+     * GPU 0 for a device check's {@code main}, or, without one, the reason printed and the process
+     * ended with status 3 (what bench/gpu/run.sh reads as "no GPU").
+     */
+    public static GpuRuntime openOrExit() {
+        try {
+            return open(0);
+        } catch (GpuUnavailableException e) {
+            System.out.println("gpu unavailable: " + e.getMessage());
+            System.exit(3);
+            throw e;
+        }
+    }
+
     static GpuRuntime open(CudaLibraries libraries, int ordinal) {
         return new GpuRuntime(libraries, ordinal);
     }

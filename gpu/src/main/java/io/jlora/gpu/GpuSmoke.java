@@ -21,14 +21,7 @@ public final class GpuSmoke {
     private int failures;
 
     public static void main(String[] args) {
-        GpuRuntime gpu;
-        try {
-            gpu = GpuRuntime.open(0);
-        } catch (GpuUnavailableException e) {
-            System.out.println("gpu unavailable: " + e.getMessage());
-            System.exit(3);
-            return;
-        }
+        GpuRuntime gpu = GpuRuntime.openOrExit();
         System.out.println("gpu: " + gpu.describe());
         GpuSmoke s = new GpuSmoke();
         gpu.driver().usePrimaryContext(gpu.device());

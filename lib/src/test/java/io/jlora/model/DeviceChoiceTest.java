@@ -21,7 +21,10 @@ class DeviceChoiceTest {
         assertEquals(auto, DeviceChoice.parse(null));
         if (Engine.getInstance().getGpuCount() == 0) {
             JloraException e = assertThrows(JloraException.class, () -> DeviceChoice.parse("gpu:0"));
-            assertTrue(e.getMessage().contains("0 GPU"), e.getMessage());
+            // one line saying what DJL lacks (its CUDA natives) and where the GPU trainer stands
+            assertTrue(e.getMessage().startsWith("--device gpu:0: DJL's PyTorch engine sees no GPU: it needs libtorch's"
+                    + " CUDA natives"), e.getMessage());
+            assertTrue(e.getMessage().contains("train --device gpu") && !e.getMessage().contains("\n"), e.getMessage());
         } else {
             assertEquals(Device.gpu(0), DeviceChoice.parse("gpu:0"));
         }

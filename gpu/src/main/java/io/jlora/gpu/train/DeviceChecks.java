@@ -1,7 +1,6 @@
 package io.jlora.gpu.train;
 
 import io.jlora.gpu.GpuRuntime;
-import io.jlora.gpu.GpuUnavailableException;
 import io.jlora.gpu.ModelShape;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -38,14 +37,7 @@ public final class DeviceChecks {
             }
             return;
         }
-        GpuRuntime gpu;
-        try {
-            gpu = GpuRuntime.open(0);
-        } catch (GpuUnavailableException e) {
-            System.out.println("gpu unavailable: " + e.getMessage());
-            System.exit(3);
-            return;
-        }
+        GpuRuntime gpu = GpuRuntime.openOrExit();
         boolean ok;
         try (CudaOps ops = new CudaOps(gpu)) {
             ok = switch (args[0]) {

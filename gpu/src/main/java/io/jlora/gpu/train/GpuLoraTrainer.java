@@ -3,13 +3,13 @@ package io.jlora.gpu.train;
 import io.jlora.JloraException;
 import io.jlora.data.Example;
 import io.jlora.gpu.GpuRuntime;
+import io.jlora.io.TensorData;
 import io.jlora.lora.LoraConfig;
 import io.jlora.lora.LoraInit;
 import io.jlora.lora.TargetModules;
 import io.jlora.model.ModelConfigReader;
 import io.jlora.quant.FourBitSpec;
 import io.jlora.quant.Quantization;
-import io.jlora.io.TensorData;
 import io.jlora.train.Checkpoint;
 import io.jlora.train.DataOrder;
 import io.jlora.train.GpuTraining;
@@ -26,8 +26,9 @@ import java.util.List;
  * the rows are visited in lib's {@link DataOrder}, as the CPU trainer visits them; each optimizer step
  * averages the loss over the predicted tokens of all its micro-batches, as transformers does with
  * gradient accumulation; the learning rate follows lib's {@link LrSchedule}; clipping and AdamW as
- * torch; checkpoints are the CPU trainer's ({@link Checkpoint}), so either trainer resumes the other's. {@code -Djlora.gpu.backend=host} runs the same trainer on
- * {@link HostOps} (tests, machines without a GPU).
+ * torch; checkpoints are the CPU trainer's ({@link Checkpoint}), so either trainer resumes the other's.
+ * {@code -Djlora.gpu.backend=host} runs the same trainer on {@link HostOps} (tests, machines without a
+ * GPU).
  */
 public final class GpuLoraTrainer implements GpuTraining {
 
@@ -85,15 +86,7 @@ public final class GpuLoraTrainer implements GpuTraining {
             long tokens = 0;
             long started = System.nanoTime();
             for (long s = first; s < total; s++) {
-                List<Example[]> micro = new ArrayList<>();
-                for (int a = 0; a < accumulation; a++) {
-                    int[] picked = order.next();
-                    Example[] rows = new Example[picked.length];
-                    for (int i = 0; i < picked.length; i++) {
-                        rows[i] = job.rows().get(picked[i]);
-                    }
-                    micro.add(rows);
-                }
+                List<Example[]> micro = microBatches(order, accumulation, job.rows());
                 long predicted = micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum();
                 float weight = 1f / Math.max(1, predicted);
                 double loss = 0;
@@ -127,6 +120,20 @@ public final class GpuLoraTrainer implements GpuTraining {
             String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
             return new Result(total - first, firstLoss, last, tokens / seconds, device, ops.peakBytes());
         }
+    }
+
+    /** The next optimizer step's micro-batches, in the data order. */
+    private static List<Example[]> microBatches(DataOrder order, int accumulation, List<Example> all) {
+        List<Example[]> micro = new ArrayList<>();
+        for (int a = 0; a < accumulation; a++) {
+            int[] picked = order.next();
+            Example[] rows = new Example[picked.length];
+            for (int i = 0; i < picked.length; i++) {
+                rows[i] = all.get(picked[i]);
+            }
+            micro.add(rows);
+        }
+        return micro;
     }
 
     /** Writes checkpoint-STEP as the CPU trainer does: trainable and AdamW arrays, state, the PEFT adapter. */
