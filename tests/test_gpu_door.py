@@ -127,3 +127,31 @@ def test_checkpoints_are_interchangeable_between_the_cpu_and_the_gpu_trainer(tmp
     c = last_json(on_cpu.stdout)
     assert c["steps"] == 3
     assert abs(c["last_loss"] - last_json(gpu.stdout)["last_loss"]) < 1e-4
+
+
+def test_dpo_on_the_gpu_trainer(tmp_path):
+    """dpo --device gpu: TRL's sigmoid loss against the adapter-disabled reference; the loss starts at log 2
+    (policy = reference while B is zero) and falls; the adapter loads on the CPU path."""
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [{"prompt": "The base model", "chosen": " stays in place.", "rejected": " learns everything."},
+            {"prompt": "Quantized bases", "chosen": " keep memory low.", "rejected": " need more memory."},
+            {"prompt": "Low-rank adaptation", "chosen": " trains small matrices.", "rejected": " trains every weight."}]
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "dpo"
+    d = cli("dpo", "--device", "gpu", "--model", str(MODEL), "--file", str(pairs), "--steps", "8", "--batch-size", "2",
+            "--lr", "5e-3", "--dpo-beta", "0.5", "--merge-adapter", "false", "--output-folder", str(out), "--json")
+    assert d.returncode == 0, d.stderr
+    j = last_json(d.stdout)
+    assert abs(j["first_loss"] - 0.693147) < 1e-4 and j["last_loss"] < j["first_loss"] - 0.01, j
+    score = cli("score", "--model", str(MODEL), "--adapter", str(out), "--text", TEXT, "--json", host=False)
+    assert score.returncode == 0, score.stderr
+    # the same DPO on both trainers: a CPU run's checkpoint resumed on the GPU trainer ends where the CPU run ends
+    dpo = ["--file", str(pairs), "--steps", "6", "--batch-size", "2", "--lr", "5e-3", "--dpo-beta", "0.5",
+           "--merge-adapter", "false", "--json"]
+    cpu = cli("dpo", "--model", str(MODEL), *dpo, "--save-every", "3", "--output-folder", str(tmp_path / "cpu"),
+              host=False)
+    assert cpu.returncode == 0, cpu.stderr
+    gpu = cli("dpo", "--device", "gpu", "--model", str(MODEL), *dpo, "--resume-from-checkpoint",
+              str(tmp_path / "cpu" / "checkpoint-3"), "--output-folder", str(tmp_path / "gpu"))
+    assert gpu.returncode == 0, gpu.stderr
+    assert abs(last_json(gpu.stdout)["last_loss"] - last_json(cpu.stdout)["last_loss"]) < 1e-4

@@ -13,6 +13,7 @@
 #              llama-tiny, and gpu's qwen2-tiny (q/k/v biases) and qwen3-tiny (qk-norm): logits, loss and
 #              every LoRA gradient within 1.5x PEFT's own bf16 error on the case (golden-families/bf16/)
 #   finetune   20 AdamW steps on the golden batch: the loss must fall
+#   dpo        lib's golden DPO case (TRL's sigmoid loss) through the GPU step: loss and log-probabilities
 #   trainer    train --device gpu's trainer (dropout, accumulation, padding, adapter files) on CUDA against
 #              the same run on the host backend
 #   speed/peer Llama-3.2-1B shape, batch 8 x 1024, checkpointing on and off, ROUNDS rounds interleaving
@@ -89,6 +90,7 @@ device() {
   done
   run_step finetune 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks finetune "$golden" 20
   run_step trainer 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks trainer "$golden"
+  run_step dpo 120 env JLORA_GPU_SYNC=1 "${java[@]}" io.jlora.gpu.train.DeviceChecks dpo "$golden"
   for round in $(seq "${ROUNDS:-2}"); do
     for mode in ${MODES:-on off}; do
       run_step "speed-$mode-r$round" 180 "${java[@]}" io.jlora.gpu.train.DeviceChecks speed "$mode" "${STEPS:-20}"

@@ -2,6 +2,7 @@ package io.jlora.train;
 
 import io.jlora.JloraException;
 import io.jlora.data.Example;
+import io.jlora.data.PreferenceExample;
 import io.jlora.lora.LoraConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +26,23 @@ public interface GpuTraining {
      * by either trainer, to continue from: {@code config.steps()} counts from the run's start.
      */
     record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization, int device,
-            Path adapterOut, Progress progress, Path resumeFrom) {
+            Path adapterOut, Progress progress, Path resumeFrom, List<PreferenceExample> pairs) {
+
+        /** An SFT job. */
+        public Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization,
+                int device, Path adapterOut, Progress progress, Path resumeFrom) {
+            this(model, rows, lora, config, quantization, device, adapterOut, progress, resumeFrom, null);
+        }
+
+        /** A DPO job over {@code pairs} (TRL's sigmoid loss, {@code config.dpoBeta()}, the reference = the adapter disabled). */
+        public static Job dpo(Path model, List<PreferenceExample> pairs, LoraConfig lora, TrainerConfig config,
+                String quantization, int device, Path adapterOut, Progress progress, Path resumeFrom) {
+            return new Job(model, List.of(), lora, config, quantization, device, adapterOut, progress, resumeFrom, pairs);
+        }
+
+        public boolean isDpo() {
+            return pairs != null;
+        }
     }
 
     /** Called after every optimizer step. */

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
  *   ops                      every Ops operation, CudaOps against HostOps, fresh random inputs
  *   golden DIR [BF16.json]   a golden case on the GPU (checkpointing off and on), within 1.5x PEFT's own bf16 error
  *   finetune DIR STEPS       AdamW steps on the golden batch: the loss must fall
+ *   dpo DIR                  the golden DPO case (TRL's sigmoid loss, beta 0.1) through the GPU step
  *   trainer DIR              GpuLoraTrainer (train --device gpu's trainer: dropout, accumulation, padding) on
  *                            CudaOps against the same run on HostOps: losses and the written adapters
  *   speed on|off STEPS [BATCH SEQ [int4]]  Llama-3.2-1B shape, random weights (4-bit projections with
@@ -45,6 +46,7 @@ public final class DeviceChecks {
                 case "golden" -> golden(ops, Path.of(args[1]), args.length > 2 ? Path.of(args[2]) : null);
                 case "finetune" -> finetune(ops, Path.of(args[1]), Integer.parseInt(args[2]));
                 case "trainer" -> trainer(ops, Path.of(args[1]));
+                case "dpo" -> dpo(ops, Path.of(args[1]));
                 case "speed" -> speed(ops, args[1].equals("on"), Integer.parseInt(args[2]),
                         args.length > 3 ? Integer.parseInt(args[3]) : 8, args.length > 4 ? Integer.parseInt(args[4]) : 1024,
                         args.length > 5 ? GpuLoraTrainer.fourBit(args[5]) : null);
@@ -110,6 +112,21 @@ public final class DeviceChecks {
                 losses[0], losses[losses.length - 1], steps);
         System.out.printf("{\"check\":\"finetune\",\"first_loss\":%.6f,\"last_loss\":%.6f,\"steps\":%d,\"pass\":%b}%n",
                 losses[0], losses[losses.length - 1], steps, pass);
+        return pass;
+    }
+
+    static boolean dpo(CudaOps ops, Path golden) {
+        double[][] r = new double[2][];
+        try (HostOps host = new HostOps()) {
+            r[0] = DpoCase.run(ops, golden);
+            r[1] = DpoCase.run(host, golden);
+        }
+        // bf16 against fp32 and the golden: the loss within 1e-2, the policy's log-probabilities within 1%
+        boolean pass = Math.abs(r[0][0] - r[0][2]) < 1e-2 && Math.abs(r[0][1] - r[1][1]) < 0.01 * Math.abs(r[1][1]);
+        System.out.printf("%s dpo golden: loss %.6f (host %.6f, golden %.6f), policy chosen log-prob %.4f (host %.4f)%n",
+                pass ? "PASS" : "FAIL", r[0][0], r[1][0], r[0][2], r[0][1], r[1][1]);
+        System.out.printf("{\"check\":\"dpo\",\"loss\":%.6f,\"host_loss\":%.6f,\"golden_loss\":%.6f,\"pass\":%b}%n",
+                r[0][0], r[1][0], r[0][2], pass);
         return pass;
     }
 

@@ -2,6 +2,7 @@ package io.jlora.gpu.train;
 
 import io.jlora.JloraException;
 import io.jlora.data.Example;
+import io.jlora.data.PreferenceExample;
 import io.jlora.gpu.GpuRuntime;
 import io.jlora.io.TensorData;
 import io.jlora.lora.LoraConfig;
@@ -40,26 +41,30 @@ public final class GpuLoraTrainer implements GpuTraining {
         if (Files.exists(job.adapterOut())) {
             throw new JloraException("GPU training: " + job.adapterOut() + " exists already");
         }
-        int longest = job.rows().stream().mapToInt(Example::length).max().orElseThrow(
-                () -> new JloraException("GPU training: no training rows"));
+        boolean dpo = job.isDpo();
+        int examples = dpo ? job.pairs().size() : job.rows().size();
+        int longest = (dpo ? job.pairs().stream().mapToInt(PreferenceExample::length)
+                : job.rows().stream().mapToInt(Example::length)).max().orElseThrow(
+                () -> new JloraException("GPU training: no training " + (dpo ? "pairs" : "rows")));
         int seq = Math.max(8, (longest + 7) / 8 * 8);
         var config = ModelConfigReader.read(job.model());
         DecoderSpec spec = DecoderSpec.of(config, seq);
         int batch = tc.batchSize();
         int accumulation = tc.gradientAccumulation();
         // the CPU trainer's data order: the same micro-batches, and positions each trainer's checkpoints resume
-        DataOrder order = new DataOrder(job.rows().size(), batch, tc.seed(), tc.shuffle());
+        DataOrder order = new DataOrder(examples, batch, tc.seed(), tc.shuffle());
         long total = tc.steps() > 0 ? tc.steps()
                 : (long) Math.ceil(tc.epochs() * order.microBatchesPerEpoch() / accumulation);
         LrSchedule schedule = LrSchedule.of(tc, total);
         TrainerState resumed = job.resumeFrom() == null ? null : Checkpoint.readState(job.resumeFrom());
         if (resumed != null) {
-            if (resumed.objective() != null && !resumed.objective().equals("sft")) {
-                throw new JloraException(job.resumeFrom() + " is a " + resumed.objective() + " checkpoint; this trainer runs sft");
+            if (resumed.objective() != null && !resumed.objective().equals(objective(job))) {
+                throw new JloraException(job.resumeFrom() + " is a " + resumed.objective() + " checkpoint; this trainer runs "
+                        + objective(job));
             }
-            if (resumed.trainExamples() != job.rows().size()) {
+            if (resumed.trainExamples() != examples) {
                 throw new JloraException(job.resumeFrom() + " was written training on " + resumed.trainExamples()
-                        + " examples; this run has " + job.rows().size());
+                        + " examples; this run has " + examples);
             }
             if (resumed.schedule() != null) {
                 schedule = resumed.schedule();
@@ -72,9 +77,11 @@ public final class GpuLoraTrainer implements GpuTraining {
                 BaseWeights w = BaseWeights.load(ops, job.model(), spec, quant);
                 LoraParams lora = new LoraParams(ops, spec.shape(), lc.r(),
                         (float) lc.scale("model.layers.0.self_attn.q_proj"));
-                LoraStep step = new LoraStep(ops, spec, w, lora, batch, seq, tc.gradientCheckpointing(), 1024)) {
+                LoraStep step = new LoraStep(ops, spec, w, lora, dpo ? 2 * batch : batch, seq, tc.gradientCheckpointing(),
+                        1024)) {
             lora.initDefault(tc.seed());
-            step.setDropout((float) lc.loraDropout(), tc.seed() + 1);
+            // DPO trains without dropout, as the CPU trainer's DPO task (TRL's reference and policy see one model)
+            step.setDropout(dpo ? 0f : (float) lc.loraDropout(), tc.seed() + 1);
             long first = 0;
             List<TrainerState.Logged> log = new ArrayList<>();
             if (resumed != null) {
@@ -86,14 +93,26 @@ public final class GpuLoraTrainer implements GpuTraining {
             long tokens = 0;
             long started = System.nanoTime();
             for (long s = first; s < total; s++) {
-                List<Example[]> micro = microBatches(order, accumulation, job.rows());
-                long predicted = micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum();
-                float weight = 1f / Math.max(1, predicted);
                 double loss = 0;
-                for (int a = 0; a < micro.size(); a++) {
-                    int[][] packed = pack(micro.get(a), batch, seq);
-                    loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
-                    tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
+                if (dpo) {
+                    List<PreferenceExample[]> micro = microBatches(order, accumulation, job.pairs(),
+                            PreferenceExample[]::new);
+                    float pairWeight = 1f / micro.stream().mapToInt(m -> m.length).sum();
+                    for (int a = 0; a < micro.size(); a++) {
+                        int[][] packed = packPairs(micro.get(a), batch, seq);
+                        loss += step.dpoForwardBackward(packed[0], packed[1], (float) tc.dpoBeta(), pairWeight, a > 0,
+                                micro.get(a).length)[0];
+                        tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(e -> 2L * e.length()).sum();
+                    }
+                } else {
+                    List<Example[]> micro = microBatches(order, accumulation, job.rows(), Example[]::new);
+                    long predicted = micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum();
+                    float weight = 1f / Math.max(1, predicted);
+                    for (int a = 0; a < micro.size(); a++) {
+                        int[][] packed = pack(micro.get(a), batch, seq);
+                        loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
+                        tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
+                    }
                 }
                 double lr = schedule.at(s);
                 double norm = step.optimizerStep((float) lr, (float) tc.beta1(), (float) tc.beta2(), (float) tc.eps(),
@@ -110,7 +129,7 @@ public final class GpuLoraTrainer implements GpuTraining {
                 }
                 if (tc.saveEvery() > 0 && tc.outputDir() != null && (s + 1) % tc.saveEvery() == 0) {
                     TrainerState state = new TrainerState(s + 1, step.optimizerSteps(), total, order.epoch(),
-                            order.offset(), tc.seed(), "sft", job.rows().size(), schedule, tc, List.copyOf(log));
+                            order.offset(), tc.seed(), objective(job), examples, schedule, tc, List.copyOf(log));
                     saveCheckpoint(tc.outputDir(), s + 1, lora, lc, state);
                     Checkpoint.prune(tc.outputDir(), tc.saveTotalLimit());
                 }
@@ -123,17 +142,51 @@ public final class GpuLoraTrainer implements GpuTraining {
     }
 
     /** The next optimizer step's micro-batches, in the data order. */
-    private static List<Example[]> microBatches(DataOrder order, int accumulation, List<Example> all) {
-        List<Example[]> micro = new ArrayList<>();
+    private static <E> List<E[]> microBatches(DataOrder order, int accumulation, List<E> all,
+            java.util.function.IntFunction<E[]> array) {
+        List<E[]> micro = new ArrayList<>();
         for (int a = 0; a < accumulation; a++) {
             int[] picked = order.next();
-            Example[] rows = new Example[picked.length];
+            E[] rows = array.apply(picked.length);
             for (int i = 0; i < picked.length; i++) {
                 rows[i] = all.get(picked[i]);
             }
             micro.add(rows);
         }
         return micro;
+    }
+
+    /** "dpo" or "sft", as checkpoints record the objective. */
+    static String objective(Job job) {
+        return job.isDpo() ? "dpo" : "sft";
+    }
+
+    /**
+     * {ids, targets} of a DPO micro-batch for a step of {@code 2 * batch} rows: row p prompt + chosen, row
+     * batch + p prompt + rejected; targets on the completion tokens only (TRL's log-probabilities); rows
+     * past the given pairs are empty.
+     */
+    static int[][] packPairs(PreferenceExample[] pairs, int batch, int seq) {
+        int[] ids = new int[2 * batch * seq];
+        int[] targets = new int[2 * batch * seq];
+        java.util.Arrays.fill(targets, -1);
+        for (int p = 0; p < pairs.length; p++) {
+            fillPairRow(ids, targets, p * seq, pairs[p].prompt(), pairs[p].chosen());
+            fillPairRow(ids, targets, (batch + p) * seq, pairs[p].prompt(), pairs[p].rejected());
+        }
+        return new int[][] {ids, targets};
+    }
+
+    private static void fillPairRow(int[] ids, int[] targets, int at, long[] prompt, long[] completion) {
+        for (int i = 0; i < prompt.length; i++) {
+            ids[at + i] = (int) prompt[i];
+        }
+        for (int i = 0; i < completion.length; i++) {
+            ids[at + prompt.length + i] = (int) completion[i];
+            if (prompt.length + i > 0) { // predicted from the position before
+                targets[at + prompt.length + i - 1] = (int) completion[i];
+            }
+        }
     }
 
     /** Writes checkpoint-STEP as the CPU trainer does: trainable and AdamW arrays, state, the PEFT adapter. */

@@ -72,6 +72,8 @@ public final class LoraStep implements AutoCloseable {
     private final long widestInput;
     private PhaseTimes phases;
     private float tokenWeight;
+    /** False while a DPO step computes its reference (the adapter disabled). */
+    private boolean loraEnabled = true;
 
     /**
      * @param headChunk token rows per head/cross-entropy chunk (the F32 logits of one chunk are held)
@@ -104,7 +106,7 @@ public final class LoraStep implements AutoCloseable {
         sin = f32(rot[1].length);
         ops.upload(cos, rot[0]);
         ops.upload(sin, rot[1]);
-        loss = f32(1);
+        loss = f32(batch);
         layerIn = new Buf[shape.layers() + 1];
         for (int l = 0; l <= shape.layers(); l++) {
             layerIn[l] = bf(t * h);
@@ -183,7 +185,9 @@ public final class LoraStep implements AutoCloseable {
             forward(l, acts[checkpointing ? 0 : l], false);
         }
         mark("forward");
-        headAndLoss(true);
+        float[] weights = new float[batch];
+        java.util.Arrays.fill(weights, tokenWeight);
+        headAndLoss(true, weights);
         mark("head+loss");
         for (int l = shape.layers() - 1; l >= 0; l--) {
             Acts a = acts[checkpointing ? 0 : l];
@@ -194,7 +198,82 @@ public final class LoraStep implements AutoCloseable {
             backward(l, a);
             mark("backward");
         }
-        return ops.download(loss)[0];
+        float sum = 0;
+        for (float v : ops.download(loss)) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    /**
+     * One DPO micro-batch as TRL computes it, over {@code batch / 2} pairs: rows 0..P-1 hold prompt +
+     * chosen, rows P..2P-1 prompt + rejected, {@code targets} only on completion tokens. The reference
+     * log-probabilities are the model's with the adapter disabled (as PEFT's disable_adapter); the loss
+     * is -logsigmoid(beta ((pc - rc) - (pr - rr))) per pair, weighted by {@code pairWeight} (1 / the
+     * pairs of the optimizer step). Gradients are added when {@code accumulate}, else written. Returns
+     * {weighted loss sum, then per pair: policy chosen, policy rejected, reference chosen, reference
+     * rejected log-probabilities}.
+     */
+    public double[] dpoForwardBackward(int[] tokenIds, int[] targets, float beta, float pairWeight, boolean accumulate) {
+        return dpoForwardBackward(tokenIds, targets, beta, pairWeight, accumulate, batch / 2);
+    }
+
+    /** As above, the pairs from {@code livePairs} on being padding (an epoch's last micro-batch): no loss, no gradient. */
+    public double[] dpoForwardBackward(int[] tokenIds, int[] targets, float beta, float pairWeight, boolean accumulate,
+            int livePairs) {
+        if (batch % 2 != 0) {
+            throw new IllegalArgumentException("a DPO step needs an even batch (pairs), not " + batch);
+        }
+        int pairs = batch / 2;
+        float[] ones = new float[batch];
+        java.util.Arrays.fill(ones, 1f);
+        loadBatch(tokenIds, targets);
+        microSteps++;
+        loraEnabled = false;
+        float[] reference;
+        try {
+            reference = forwardRowLosses(ones);
+        } finally {
+            loraEnabled = true;
+        }
+        float[] policy = forwardRowLosses(ones);
+        double[] out = new double[1 + 4 * pairs];
+        float[] weights = new float[batch];
+        for (int p = 0; p < livePairs; p++) {
+            // a row's loss is its negative log-probability
+            double pc = -policy[p], pr = -policy[pairs + p], rc = -reference[p], rr = -reference[pairs + p];
+            double z = beta * ((pc - rc) - (pr - rr));
+            double sigmoidNegZ = 1 / (1 + Math.exp(z));
+            out[0] += pairWeight * (Math.max(-z, 0) + Math.log1p(Math.exp(-Math.abs(z)))); // -logsigmoid(z)
+            weights[p] = (float) (pairWeight * beta * sigmoidNegZ);
+            weights[pairs + p] = -weights[p];
+            out[1 + 4 * p] = pc;
+            out[2 + 4 * p] = pr;
+            out[3 + 4 * p] = rc;
+            out[4 + 4 * p] = rr;
+        }
+        if (!accumulate) {
+            ops.zero(lora.grad);
+        }
+        headAndLoss(true, weights);
+        for (int l = shape.layers() - 1; l >= 0; l--) {
+            Acts a = acts[checkpointing ? 0 : l];
+            if (checkpointing) {
+                forward(l, a, true);
+            }
+            backward(l, a);
+        }
+        return out;
+    }
+
+    /** A forward pass over the loaded batch; each row's summed cross-entropy (weighted). */
+    private float[] forwardRowLosses(float[] rowWeights) {
+        ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
+        for (int l = 0; l < shape.layers(); l++) {
+            forward(l, acts[checkpointing ? 0 : l], false);
+        }
+        headAndLoss(false, rowWeights);
+        return ops.download(loss);
     }
 
     /** Per-phase wall times, summed over steps; each phase boundary synchronizes the device while set. */
@@ -376,6 +455,9 @@ public final class LoraStep implements AutoCloseable {
     private void project(Buf x, int l, BaseWeights.Proj p, Buf y, Acts a, float beta) {
         int[] io = shape.linear(p.module());
         ops.gemm(false, true, (int) t, io[1], io[0], 1f, x, io[0], w.weight(l, p), io[0], beta, y, io[1]);
+        if (!loraEnabled) {
+            return;
+        }
         lowRank(x, l, p, a);
         ops.gemm(false, true, (int) t, io[1], lora.rank, lora.scale, a.low[p.ordinal()], lora.rank, lora.b(l, p),
                 lora.rank, 1f, y, io[1]);
@@ -407,23 +489,31 @@ public final class LoraStep implements AutoCloseable {
         }
     }
 
-    /** Final norm, head and cross-entropy in chunks; leaves the gradient of the last layer's output in dres. */
-    private void headAndLoss(boolean backward) {
+    /**
+     * Final norm, head and cross-entropy, one sequence (row of the batch) at a time in chunks of at most
+     * {@code headChunk} tokens: row r's weighted loss lands in {@code loss[r]}, its tokens' gradients are
+     * weighted by {@code rowWeights[r]} (SFT: the token weight everywhere; DPO: each sequence's share
+     * of the pair loss's gradient). With {@code backward}, leaves the gradient of the last layer's output
+     * in dres.
+     */
+    private void headAndLoss(boolean backward, float[] rowWeights) {
         int T = (int) t, H = (int) h, vocab = shape.vocab();
         Buf x = layerIn[shape.layers()];
         ops.rmsnorm(x, w.finalNorm, finalXn, finalInv, T, H, spec.rmsNormEps());
         ops.zero(loss);
-        float scale = tokenWeight;
-        for (long c0 = 0; c0 < t; c0 += headChunk) {
-            int rows = (int) Math.min(headChunk, t - c0);
-            Buf chunkLogits = logits.slice(0, (long) rows * vocab);
-            Buf chunkGrad = dLogits.slice(0, (long) rows * vocab);
-            ops.gemm(false, true, rows, vocab, H, 1f, finalXn.slice(c0 * h, rows * h), H, w.head, H, 0f, chunkLogits,
-                    vocab);
-            ops.crossEntropy(chunkLogits, labels.slice(c0, rows), chunkGrad, loss, rows, vocab, scale);
-            if (backward) {
-                ops.gemm(false, false, rows, H, vocab, 1f, chunkGrad, vocab, w.head, H, 0f,
-                        dFinalXn.slice(c0 * h, rows * h), H);
+        for (int r = 0; r < batch; r++) {
+            for (long c0 = (long) r * seq; c0 < (long) (r + 1) * seq; c0 += headChunk) {
+                int rows = (int) Math.min(headChunk, (long) (r + 1) * seq - c0);
+                Buf chunkLogits = logits.slice(0, (long) rows * vocab);
+                Buf chunkGrad = dLogits.slice(0, (long) rows * vocab);
+                ops.gemm(false, true, rows, vocab, H, 1f, finalXn.slice(c0 * h, rows * h), H, w.head, H, 0f,
+                        chunkLogits, vocab);
+                ops.crossEntropy(chunkLogits, labels.slice(c0, rows), chunkGrad, loss.slice(r, 1), rows, vocab,
+                        rowWeights[r]);
+                if (backward) {
+                    ops.gemm(false, false, rows, H, vocab, 1f, chunkGrad, vocab, w.head, H, 0f,
+                            dFinalXn.slice(c0 * h, rows * h), H);
+                }
             }
         }
         if (backward) {

@@ -3,6 +3,7 @@ package io.jlora.magics.commands;
 import io.jlora.JloraException;
 import io.jlora.data.Dataset;
 import io.jlora.data.Example;
+import io.jlora.data.PreferenceExample;
 import io.jlora.io.FolderCommit;
 import io.jlora.lora.MergeOptions;
 import io.jlora.lora.MergeTool;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code train --device gpu}: the same options, data and output folder as the CPU path, trained by the
+ * {@code train --device gpu} and {@code dpo --device gpu}: the same options, data and output folder as the CPU path, trained by the
  * jlora-gpu module's CUDA step ({@link GpuTraining}) instead of DJL. The model is read from its folder
  * by the GPU trainer (never loaded through DJL); the result is the PEFT adapter or, by default, the
  * adapter merged into the base on the CPU (lib's {@link MergeTool}), written whole or not at all.
@@ -45,8 +46,7 @@ final class GpuRoute {
     }
 
     static CommandResult run(TrainCommand c, LoraSession session, Path resume) {
-        String refused = c.getClass() != TrainCommand.class ? "dpo (the GPU trainer runs SFT)"
-                : !c.peft ? "full fine-tuning (--peft false)"
+        String refused = !c.peft ? "full fine-tuning (--peft false)"
                 : c.modelOptions.adapter != null ? "--adapter (continuing an adapter)"
                 : c.modelOptions.model == null ? "a session's loaded model (give --model)" : null;
         if (refused != null) {
@@ -60,9 +60,15 @@ final class GpuRoute {
         if (data == null) {
             throw new CommandRunner.UsageException("no training data: give --file");
         }
-        List<Example> rows;
+        List<Example> rows = List.of();
+        List<PreferenceExample> pairs = null;
         try (HfTokenizer tokenizer = HfTokenizer.load(model)) {
-            rows = data.tokenize(tokenizer, c.data.loss.apply(session.tokenizeOptions())).train();
+            var options = c.data.loss.apply(session.tokenizeOptions());
+            if (c instanceof DpoCommand d) {
+                pairs = data.tokenizePreferences(tokenizer, options.withMaxPromptLength(d.maxPromptLength)).train();
+            } else {
+                rows = data.tokenize(tokenizer, options).train();
+            }
         }
         GpuTraining trainer = GpuTraining.load();
         int every = Math.max(1, c.plotEvery);
@@ -83,7 +89,7 @@ final class GpuRoute {
             Path adapter = scratch.resolve("adapter");
             result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(),
                     c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress,
-                    resume));
+                    resume, pairs));
             if (merge) {
                 MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
             } else if (out != null) {
