@@ -221,7 +221,7 @@ public final class DeviceChecks {
             ops.synchronize();
             double dt = (System.nanoTime() - t0) / 1e9;
             long usedByProcess = before - ops.deviceMemory()[0];
-            LoraStep.PhaseTimes phases = new LoraStep.PhaseTimes();
+            PhaseTimes phases = new PhaseTimes();
             step.timePhases(phases);
             for (int i = 0; i < 3; i++) {
                 trainStep(step, ids);

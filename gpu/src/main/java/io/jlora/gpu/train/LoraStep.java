@@ -20,6 +20,10 @@ import java.util.List;
  * the full-vocabulary logits never exist at once. With checkpointing, only each layer's input is
  * kept and the layer is recomputed just before its backward (without its down projection, whose
  * output the backward does not read). All buffers are allocated once, for one batch shape.
+ *
+ * <p>One class, though long: the forward, the recomputation, the backward, the head and DPO's two
+ * forwards share every activation and scratch buffer and the layer loop; split, they would pass some
+ * thirty buffers between them.
  */
 public final class LoraStep implements AutoCloseable {
 
@@ -274,16 +278,6 @@ public final class LoraStep implements AutoCloseable {
         }
         headAndLoss(false, rowWeights);
         return ops.download(loss);
-    }
-
-    /** Per-phase wall times, summed over steps; each phase boundary synchronizes the device while set. */
-    public static final class PhaseTimes {
-        final java.util.Map<String, Double> seconds = new java.util.LinkedHashMap<>();
-        long last;
-
-        public java.util.Map<String, Double> seconds() {
-            return seconds;
-        }
     }
 
     /** Times the phases of the following steps (null: stop); costs a device synchronization per phase. */

@@ -46,7 +46,7 @@ class HostChecksTest {
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = (i * 37) % 97;
             }
-            LoraStep.PhaseTimes times = new LoraStep.PhaseTimes();
+            PhaseTimes times = new PhaseTimes();
             step.timePhases(times);
             float loss = step.forwardBackward(ids);
             step.optimizerStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1f);

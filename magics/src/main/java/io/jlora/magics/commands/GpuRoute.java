@@ -20,8 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code train --device gpu} and {@code dpo --device gpu}: the same options, data and output folder as the CPU path, trained by the
- * jlora-gpu module's CUDA step ({@link GpuTraining}) instead of DJL. The model is read from its folder
+ * {@code train --device gpu} and {@code dpo --device gpu}: the same options, data and output folder as
+ * the CPU path, trained by the jlora-gpu module's CUDA step ({@link GpuTraining}) instead of DJL. The
+ * model is read from its folder
  * by the GPU trainer (never loaded through DJL); the result is the PEFT adapter or, by default, the
  * adapter merged into the base on the CPU (lib's {@link MergeTool}), written whole or not at all.
  */
