@@ -50,8 +50,7 @@ public final class CudaOps implements Ops {
     private final MemorySegment beta = arena.allocate(JAVA_FLOAT);
     private final MemorySegment scalar = arena.allocate(JAVA_FLOAT);
     private final boolean syncEach;
-    private long inUse;
-    private long peak;
+    private final MemoryCount memory = new MemoryCount();
     private Buf scratchScalar;
 
     public CudaOps(GpuRuntime gpu) {
@@ -90,15 +89,14 @@ public final class CudaOps implements Ops {
     public Buf alloc(DType type, long elements) {
         long bytes = Math.max(1, elements) * type.bytes;
         long ptr = driver.malloc((bytes + 255) / 256 * 256);
-        inUse += bytes;
-        peak = Math.max(peak, inUse);
+        memory.allocated(bytes);
         return new DeviceBuf(ptr, elements, type);
     }
 
     @Override
     public void free(Buf b) {
         driver.free(d(b).ptr());
-        inUse -= Math.max(1, b.elements()) * b.dtype().bytes;
+        memory.freed(Math.max(1, b.elements()) * b.dtype().bytes);
     }
 
     @Override
@@ -327,13 +325,8 @@ public final class CudaOps implements Ops {
     }
 
     @Override
-    public long bytesInUse() {
-        return inUse;
-    }
-
-    @Override
-    public long peakBytes() {
-        return peak;
+    public MemoryCount memory() {
+        return memory;
     }
 
     /** {free, total} device memory as the driver reports it (other processes' use included). */

@@ -26,8 +26,7 @@ public final class HostOps implements Ops {
         }
     }
 
-    private long inUse;
-    private long peak;
+    private final MemoryCount memory = new MemoryCount();
 
     private static HostBuf h(Buf b) {
         return (HostBuf) b;
@@ -35,14 +34,13 @@ public final class HostOps implements Ops {
 
     @Override
     public Buf alloc(DType type, long elements) {
-        inUse += elements * type.bytes;
-        peak = Math.max(peak, inUse);
+        memory.allocated(elements * type.bytes);
         return new HostBuf(new float[Math.toIntExact(elements)], 0, elements, type);
     }
 
     @Override
     public void free(Buf b) {
-        inUse -= b.elements() * b.dtype().bytes;
+        memory.freed(b.elements() * b.dtype().bytes);
     }
 
     @Override
@@ -360,13 +358,8 @@ public final class HostOps implements Ops {
     }
 
     @Override
-    public long bytesInUse() {
-        return inUse;
-    }
-
-    @Override
-    public long peakBytes() {
-        return peak;
+    public MemoryCount memory() {
+        return memory;
     }
 
     @Override

@@ -117,10 +117,18 @@ public interface Ops extends AutoCloseable {
     /** Waits for queued work (device backends). */
     void synchronize();
 
-    /** Bytes held by this backend's live allocations, and the most it ever held. */
-    long bytesInUse();
+    /** What this backend's allocations hold. */
+    MemoryCount memory();
 
-    long peakBytes();
+    /** Bytes held by this backend's live allocations. */
+    default long bytesInUse() {
+        return memory().inUse();
+    }
+
+    /** The most bytes this backend's allocations ever held. */
+    default long peakBytes() {
+        return memory().peak();
+    }
 
     @Override
     void close();

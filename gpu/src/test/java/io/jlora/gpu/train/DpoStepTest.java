@@ -3,7 +3,6 @@ package io.jlora.gpu.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jlora.model.ModelConfigReader;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -18,26 +17,12 @@ class DpoStepTest {
         var golden = GoldenStepTest.GOLDEN;
         var spec = DecoderSpec.of(ModelConfigReader.read(golden.resolve("model")), 16);
         TensorFiles cases = TensorFiles.open(golden.resolve("cases.safetensors"));
-        long[] chosen = cases.longs("dpo_chosen"), rejected = cases.longs("dpo_rejected");
-        int[] ids = new int[32];
-        int[] targets = new int[32];
-        java.util.Arrays.fill(targets, -1);
-        for (int i = 0; i < 16; i++) {
-            ids[i] = (int) chosen[i];
-            ids[16 + i] = (int) rejected[i];
-        }
-        for (int i = 5; i < 15; i++) { // completion tokens: positions 6..15 are predicted from 5..14
-            targets[i] = ids[i + 1];
-            targets[16 + i] = ids[16 + i + 1];
-        }
+        int[][] batch = DpoCase.batch(cases);
+        int[] ids = batch[0], targets = batch[1];
         try (HostOps ops = new HostOps(); BaseWeights w = BaseWeights.load(ops, golden.resolve("model"), spec);
                 LoraParams lora = new LoraParams(ops, spec.shape(), 8, 2f);
                 LoraStep step = new LoraStep(ops, spec, w, lora, 2, 16, true, 8)) {
-            // make_golden.py computed the DPO case after the AdamW step of the gradient case: the step1 weights
-            Map<String, float[]> start = new HashMap<>();
-            for (var e : lora.layout().entries()) {
-                start.put(e.key(), cases.floats("step1." + e.key(), e.elements()));
-            }
+            Map<String, float[]> start = DpoCase.policyWeights(cases, lora);
             lora.set(start);
             double[] out = step.dpoForwardBackward(ids, targets, 0.1f, 1f, false);
             assertEquals(cases.floats("dpo_loss_beta0.1", 1)[0], out[0], 1e-5, "DPO loss");
