@@ -53,7 +53,7 @@ def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path)
     assert {p.name for p in adapter.iterdir()} == {"adapter_config.json", "adapter_model.safetensors",
                                                    "jlora-checksums.json"}
     assert "step 5/6" in t.stderr  # progress every --plot-every steps (default 5) and at the end
-    merged = tmp_path / "merged"
+    merged = tmp_path / "new" / "folders" / "merged"  # parents created, as on the CPU path
     m = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--output-folder", str(merged),
             "--json")
     assert m.returncode == 0, m.stderr

@@ -85,8 +85,10 @@ final class GpuRoute {
         GpuTraining.Result result;
         Path scratch = null;
         try {
-            scratch = Files.createTempDirectory(out != null ? out.getParent() : Path.of(System.getProperty("java.io.tmpdir")),
-                    ".jlora-gpu-");
+            // the adapter is written beside the output (one file system: the commit is a rename)
+            Path beside = out != null ? Files.createDirectories(out.getParent())
+                    : Path.of(System.getProperty("java.io.tmpdir"));
+            scratch = Files.createTempDirectory(beside, ".jlora-gpu-");
             Path adapter = scratch.resolve("adapter");
             result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(),
                     c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress,
