@@ -103,7 +103,7 @@ def test_checkpoints_are_interchangeable_between_the_cpu_and_the_gpu_trainer(tmp
     """A CPU checkpoint resumed on the GPU trainer ends where the uninterrupted CPU run ends, and the other
     way round (dropout off: each trainer draws its own masks; the host backend computes in fp32 as the CPU does)."""
     data = texts(tmp_path)
-    opts = ["--lora-dropout", "0", "--merge-adapter", "false", "--json"]
+    opts = ["--lora-dropout", "0", "--eval-split", "0.25", "--merge-adapter", "false", "--json"]
     cpu = cli("train", "--model", str(MODEL), "--file", data, *TRAIN, "--save-every", "3", *opts,
               "--output-folder", str(tmp_path / "cpu"), host=False)
     assert cpu.returncode == 0, cpu.stderr
@@ -114,6 +114,8 @@ def test_checkpoints_are_interchangeable_between_the_cpu_and_the_gpu_trainer(tmp
     g = last_json(on_gpu.stdout)
     assert g["steps"] == 3
     assert abs(g["last_loss"] - last_json(cpu.stdout)["last_loss"]) < 1e-4
+    # the held-out rows are evaluated as the CPU trainer evaluates them (at the end, dropout off)
+    assert g["eval_loss"] is not None and abs(g["eval_loss"] - last_json(cpu.stdout)["eval_loss"]) < 1e-4
 
     gpu = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--save-every", "3", *opts,
               "--output-folder", str(tmp_path / "gpu"))
@@ -147,7 +149,7 @@ def test_dpo_on_the_gpu_trainer(tmp_path):
     assert score.returncode == 0, score.stderr
     # the same DPO on both trainers: a CPU run's checkpoint resumed on the GPU trainer ends where the CPU run ends
     dpo = ["--file", str(pairs), "--steps", "6", "--batch-size", "2", "--lr", "5e-3", "--dpo-beta", "0.5",
-           "--merge-adapter", "false", "--json"]
+           "--eval-split", "0.34", "--merge-adapter", "false", "--json"]
     cpu = cli("dpo", "--model", str(MODEL), *dpo, "--save-every", "3", "--output-folder", str(tmp_path / "cpu"),
               host=False)
     assert cpu.returncode == 0, cpu.stderr
@@ -155,3 +157,4 @@ def test_dpo_on_the_gpu_trainer(tmp_path):
               str(tmp_path / "cpu" / "checkpoint-3"), "--output-folder", str(tmp_path / "gpu"))
     assert gpu.returncode == 0, gpu.stderr
     assert abs(last_json(gpu.stdout)["last_loss"] - last_json(cpu.stdout)["last_loss"]) < 1e-4
+    assert abs(last_json(gpu.stdout)["eval_loss"] - last_json(cpu.stdout)["eval_loss"]) < 1e-4

@@ -19,25 +19,30 @@ public interface GpuTraining {
     /**
      * One run: train {@code lora} on {@code rows} for {@code config}'s steps (or epochs) on GPU
      * {@code device}, then write the PEFT adapter (adapter_config.json, adapter_model.safetensors) into
-     * {@code adapterOut}, a folder that must not exist yet. {@code quantization}: the base's
+     * {@code adapterOut}, a folder that must not exist yet; {@code evalRows} / {@code evalPairs} are
+     * held out and evaluated as the CPU trainer evaluates them. {@code quantization}: the base's
      * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base), or null for BF16. With
      * {@code config.saveEvery()} checkpoints go to {@code config.outputDir()/checkpoint-STEP} in the CPU
      * trainer's format ({@link Checkpoint}); {@code resumeFrom} (or null) is such a checkpoint, written
      * by either trainer, to continue from: {@code config.steps()} counts from the run's start.
      */
     record Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization, int device,
-            Path adapterOut, Progress progress, Path resumeFrom, List<PreferenceExample> pairs) {
+            Path adapterOut, Progress progress, Path resumeFrom, List<PreferenceExample> pairs, List<Example> evalRows,
+            List<PreferenceExample> evalPairs) {
 
-        /** An SFT job. */
+        /** An SFT job without eval rows. */
         public Job(Path model, List<Example> rows, LoraConfig lora, TrainerConfig config, String quantization,
                 int device, Path adapterOut, Progress progress, Path resumeFrom) {
-            this(model, rows, lora, config, quantization, device, adapterOut, progress, resumeFrom, null);
+            this(model, rows, lora, config, quantization, device, adapterOut, progress, resumeFrom, null, List.of(),
+                    List.of());
         }
 
         /** A DPO job over {@code pairs} (TRL's sigmoid loss, {@code config.dpoBeta()}, the reference = the adapter disabled). */
-        public static Job dpo(Path model, List<PreferenceExample> pairs, LoraConfig lora, TrainerConfig config,
-                String quantization, int device, Path adapterOut, Progress progress, Path resumeFrom) {
-            return new Job(model, List.of(), lora, config, quantization, device, adapterOut, progress, resumeFrom, pairs);
+        public static Job dpo(Path model, List<PreferenceExample> pairs, List<PreferenceExample> evalPairs,
+                LoraConfig lora, TrainerConfig config, String quantization, int device, Path adapterOut,
+                Progress progress, Path resumeFrom) {
+            return new Job(model, List.of(), lora, config, quantization, device, adapterOut, progress, resumeFrom, pairs,
+                    List.of(), evalPairs);
         }
 
         public boolean isDpo() {
@@ -50,8 +55,13 @@ public interface GpuTraining {
         void onStep(long step, long totalSteps, double loss, double lr, double gradNorm, double tokensPerSecond);
     }
 
-    /** What a run did; {@code deviceBytes}: the most device memory its buffers held. */
-    record Result(long steps, double firstLoss, double lastLoss, double tokensPerSecond, String device, long deviceBytes) {
+    /**
+     * What a run did; {@code evalLoss}: the last evaluation's mean loss (every {@code config.evalEvery()}
+     * steps and at the end, as the CPU trainer evaluates), NaN without eval examples;
+     * {@code deviceBytes}: the most device memory its buffers held.
+     */
+    record Result(long steps, double firstLoss, double lastLoss, double evalLoss, double tokensPerSecond, String device,
+            long deviceBytes) {
     }
 
     Result train(Job job);

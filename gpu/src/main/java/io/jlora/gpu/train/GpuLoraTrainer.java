@@ -43,9 +43,14 @@ public final class GpuLoraTrainer implements GpuTraining {
         }
         boolean dpo = job.isDpo();
         int examples = dpo ? job.pairs().size() : job.rows().size();
-        int longest = (dpo ? job.pairs().stream().mapToInt(PreferenceExample::length)
-                : job.rows().stream().mapToInt(Example::length)).max().orElseThrow(
-                () -> new JloraException("GPU training: no training " + (dpo ? "pairs" : "rows")));
+        if (examples == 0) {
+            throw new JloraException("GPU training: no training " + (dpo ? "pairs" : "rows"));
+        }
+        int longest = dpo
+                ? java.util.stream.Stream.concat(job.pairs().stream(), job.evalPairs().stream())
+                        .mapToInt(PreferenceExample::length).max().orElse(1)
+                : java.util.stream.Stream.concat(job.rows().stream(), job.evalRows().stream())
+                        .mapToInt(Example::length).max().orElse(1);
         int seq = Math.max(8, (longest + 7) / 8 * 8);
         var config = ModelConfigReader.read(job.model());
         DecoderSpec spec = DecoderSpec.of(config, seq);
@@ -89,7 +94,8 @@ public final class GpuLoraTrainer implements GpuTraining {
                 first = resumed.globalStep();
                 log.addAll(resumed.logHistory());
             }
-            double firstLoss = Double.NaN, last = Double.NaN;
+            double firstLoss = Double.NaN, last = Double.NaN, evalLoss = Double.NaN;
+            long evaluatedAt = -1;
             long tokens = 0;
             long started = System.nanoTime();
             for (long s = first; s < total; s++) {
@@ -127,6 +133,10 @@ public final class GpuLoraTrainer implements GpuTraining {
                 if (job.progress() != null) {
                     job.progress().onStep(s + 1, total, loss, lr, norm, tokens / seconds);
                 }
+                if (tc.evalEvery() > 0 && (s + 1) % tc.evalEvery() == 0 && hasEval(job)) {
+                    evalLoss = evaluate(step, job, batch, seq);
+                    evaluatedAt = s + 1;
+                }
                 if (tc.saveEvery() > 0 && tc.outputDir() != null && (s + 1) % tc.saveEvery() == 0) {
                     TrainerState state = new TrainerState(s + 1, step.optimizerSteps(), total, order.epoch(),
                             order.offset(), tc.seed(), objective(job), examples, schedule, tc, List.copyOf(log));
@@ -135,10 +145,45 @@ public final class GpuLoraTrainer implements GpuTraining {
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
+            if (hasEval(job) && total > first && evaluatedAt != total) { // the CPU trainer evaluates at the end too
+                evalLoss = evaluate(step, job, batch, seq);
+            }
             AdapterWriter.write(lora, lc, job.adapterOut());
             String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
-            return new Result(total - first, firstLoss, last, tokens / seconds, device, ops.peakBytes());
+            return new Result(total - first, firstLoss, last, evalLoss, tokens / seconds, device, ops.peakBytes());
         }
+    }
+
+    static boolean hasEval(Job job) {
+        return job.isDpo() ? !job.evalPairs().isEmpty() : !job.evalRows().isEmpty();
+    }
+
+    /**
+     * The CPU trainer's evaluation: the mean loss over the eval examples in order, {@code batch} at a time,
+     * dropout off; for SFT per predicted token, for DPO per pair.
+     */
+    static double evaluate(LoraStep step, Job job, int batch, int seq) {
+        double sum = 0;
+        long units = 0;
+        if (job.isDpo()) {
+            List<PreferenceExample> all = job.evalPairs();
+            for (int from = 0; from < all.size(); from += batch) {
+                PreferenceExample[] pairs = all.subList(from, Math.min(all.size(), from + batch))
+                        .toArray(PreferenceExample[]::new);
+                int[][] packed = packPairs(pairs, batch, seq);
+                sum += step.dpoEvalLossSum(packed[0], packed[1], (float) job.config().dpoBeta(), pairs.length);
+                units += pairs.length;
+            }
+        } else {
+            List<Example> all = job.evalRows();
+            for (int from = 0; from < all.size(); from += batch) {
+                Example[] rows = all.subList(from, Math.min(all.size(), from + batch)).toArray(Example[]::new);
+                int[][] packed = pack(rows, batch, seq);
+                sum += step.evalLossSum(packed[0], packed[1]);
+                units += predictedTokens(rows);
+            }
+        }
+        return units > 0 ? sum / units : Double.NaN;
     }
 
     /** The next optimizer step's micro-batches, in the data order. */

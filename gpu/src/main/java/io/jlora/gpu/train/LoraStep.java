@@ -233,6 +233,30 @@ public final class LoraStep implements AutoCloseable {
         java.util.Arrays.fill(ones, 1f);
         loadBatch(tokenIds, targets);
         microSteps++;
+        float[] weights = new float[batch];
+        double[] out = dpoForward(beta, pairWeight, livePairs, weights);
+        if (!accumulate) {
+            ops.zero(lora.grad);
+        }
+        headAndLoss(true, weights);
+        for (int l = shape.layers() - 1; l >= 0; l--) {
+            Acts a = acts[checkpointing ? 0 : l];
+            if (checkpointing) {
+                forward(l, a, true);
+            }
+            backward(l, a);
+        }
+        return out;
+    }
+
+    /**
+     * The reference and policy forwards of a loaded DPO batch: {weighted loss sum, per pair pc, pr, rc, rr},
+     * and each row's cross-entropy weight for the backward into {@code weights}.
+     */
+    private double[] dpoForward(float beta, float pairWeight, int livePairs, float[] weights) {
+        int pairs = batch / 2;
+        float[] ones = new float[batch];
+        java.util.Arrays.fill(ones, 1f);
         loraEnabled = false;
         float[] reference;
         try {
@@ -242,7 +266,6 @@ public final class LoraStep implements AutoCloseable {
         }
         float[] policy = forwardRowLosses(ones);
         double[] out = new double[1 + 4 * pairs];
-        float[] weights = new float[batch];
         for (int p = 0; p < livePairs; p++) {
             // a row's loss is its negative log-probability
             double pc = -policy[p], pr = -policy[pairs + p], rc = -reference[p], rr = -reference[pairs + p];
@@ -256,18 +279,31 @@ public final class LoraStep implements AutoCloseable {
             out[3 + 4 * p] = rc;
             out[4 + 4 * p] = rr;
         }
-        if (!accumulate) {
-            ops.zero(lora.grad);
-        }
-        headAndLoss(true, weights);
-        for (int l = shape.layers() - 1; l >= 0; l--) {
-            Acts a = acts[checkpointing ? 0 : l];
-            if (checkpointing) {
-                forward(l, a, true);
-            }
-            backward(l, a);
-        }
         return out;
+    }
+
+    /** The summed cross-entropy over the targets of a batch, forward only, dropout off (evaluation). */
+    public double evalLossSum(int[] tokenIds, int[] targets) {
+        loadBatch(tokenIds, targets);
+        float[] ones = new float[batch];
+        java.util.Arrays.fill(ones, 1f);
+        float p = dropout;
+        dropout = 0f;
+        try {
+            double sum = 0;
+            for (float v : forwardRowLosses(ones)) {
+                sum += v;
+            }
+            return sum;
+        } finally {
+            dropout = p;
+        }
+    }
+
+    /** The summed DPO loss of the first {@code livePairs} pairs of a batch, forward only (evaluation). */
+    public double dpoEvalLossSum(int[] tokenIds, int[] targets, float beta, int livePairs) {
+        loadBatch(tokenIds, targets);
+        return dpoForward(beta, 1f, livePairs, new float[batch])[0];
     }
 
     /** A forward pass over the loaded batch; each row's summed cross-entropy (weighted). */

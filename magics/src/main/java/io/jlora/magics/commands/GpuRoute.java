@@ -61,14 +61,14 @@ final class GpuRoute {
         if (data == null) {
             throw new CommandRunner.UsageException("no training data: give --file");
         }
-        List<Example> rows = List.of();
-        List<PreferenceExample> pairs = null;
+        io.jlora.data.TokenizedData<Example> rows = null;
+        io.jlora.data.TokenizedData<PreferenceExample> pairs = null;
         try (HfTokenizer tokenizer = HfTokenizer.load(model)) {
             var options = c.data.loss.apply(session.tokenizeOptions());
             if (c instanceof DpoCommand d) {
-                pairs = data.tokenizePreferences(tokenizer, options.withMaxPromptLength(d.maxPromptLength)).train();
+                pairs = data.tokenizePreferences(tokenizer, options.withMaxPromptLength(d.maxPromptLength));
             } else {
-                rows = data.tokenize(tokenizer, options).train();
+                rows = data.tokenize(tokenizer, options);
             }
         }
         GpuTraining trainer = GpuTraining.load();
@@ -90,9 +90,14 @@ final class GpuRoute {
                     : Path.of(System.getProperty("java.io.tmpdir"));
             scratch = Files.createTempDirectory(beside, ".jlora-gpu-");
             Path adapter = scratch.resolve("adapter");
-            result = trainer.train(new GpuTraining.Job(model, rows, lora, c.config(),
-                    c.modelOptions.load.quantizationOrNull(), ordinal(c.modelOptions.load.device), adapter, progress,
-                    resume, pairs));
+            String quant = c.modelOptions.load.quantizationOrNull();
+            int device = ordinal(c.modelOptions.load.device);
+            GpuTraining.Job job = pairs != null
+                    ? GpuTraining.Job.dpo(model, pairs.train(), pairs.eval(), lora, c.config(), quant, device, adapter,
+                            progress, resume)
+                    : new GpuTraining.Job(model, rows.train(), lora, c.config(), quant, device, adapter, progress, resume,
+                            null, rows.eval(), List.of());
+            result = trainer.train(job);
             if (merge) {
                 MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
             } else if (out != null) {
@@ -121,8 +126,10 @@ final class GpuRoute {
     record GpuTrained(GpuTraining.Result result, Path output, String kind) implements CommandResult {
         @Override
         public String text() {
-            return String.format("done after %d steps on %s: loss %.4f -> %.4f, %.0f tokens/s, %.0f MiB of device memory%s",
-                    result.steps(), result.device(), result.firstLoss(), result.lastLoss(), result.tokensPerSecond(),
+            return String.format("done after %d steps on %s: loss %.4f -> %.4f%s, %.0f tokens/s, %.0f MiB of device memory%s",
+                    result.steps(), result.device(), result.firstLoss(), result.lastLoss(),
+                    Double.isNaN(result.evalLoss()) ? "" : String.format(", eval loss %.4f", result.evalLoss()),
+                    result.tokensPerSecond(),
                     result.deviceBytes() / 1048576.0, output == null ? ""
                             : "; " + (kind.equals("model") ? "the model" : "the PEFT adapter") + " is in " + output);
         }
@@ -133,6 +140,7 @@ final class GpuRoute {
             j.put("steps", result.steps());
             j.put("first_loss", result.firstLoss());
             j.put("last_loss", result.lastLoss());
+            j.put("eval_loss", Double.isNaN(result.evalLoss()) ? null : result.evalLoss());
             j.put("tokens_per_s", result.tokensPerSecond());
             j.put("device", result.device());
             j.put("device_memory_mb", result.deviceBytes() / 1048576.0);
