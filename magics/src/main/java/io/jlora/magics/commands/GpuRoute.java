@@ -10,6 +10,8 @@ import io.jlora.lora.MergeTool;
 import io.jlora.magics.CommandResult;
 import io.jlora.magics.HubFolders;
 import io.jlora.magics.LoraSession;
+import io.jlora.magics.view.LiveTrainingView;
+import io.jlora.magics.view.StepPoint;
 import io.jlora.model.tokenizer.HfTokenizer;
 import io.jlora.train.GpuTraining;
 import java.io.IOException;
@@ -73,8 +75,17 @@ final class GpuRoute {
         }
         GpuTraining trainer = GpuTraining.load();
         int every = Math.max(1, c.plotEvery);
+        // the live loss plot of a notebook (or --plot), fed as the CPU trainer feeds it; a line per
+        // --plot-every steps on a terminal
+        boolean rich = io.jlora.kernel.runtime.Notebook.current().isRich();
+        LiveTrainingView view = rich || c.plot ? new LiveTrainingView("training loss", every) : null;
+        long started = System.nanoTime();
         GpuTraining.Progress progress = (step, total, loss, lr, norm, tps) -> {
-            if (step % every == 0 || step == total) {
+            if (view != null) {
+                view.onStep(new StepPoint((int) step, (int) total, loss, lr, Double.NaN, tps,
+                        io.jlora.train.MemoryStats.rssBytes(),
+                        (System.nanoTime() - started) / 1e9));
+            } else if (step % every == 0 || step == total) {
                 System.err.printf("step %d/%d  loss %.4f  lr %.3g  grad-norm %.3f  %.0f tokens/s%n", step, total, loss, lr,
                         norm, tps);
             }
@@ -118,6 +129,9 @@ final class GpuRoute {
                     // a leftover hidden scratch folder beside the output; nothing of the result
                 }
             }
+        }
+        if (view != null) {
+            view.onEnd("done");
         }
         return new GpuTrained(result, out, out == null ? null : merge ? "model" : "adapter");
     }
