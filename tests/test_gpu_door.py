@@ -74,6 +74,11 @@ def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path)
     qj = last_json(q.stdout)
     assert qj["last_loss"] < qj["first_loss"] and abs(qj["first_loss"] - j["first_loss"]) > 1e-4
     assert (qlora / "adapter_model.safetensors").is_file()
+    # LLM.int8 projections, as the CPU path's --quantization int8
+    i8 = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int8",
+             "--json")
+    assert i8.returncode == 0, i8.stderr
+    assert last_json(i8.stdout)["last_loss"] < last_json(i8.stdout)["first_loss"]
     # the output was checked before training: a second run into it is refused, naming --overwrite
     again = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--output-folder", str(merged))
     assert again.returncode == 2 and "--overwrite" in again.stderr
@@ -81,9 +86,10 @@ def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path)
 
 def test_what_the_gpu_trainer_lacks_is_one_line(tmp_path):
     data = texts(tmp_path)
-    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "int8")
+    q = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--quantization", "float16")
     assert q.returncode == 1
-    assert q.stderr.strip().splitlines() == ["jlora: --device gpu: the GPU trainer quantizes to int4, nf4 or fp4, not int8"]
+    assert q.stderr.strip().splitlines() == [
+        "jlora: --device gpu: the GPU trainer quantizes to int4, nf4, fp4 or int8, not float16"]
     p = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--peft", "false")
     assert p.returncode == 2
     assert p.stderr.strip().splitlines() == ["jlora: --device gpu does not support full fine-tuning (--peft false) yet"]

@@ -3,7 +3,9 @@ package io.jlora.gpu.train;
 import io.jlora.gpu.ModelShape;
 import io.jlora.quant.FourBitQuantizer;
 import io.jlora.quant.FourBitSpec;
+import io.jlora.quant.Int8Quantizer;
 import io.jlora.quant.PackedFourBit;
+import io.jlora.quant.PackedInt8;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,7 @@ public final class BaseWeights implements AutoCloseable {
     }
 
     private final Ops ops;
+    private final ModelShape shape;
     private final List<Buf> owned = new ArrayList<>();
     final Buf embed;
     final Buf head;
@@ -49,15 +52,19 @@ public final class BaseWeights implements AutoCloseable {
     final Buf[] qNorm;
     final Buf[] kNorm;
     private final FourBitSpec quant;
+    /** LLM.int8 projections (codes in {@code packed}, one absmax per output row in {@code absmax}). */
+    private final boolean int8;
     private final Buf[][] packed;
     private final Buf[][] absmax;
     private final Buf code;
     private final Buf dense;
 
-    private BaseWeights(Ops ops, DecoderSpec spec, FourBitSpec quant) {
+    private BaseWeights(Ops ops, DecoderSpec spec, FourBitSpec quant, boolean int8) {
         this.ops = ops;
         this.quant = quant;
+        this.int8 = int8;
         ModelShape s = spec.shape();
+        this.shape = s;
         boolean tied = spec.tiedHead();
         qkvBias = spec.qkvBias() ? new Buf[s.layers()][3] : null;
         qNorm = spec.qkNorm() ? new Buf[s.layers()] : null;
@@ -87,7 +94,10 @@ public final class BaseWeights implements AutoCloseable {
                 int[] io = s.linear(p.module());
                 long n = (long) io[0] * io[1];
                 widest = Math.max(widest, n);
-                if (quant == null) {
+                if (int8) {
+                    packed[l][p.ordinal()] = own(DType.U8, n);
+                    absmax[l][p.ordinal()] = own(DType.F32, io[1]);
+                } else if (quant == null) {
                     proj[l][p.ordinal()] = own(DType.BF16, n);
                 } else {
                     packed[l][p.ordinal()] = own(DType.U8, (n + 1) / 2);
@@ -95,14 +105,11 @@ public final class BaseWeights implements AutoCloseable {
                 }
             }
         }
-        if (quant != null) {
-            code = own(DType.F32, 16);
+        code = quant == null ? null : own(DType.F32, 16);
+        if (code != null) {
             ops.upload(code, quant.type().code());
-            dense = own(DType.BF16, widest);
-        } else {
-            code = null;
-            dense = null;
         }
+        dense = quant != null || int8 ? own(DType.BF16, widest) : null;
     }
 
     private Buf own(DType t, long n) {
@@ -121,6 +128,12 @@ public final class BaseWeights implements AutoCloseable {
             return dense;
         }
         Buf pk = packed[layer][p.ordinal()];
+        if (int8) {
+            int[] io = shapeOf(p);
+            Buf out = this.dense.slice(0, (long) io[0] * io[1]);
+            ops.dequantInt8(pk, absmax[layer][p.ordinal()], out, io[1], io[0]);
+            return out;
+        }
         long n = pk.elements() * 2;
         Buf out = this.dense.slice(0, n);
         ops.dequant4(pk, absmax[layer][p.ordinal()], code, out, n, quant.blockSize());
@@ -132,7 +145,21 @@ public final class BaseWeights implements AutoCloseable {
         return quant;
     }
 
+    private int[] shapeOf(Proj p) {
+        return shape.linear(p.module());
+    }
+
     private void setProjection(int l, Proj p, float[] values, long[] shape) {
+        if (int8) {
+            PackedInt8 q = Int8Quantizer.quantize(values, (int) shape[0], (int) shape[1]);
+            float[] bytes = new float[q.codes().length];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = q.codes()[i] & 0xff;
+            }
+            ops.upload(packed[l][p.ordinal()], bytes);
+            ops.upload(absmax[l][p.ordinal()], q.rowAbsmax());
+            return;
+        }
         if (quant == null) {
             ops.upload(proj[l][p.ordinal()], values);
             return;
@@ -156,6 +183,11 @@ public final class BaseWeights implements AutoCloseable {
      * (null: BF16), e.g. {@link FourBitSpec#qlora()}.
      */
     public static BaseWeights load(Ops ops, Path folder, DecoderSpec spec, FourBitSpec quant) {
+        return load(ops, folder, spec, quant, false);
+    }
+
+    /** LLM.int8 projections ({@code int8}; lib's Int8Quantizer, as the CPU path's {@code --quantization int8}) or 4-bit ones. */
+    public static BaseWeights load(Ops ops, Path folder, DecoderSpec spec, FourBitSpec quant, boolean int8) {
         ModelShape s = spec.shape();
         TensorFiles files = TensorFiles.open(folder);
         if (!spec.tiedHead() && !files.contains("lm_head.weight")) {
@@ -163,7 +195,7 @@ public final class BaseWeights implements AutoCloseable {
                     spec.qkvBias(), spec.qkNorm());
         }
         boolean tied = spec.tiedHead();
-        BaseWeights w = new BaseWeights(ops, spec, quant);
+        BaseWeights w = new BaseWeights(ops, spec, quant, int8);
         try {
             long vh = (long) s.vocab() * s.hidden();
             ops.upload(w.embed, files.floats("model.embed_tokens.weight", vh));
@@ -205,7 +237,7 @@ public final class BaseWeights implements AutoCloseable {
      */
     public static BaseWeights random(Ops ops, DecoderSpec spec, long seed, FourBitSpec quant) {
         ModelShape s = spec.shape();
-        BaseWeights w = new BaseWeights(ops, spec, quant);
+        BaseWeights w = new BaseWeights(ops, spec, quant, false);
         long k = seed;
         for (Buf b : w.owned) {
             if (b == w.code || b == w.dense) {

@@ -63,7 +63,7 @@ public final class CudaOps implements Ops {
         MemorySegment step = kernels.load("step.cu");
         for (String name : new String[] {"embed", "rmsnorm", "rmsnorm_backward", "to_heads", "from_heads",
                 "causal_softmax", "causal_softmax_backward", "swiglu", "swiglu_backward", "cross_entropy",
-                "sum_squares", "dropout", "dropout_backward_add", "dequant_4bit", "add_bias", "fill_bf16", "fill_f32",
+                "sum_squares", "dropout", "dropout_backward_add", "dequant_4bit", "dequant_int8", "add_bias", "fill_bf16", "fill_f32",
                 "f32_to_bf16", "bf16_to_f32", "fill_random"}) {
             functions.put(name, driver.function(step, name));
         }
@@ -277,6 +277,12 @@ public final class CudaOps implements Ops {
     public void dequant4(Buf packed, Buf absmax, Buf code, Buf out, long n, int blockSize) {
         launch("dequant_4bit", blocks((n + 1) / 2), ELEMENT_THREADS, p(packed), p(absmax), p(code), p(out), n,
                 blockSize);
+    }
+
+    @Override
+    public void dequantInt8(Buf codes, Buf rowAbsmax, Buf out, int rows, int cols) {
+        launch("dequant_int8", blocks((long) rows * cols), ELEMENT_THREADS, p(codes), p(rowAbsmax), p(out),
+                (long) rows * cols, cols);
     }
 
     @Override

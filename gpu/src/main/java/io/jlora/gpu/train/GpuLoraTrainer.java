@@ -77,9 +77,10 @@ public final class GpuLoraTrainer implements GpuTraining {
             order.seek(resumed.epoch(), resumed.dataOffset());
         }
         boolean host = "host".equals(System.getProperty("jlora.gpu.backend"));
-        FourBitSpec quant = fourBit(job.quantization());
+        boolean int8 = Quantization.parse(job.quantization()) == Quantization.INT8;
+        FourBitSpec quant = int8 ? null : fourBit(job.quantization());
         try (Ops ops = host ? new HostOps() : new CudaOps(GpuRuntime.open(job.device()));
-                BaseWeights w = BaseWeights.load(ops, job.model(), spec, quant);
+                BaseWeights w = BaseWeights.load(ops, job.model(), spec, quant, int8);
                 LoraParams lora = new LoraParams(ops, spec.shape(), lc.r(),
                         (float) lc.scale("model.layers.0.self_attn.q_proj"));
                 LoraStep step = new LoraStep(ops, spec, w, lora, dpo ? 2 * batch : batch, seq, tc.gradientCheckpointing(),
@@ -266,14 +267,14 @@ public final class GpuLoraTrainer implements GpuTraining {
         step.setOptimizerSteps(state.optimizerStep());
     }
 
-    /** The 4-bit spec of {@code --quantization} (null: none); int8 is refused in one line. */
+    /** The 4-bit spec of {@code --quantization} (null: none or int8); float16 is refused in one line. */
     static FourBitSpec fourBit(String quantization) {
         Quantization q = Quantization.parse(quantization);
-        if (q == Quantization.NONE) {
+        if (q == Quantization.NONE || q == Quantization.INT8) {
             return null;
         }
         if (!q.isFourBit()) {
-            throw new JloraException("--device gpu: the GPU trainer quantizes to int4, nf4 or fp4, not " + q.label());
+            throw new JloraException("--device gpu: the GPU trainer quantizes to int4, nf4, fp4 or int8, not " + q.label());
         }
         return q.fourBitSpec(FourBitSpec.DEFAULT_BLOCK_SIZE);
     }

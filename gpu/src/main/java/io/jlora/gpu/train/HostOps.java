@@ -258,6 +258,17 @@ public final class HostOps implements Ops {
     }
 
     @Override
+    public void dequantInt8(Buf codes, Buf rowAbsmax, Buf out, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            float scale = h(rowAbsmax).get(r) / 127f;
+            for (int c = 0; c < cols; c++) {
+                long i = (long) r * cols + c;
+                h(out).set(i, (byte) (int) h(codes).get(i) * scale);
+            }
+        }
+    }
+
+    @Override
     public void swiglu(Buf gate, Buf up, Buf out, long n) {
         for (long i = 0; i < n; i++) {
             float g = h(gate).get(i);

@@ -82,6 +82,12 @@ public interface Ops extends AutoCloseable {
      */
     void dequant4(Buf packed, Buf absmax, Buf code, Buf out, long n, int blockSize);
 
+    /**
+     * LLM.int8's weight layout: {@code out[r, c] = code[r, c] * rowAbsmax[r] / 127}, codes signed bytes
+     * held in a U8 buffer (bitsandbytes' CB and SCB, as lib's Int8Quantizer writes them).
+     */
+    void dequantInt8(Buf codes, Buf rowAbsmax, Buf out, int rows, int cols);
+
     /** {@code h = silu(gate) * up}. */
     void swiglu(Buf gate, Buf up, Buf h, long n);
 

@@ -178,6 +178,16 @@ public final class OpsCheck {
         both(o -> o.dequant4(of(o, qp), of(o, qa), of(o, code), of(o, qout), qn, 64));
         compare("dequant4 nf4", qout, 5e-3);
 
+        int ir = 37, ic = 130;
+        float[] codes = new float[ir * ic];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = random.nextInt(256); // the bytes of signed codes -128..127
+        }
+        Pair ic8 = pair(DType.U8, codes), ia = pair(DType.F32, abs(values(ir, 0.1, false)));
+        Pair iout = random(DType.BF16, (long) ir * ic, 1);
+        both(o -> o.dequantInt8(of(o, ic8), of(o, ia), of(o, iout), ir, ic));
+        compare("dequantInt8", iout, 5e-3);
+
         long dn = 70_001;
         Pair dx = random(DType.BF16, dn, 1), dout = random(DType.BF16, dn, 1);
         both(o -> o.dropout(of(o, dx), of(o, dout), dn, 12345L, 0.1f));

@@ -286,6 +286,12 @@ extern "C" __global__ void fill_random(void* __restrict__ out, long long n, unsi
     }
 }
 
+// LLM.int8's layout: signed byte codes, one absmax per output row; w = code * (absmax / 127).
+extern "C" __global__ void dequant_int8(const signed char* __restrict__ codes, const float* __restrict__ row_absmax,
+                                        bf16* __restrict__ out, long long n, int cols) {
+    GRID_STRIDE(i, n) out[i] = b((float) codes[i] * (row_absmax[i / cols] / 127.f));
+}
+
 // bitsandbytes' 4-bit layout: two codes a byte, high nibble first; one absmax per block of blocksize.
 // One thread per byte; code: the 16 levels (NF4 or FP4) from the host, so the table has one source.
 extern "C" __global__ void dequant_4bit(const unsigned char* __restrict__ packed, const float* __restrict__ absmax,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jlora.model.ModelConfigReader;
 import io.jlora.quant.FourBitQuantizer;
+import io.jlora.quant.Int8Quantizer;
 import io.jlora.quant.FourBitSpec;
 import io.jlora.quant.FourBitType;
 import java.util.HashMap;
@@ -65,6 +66,39 @@ class QloraStepTest {
         try (HostOps ops = new HostOps()) {
             assertEquals(true, GoldenCase.maxDiff(results[0], dense(ops, ids)) > 1e-4);
         }
+    }
+
+    @Test
+    void anInt8BaseIsTheDenseStepOnItsDequantizedWeights() {
+        var golden = GoldenStepTest.GOLDEN;
+        var spec = DecoderSpec.of(ModelConfigReader.read(golden.resolve("model")), 16);
+        int[] ids = new int[32];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 29 + 5) % 320;
+        }
+        float[][] logits = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (HostOps ops = new HostOps();
+                    BaseWeights w = run == 0 ? BaseWeights.load(ops, golden.resolve("model"), spec, null, true)
+                            : BaseWeights.load(ops, golden.resolve("model"), spec);
+                    LoraParams lora = new LoraParams(ops, spec.shape(), 8, 2f);
+                    LoraStep step = new LoraStep(ops, spec, w, lora, 2, 16, false, 32)) {
+                if (run == 1) {
+                    TensorFiles files = TensorFiles.open(golden.resolve("model"));
+                    for (int l = 0; l < spec.shape().layers(); l++) {
+                        for (BaseWeights.Proj p : BaseWeights.Proj.values()) {
+                            int[] io = spec.shape().linear(p.module());
+                            float[] wv = files.floats("model.layers." + l + "." + p.path + ".weight", -1);
+                            ops.upload(w.proj[l][p.ordinal()],
+                                    Int8Quantizer.quantize(wv, io[1], io[0]).dequantize());
+                        }
+                    }
+                }
+                lora.initDefault(4);
+                logits[run] = step.logits(ids);
+            }
+        }
+        assertEquals(0.0, GoldenCase.maxDiff(logits[0], logits[1]), 1e-6);
     }
 
     private static float[] dense(HostOps ops, int[] ids) {
