@@ -35,15 +35,8 @@ class QloraStepTest {
                     LoraParams lora = new LoraParams(ops, spec.shape(), 8, 2f);
                     LoraStep step = new LoraStep(ops, spec, w, lora, 2, 16, true, 32)) {
                 if (run == 1) {
-                    TensorFiles files = TensorFiles.open(golden.resolve("model"));
-                    for (int l = 0; l < spec.shape().layers(); l++) {
-                        for (BaseWeights.Proj p : BaseWeights.Proj.values()) {
-                            int[] io = spec.shape().linear(p.module());
-                            float[] wv = files.floats("model.layers." + l + "." + p.path + ".weight", -1);
-                            ops.upload(w.proj[l][p.ordinal()],
-                                    FourBitQuantizer.quantize(wv, new long[] {io[1], io[0]}, q).dequantize());
-                        }
-                    }
+                    setDequantized(ops, w, spec, (wv, io) -> FourBitQuantizer.quantize(wv, new long[] {io[1], io[0]}, q)
+                            .dequantize());
                 }
                 lora.initDefault(4);
                 Map<String, float[]> b = new HashMap<>();
@@ -84,21 +77,26 @@ class QloraStepTest {
                     LoraParams lora = new LoraParams(ops, spec.shape(), 8, 2f);
                     LoraStep step = new LoraStep(ops, spec, w, lora, 2, 16, false, 32)) {
                 if (run == 1) {
-                    TensorFiles files = TensorFiles.open(golden.resolve("model"));
-                    for (int l = 0; l < spec.shape().layers(); l++) {
-                        for (BaseWeights.Proj p : BaseWeights.Proj.values()) {
-                            int[] io = spec.shape().linear(p.module());
-                            float[] wv = files.floats("model.layers." + l + "." + p.path + ".weight", -1);
-                            ops.upload(w.proj[l][p.ordinal()],
-                                    Int8Quantizer.quantize(wv, io[1], io[0]).dequantize());
-                        }
-                    }
+                    setDequantized(ops, w, spec, (wv, io) -> Int8Quantizer.quantize(wv, io[1], io[0]).dequantize());
                 }
                 lora.initDefault(4);
                 logits[run] = step.logits(ids);
             }
         }
         assertEquals(0.0, GoldenCase.maxDiff(logits[0], logits[1]), 1e-6);
+    }
+
+    /** Sets a dense base's projections to what {@code roundTrip} makes of the golden weights ({in, out} given). */
+    private static void setDequantized(HostOps ops, BaseWeights w, DecoderSpec spec,
+            java.util.function.BiFunction<float[], int[], float[]> roundTrip) {
+        TensorFiles files = TensorFiles.open(GoldenStepTest.GOLDEN.resolve("model"));
+        for (int l = 0; l < spec.shape().layers(); l++) {
+            for (BaseWeights.Proj p : BaseWeights.Proj.values()) {
+                int[] io = spec.shape().linear(p.module());
+                float[] wv = files.floats("model.layers." + l + "." + p.path + ".weight", -1);
+                ops.upload(w.proj[l][p.ordinal()], roundTrip.apply(wv, io));
+            }
+        }
     }
 
     private static float[] dense(HostOps ops, int[] ids) {
