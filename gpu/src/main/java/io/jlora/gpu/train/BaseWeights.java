@@ -152,11 +152,7 @@ public final class BaseWeights implements AutoCloseable {
     private void setProjection(int l, Proj p, float[] values, long[] shape) {
         if (int8) {
             PackedInt8 q = Int8Quantizer.quantize(values, (int) shape[0], (int) shape[1]);
-            float[] bytes = new float[q.codes().length];
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = q.codes()[i] & 0xff;
-            }
-            ops.upload(packed[l][p.ordinal()], bytes);
+            ops.uploadBytes(packed[l][p.ordinal()], q.codes());
             ops.upload(absmax[l][p.ordinal()], q.rowAbsmax());
             return;
         }
@@ -165,11 +161,7 @@ public final class BaseWeights implements AutoCloseable {
             return;
         }
         PackedFourBit q = FourBitQuantizer.quantize(values, shape, quant);
-        float[] bytes = new float[q.packed().length];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = q.packed()[i] & 0xff;
-        }
-        ops.upload(packed[l][p.ordinal()], bytes);
+        ops.uploadBytes(packed[l][p.ordinal()], q.packed());
         ops.upload(absmax[l][p.ordinal()], q.blockAbsmax());
     }
 

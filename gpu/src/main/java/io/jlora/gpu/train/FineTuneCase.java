@@ -14,11 +14,7 @@ public final class FineTuneCase {
         var config = ModelConfigReader.read(golden.resolve("model"));
         TensorFiles cases = TensorFiles.open(golden.resolve("cases.safetensors"));
         long[] shape = cases.shape("input_ids");
-        long[] raw = cases.longs("input_ids");
-        int[] ids = new int[raw.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) raw[i];
-        }
+        int[] ids = cases.ints("input_ids");
         DecoderSpec spec = DecoderSpec.of(config, (int) shape[1]);
         try (BaseWeights w = BaseWeights.load(ops, golden.resolve("model"), spec);
                 LoraParams lora = new LoraParams(ops, spec.shape(), 8, 2f);

@@ -30,11 +30,7 @@ public final class GoldenCase {
         TensorFiles cases = TensorFiles.open(golden.resolve("cases.safetensors"));
         long[] shape = cases.shape("input_ids");
         int batch = (int) shape[0], seq = (int) shape[1];
-        int[] ids = new int[batch * seq];
-        long[] raw = cases.longs("input_ids");
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (int) raw[i];
-        }
+        int[] ids = cases.ints("input_ids");
         DecoderSpec spec = DecoderSpec.of(config, seq);
         Path adapterDir = golden.resolve("adapter");
         TensorFiles adapter = TensorFiles.open(adapterDir.resolve("adapter_model.safetensors"));

@@ -75,7 +75,6 @@ public final class LoraStep implements AutoCloseable {
     private Buf droppedGrad;
     private final long widestInput;
     private PhaseTimes phases;
-    private float tokenWeight;
     /** False while a DPO step computes its reference (the adapter disabled). */
     private boolean loraEnabled = true;
 
@@ -179,29 +178,17 @@ public final class LoraStep implements AutoCloseable {
     public float forwardBackward(int[] tokenIds, int[] targets, float tokenWeight, boolean accumulate) {
         mark(null);
         loadBatch(tokenIds, targets);
-        this.tokenWeight = tokenWeight;
         microSteps++;
         if (!accumulate) {
             ops.zero(lora.grad);
         }
-        ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
-        for (int l = 0; l < shape.layers(); l++) {
-            forward(l, acts[checkpointing ? 0 : l], false);
-        }
+        forwardLayers();
         mark("forward");
         float[] weights = new float[batch];
         java.util.Arrays.fill(weights, tokenWeight);
         headAndLoss(true, weights);
         mark("head+loss");
-        for (int l = shape.layers() - 1; l >= 0; l--) {
-            Acts a = acts[checkpointing ? 0 : l];
-            if (checkpointing) {
-                forward(l, a, true);
-                mark("recompute");
-            }
-            backward(l, a);
-            mark("backward");
-        }
+        backwardLayers();
         float sum = 0;
         for (float v : ops.download(loss)) {
             sum += v;
@@ -228,9 +215,6 @@ public final class LoraStep implements AutoCloseable {
         if (batch % 2 != 0) {
             throw new IllegalArgumentException("a DPO step needs an even batch (pairs), not " + batch);
         }
-        int pairs = batch / 2;
-        float[] ones = new float[batch];
-        java.util.Arrays.fill(ones, 1f);
         loadBatch(tokenIds, targets);
         microSteps++;
         float[] weights = new float[batch];
@@ -239,13 +223,7 @@ public final class LoraStep implements AutoCloseable {
             ops.zero(lora.grad);
         }
         headAndLoss(true, weights);
-        for (int l = shape.layers() - 1; l >= 0; l--) {
-            Acts a = acts[checkpointing ? 0 : l];
-            if (checkpointing) {
-                forward(l, a, true);
-            }
-            backward(l, a);
-        }
+        backwardLayers();
         return out;
     }
 
@@ -255,16 +233,14 @@ public final class LoraStep implements AutoCloseable {
      */
     private double[] dpoForward(float beta, float pairWeight, int livePairs, float[] weights) {
         int pairs = batch / 2;
-        float[] ones = new float[batch];
-        java.util.Arrays.fill(ones, 1f);
         loraEnabled = false;
         float[] reference;
         try {
-            reference = forwardRowLosses(ones);
+            reference = forwardRowLosses();
         } finally {
             loraEnabled = true;
         }
-        float[] policy = forwardRowLosses(ones);
+        float[] policy = forwardRowLosses();
         double[] out = new double[1 + 4 * pairs];
         for (int p = 0; p < livePairs; p++) {
             // a row's loss is its negative log-probability
@@ -285,13 +261,11 @@ public final class LoraStep implements AutoCloseable {
     /** The summed cross-entropy over the targets of a batch, forward only, dropout off (evaluation). */
     public double evalLossSum(int[] tokenIds, int[] targets) {
         loadBatch(tokenIds, targets);
-        float[] ones = new float[batch];
-        java.util.Arrays.fill(ones, 1f);
         float p = dropout;
         dropout = 0f;
         try {
             double sum = 0;
-            for (float v : forwardRowLosses(ones)) {
+            for (float v : forwardRowLosses()) {
                 sum += v;
             }
             return sum;
@@ -306,14 +280,34 @@ public final class LoraStep implements AutoCloseable {
         return dpoForward(beta, 1f, livePairs, new float[batch])[0];
     }
 
-    /** A forward pass over the loaded batch; each row's summed cross-entropy (weighted). */
-    private float[] forwardRowLosses(float[] rowWeights) {
+    /** A forward pass over the loaded batch; each row's summed cross-entropy. */
+    private float[] forwardRowLosses() {
+        forwardLayers();
+        float[] ones = new float[batch];
+        java.util.Arrays.fill(ones, 1f);
+        headAndLoss(false, ones);
+        return ops.download(loss);
+    }
+
+    /** Embedding and every layer's forward over the loaded batch, keeping what the backward reads. */
+    private void forwardLayers() {
         ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
         for (int l = 0; l < shape.layers(); l++) {
             forward(l, acts[checkpointing ? 0 : l], false);
         }
-        headAndLoss(false, rowWeights);
-        return ops.download(loss);
+    }
+
+    /** Every layer's backward, last first, recomputing each layer first with checkpointing; dres on entry: the head's. */
+    private void backwardLayers() {
+        for (int l = shape.layers() - 1; l >= 0; l--) {
+            Acts a = acts[checkpointing ? 0 : l];
+            if (checkpointing) {
+                forward(l, a, true);
+                mark("recompute");
+            }
+            backward(l, a);
+            mark("backward");
+        }
     }
 
     /** Times the phases of the following steps (null: stop); costs a device synchronization per phase. */
@@ -336,10 +330,7 @@ public final class LoraStep implements AutoCloseable {
     /** The logits {@code [batch * seq, vocab]} of a forward pass (parity checks; small models). */
     public float[] logits(int[] tokenIds) {
         loadBatch(tokenIds, new int[tokenIds.length]);
-        ops.embed(ids, w.embed, layerIn[0], (int) t, (int) h);
-        for (int l = 0; l < shape.layers(); l++) {
-            forward(l, acts[checkpointing ? 0 : l], false);
-        }
+        forwardLayers();
         ops.rmsnorm(layerIn[shape.layers()], w.finalNorm, finalXn, finalInv, (int) t, (int) h, spec.rmsNormEps());
         float[] out = new float[Math.toIntExact(t * shape.vocab())];
         for (long c0 = 0; c0 < t; c0 += headChunk) {

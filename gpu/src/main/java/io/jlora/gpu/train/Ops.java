@@ -17,6 +17,15 @@ public interface Ops extends AutoCloseable {
     /** Writes floats into {@code dst} (converted to its type). */
     void upload(Buf dst, float[] values);
 
+    /** Writes bytes into a U8 buffer (4-bit and int8 codes), each read as unsigned. */
+    default void uploadBytes(Buf dst, byte[] bytes) {
+        float[] values = new float[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            values[i] = bytes[i] & 0xff;
+        }
+        upload(dst, values);
+    }
+
     /** Reads {@code dst.elements()} values as floats. */
     float[] download(Buf src);
 

@@ -118,6 +118,16 @@ public final class TensorFiles {
         return out;
     }
 
+    /** An integer tensor's values as ints (token ids). */
+    public int[] ints(String key) {
+        long[] raw = longs(key);
+        int[] out = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = Math.toIntExact(raw[i]);
+        }
+        return out;
+    }
+
     /** An integer tensor's values. */
     public long[] longs(String key) {
         Located l = locate(key);

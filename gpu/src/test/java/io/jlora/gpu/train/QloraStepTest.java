@@ -117,11 +117,7 @@ class QloraStepTest {
         var packed = FourBitQuantizer.quantize(w, new long[] {256, 256}, new FourBitSpec(FourBitType.NF4, 64, false));
         try (HostOps ops = new HostOps()) {
             Buf p = ops.alloc(DType.U8, packed.packed().length);
-            float[] bytes = new float[packed.packed().length];
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = packed.packed()[i] & 0xff;
-            }
-            ops.upload(p, bytes);
+            ops.uploadBytes(p, packed.packed());
             Buf a = ops.alloc(DType.F32, packed.blocks());
             ops.upload(a, packed.blockAbsmax());
             Buf code = ops.alloc(DType.F32, 16);

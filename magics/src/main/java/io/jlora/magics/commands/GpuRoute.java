@@ -112,9 +112,10 @@ final class GpuRoute {
             if (merge) {
                 MergeTool.merge(model, adapter, out, MergeOptions.defaults().withOverwrite(true));
             } else if (out != null) {
-                try (FolderCommit commit = FolderCommit.begin(out)) {
-                    for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
-                        Files.move(adapter.resolve(f), commit.staging().resolve(f));
+                try (FolderCommit commit = FolderCommit.begin(out);
+                        java.util.stream.Stream<Path> files = Files.list(adapter)) {
+                    for (Path f : files.toList()) { // whatever the GPU trainer's adapter writer wrote
+                        Files.move(f, commit.staging().resolve(f.getFileName()));
                     }
                     commit.commit();
                 }
