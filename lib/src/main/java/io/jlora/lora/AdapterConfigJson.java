@@ -119,7 +119,8 @@ public final class AdapterConfigJson {
     }
 
     /** Writes {@code json} to dir/adapter_config.json under a temporary name, then renames it. */
-    static void write(Path dir, ObjectNode json) {
+    /** Writes {@code json} as dir/adapter_config.json, atomically (the GPU trainer's adapter writer uses it too). */
+    public static void write(Path dir, ObjectNode json) {
         Path file = dir.resolve(FILE);
         // the channel stays open: the writer syncs it before the rename
         AtomicFiles.write(file, out -> JSON.writerWithDefaultPrettyPrinter().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)

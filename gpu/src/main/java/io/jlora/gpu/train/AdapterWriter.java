@@ -1,11 +1,10 @@
 package io.jlora.gpu.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jlora.gpu.FlatParameters;
 import io.jlora.io.SafetensorsDtype;
 import io.jlora.io.SafetensorsWriter;
 import io.jlora.io.TensorData;
+import io.jlora.lora.AdapterCheckpoint;
 import io.jlora.lora.AdapterConfigJson;
 import io.jlora.lora.LoraConfig;
 import java.io.IOException;
@@ -58,21 +57,18 @@ public final class AdapterWriter {
         files(lora, config, dir);
     }
 
-    /** Writes the adapter files into the existing folder {@code dir}. */
-    static void files(LoraParams lora, LoraConfig config, Path dir) {
-        try {
-            Map<String, TensorData> tensors = new LinkedHashMap<>();
-            for (FlatParameters.Entry e : lora.layout().entries()) {
-                tensors.put(e.key(), new F32(new long[] {e.rows(), e.cols()}, lora.get(e.key(), false)));
-            }
-            SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
-            ObjectNode json = AdapterConfigJson.toJson(config, FlatParameters.ALL_LINEAR);
-            byte[] text = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
-            Path tmp = dir.resolve(".adapter_config.json.tmp");
-            Files.write(tmp, text);
-            Files.move(tmp, dir.resolve("adapter_config.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
+    /** The master LoRA weights by PEFT key, in the flat layout's order (the adapter's and a checkpoint's arrays). */
+    static Map<String, TensorData> weights(LoraParams lora) {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (FlatParameters.Entry e : lora.layout().entries()) {
+            tensors.put(e.key(), new F32(new long[] {e.rows(), e.cols()}, lora.get(e.key(), false)));
         }
+        return tensors;
+    }
+
+    /** Writes the adapter files into the existing folder {@code dir}, each atomically, as lib's AdapterFiles does. */
+    static void files(LoraParams lora, LoraConfig config, Path dir) {
+        SafetensorsWriter.write(dir.resolve(AdapterCheckpoint.WEIGHTS_FILE), weights(lora), Map.of("format", "pt"));
+        AdapterConfigJson.write(dir, AdapterConfigJson.toJson(config, FlatParameters.ALL_LINEAR));
     }
 }

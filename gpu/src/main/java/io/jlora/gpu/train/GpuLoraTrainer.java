@@ -238,15 +238,14 @@ public final class GpuLoraTrainer implements GpuTraining {
     /** Writes checkpoint-STEP as the CPU trainer does: trainable and AdamW arrays, state, the PEFT adapter. */
     static void saveCheckpoint(java.nio.file.Path outputDir, long stepNumber, LoraParams lora, LoraConfig lc,
             TrainerState state) {
-        java.util.Map<String, TensorData> trainable = new java.util.LinkedHashMap<>();
         java.util.Map<String, TensorData> optimizer = new java.util.LinkedHashMap<>();
         for (var e : lora.layout().entries()) {
             long[] shape = {e.rows(), e.cols()};
-            trainable.put(e.key(), AdapterWriter.f32(shape, lora.get(e.key(), false)));
             optimizer.put("exp_avg." + e.key(), AdapterWriter.f32(shape, lora.moment(e.key(), false)));
             optimizer.put("exp_avg_sq." + e.key(), AdapterWriter.f32(shape, lora.moment(e.key(), true)));
         }
-        Checkpoint.write(outputDir, stepNumber, trainable, optimizer, state, folder -> AdapterWriter.files(lora, lc, folder));
+        Checkpoint.write(outputDir, stepNumber, AdapterWriter.weights(lora), optimizer, state,
+                folder -> AdapterWriter.files(lora, lc, folder));
     }
 
     /** Loads a checkpoint's trainable values and AdamW state (written by either trainer). */
