@@ -126,6 +126,9 @@ def test_checkpoints_are_interchangeable_between_the_cpu_and_the_gpu_trainer(tmp
     gpu = cli("train", "--device", "gpu", "--model", str(MODEL), "--file", data, *TRAIN, "--save-every", "3", *opts,
               "--output-folder", str(tmp_path / "gpu"))
     assert gpu.returncode == 0, gpu.stderr
+    # the adapter_config.json of both lists all-linear's modules alike (PEFT 0.21: every module path)
+    modules = [json.loads((tmp_path / d / "adapter_config.json").read_text())["target_modules"] for d in ("cpu", "gpu")]
+    assert modules[0] == modules[1] and "model.layers.1.mlp.down_proj" in modules[1]
     ckpt = tmp_path / "gpu" / "checkpoint-3"
     assert {"trainable.safetensors", "optimizer.safetensors", "trainer_state.json", "adapter_config.json",
             "adapter_model.safetensors"} <= {p.name for p in ckpt.iterdir()}

@@ -69,6 +69,17 @@ public final class AdapterWriter {
     /** Writes the adapter files into the existing folder {@code dir}, each atomically, as lib's AdapterFiles does. */
     static void files(LoraParams lora, LoraConfig config, Path dir) {
         SafetensorsWriter.write(dir.resolve(AdapterCheckpoint.WEIGHTS_FILE), weights(lora), Map.of("format", "pt"));
-        AdapterConfigJson.write(dir, AdapterConfigJson.toJson(config, FlatParameters.ALL_LINEAR));
+        AdapterConfigJson.write(dir, AdapterConfigJson.toJson(config, modules(lora)));
+    }
+
+    /** all-linear resolved to module paths, layer by layer, as PEFT 0.21 and lib's AdapterFiles list them. */
+    static java.util.List<String> modules(LoraParams lora) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int l = 0; l < lora.shape().layers(); l++) {
+            for (BaseWeights.Proj p : BaseWeights.Proj.values()) {
+                out.add("model.layers." + l + "." + p.path);
+            }
+        }
+        return out;
     }
 }
