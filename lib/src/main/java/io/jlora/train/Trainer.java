@@ -431,15 +431,7 @@ public final class Trainer implements AutoCloseable {
      */
     public void resume(Path checkpoint) {
         TrainerState state = Checkpoint.readState(checkpoint);
-        if (state.objective() != null && !state.objective().equals(task.objective())) {
-            throw new JloraException(checkpoint + " is a " + state.objective() + " checkpoint; this trainer runs "
-                    + task.objective());
-        }
-        int examples = state.trainExamples();
-        if (examples != task.trainSize()) {
-            throw new JloraException(checkpoint + " was written training on " + examples + " examples; this trainer has "
-                    + task.trainSize());
-        }
+        state.checkResumable(checkpoint, task.objective(), task.trainSize());
         try (NDManager scratch = root.newSubManager()) {
             Map<String, NDArray> values = Checkpoint.readTensors(checkpoint, Checkpoint.TRAINABLE, scratch);
             if (!values.keySet().equals(parameters.keySet())) {

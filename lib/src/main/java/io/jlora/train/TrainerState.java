@@ -24,4 +24,19 @@ public record TrainerState(long globalStep, long optimizerStep, long plannedStep
 
     /** One entry of the log history. */
     public record Logged(long step, double loss, double lr, double gradNorm) {}
+
+    /**
+     * Refuses, in one line naming {@code checkpoint}, to resume a run of another objective or over
+     * another number of training examples (either trainer, CPU or GPU, resumes the other's checkpoints).
+     */
+    public void checkResumable(java.nio.file.Path checkpoint, String runObjective, int runExamples) {
+        if (objective != null && !objective.equals(runObjective)) {
+            throw new io.jlora.JloraException(checkpoint + " is a " + objective + " checkpoint; this trainer runs "
+                    + runObjective);
+        }
+        if (trainExamples != runExamples) {
+            throw new io.jlora.JloraException(checkpoint + " was written training on " + trainExamples
+                    + " examples; this trainer has " + runExamples);
+        }
+    }
 }

@@ -63,14 +63,7 @@ public final class GpuLoraTrainer implements GpuTraining {
         LrSchedule schedule = LrSchedule.of(tc, total);
         TrainerState resumed = job.resumeFrom() == null ? null : Checkpoint.readState(job.resumeFrom());
         if (resumed != null) {
-            if (resumed.objective() != null && !resumed.objective().equals(objective(job))) {
-                throw new JloraException(job.resumeFrom() + " is a " + resumed.objective() + " checkpoint; this trainer runs "
-                        + objective(job));
-            }
-            if (resumed.trainExamples() != examples) {
-                throw new JloraException(job.resumeFrom() + " was written training on " + resumed.trainExamples()
-                        + " examples; this run has " + examples);
-            }
+            resumed.checkResumable(job.resumeFrom(), objective(job), examples);
             if (resumed.schedule() != null) {
                 schedule = resumed.schedule();
             }
@@ -100,27 +93,9 @@ public final class GpuLoraTrainer implements GpuTraining {
             long tokens = 0;
             long started = System.nanoTime();
             for (long s = first; s < total; s++) {
-                double loss = 0;
-                if (dpo) {
-                    List<PreferenceExample[]> micro = microBatches(order, accumulation, job.pairs(),
-                            PreferenceExample[]::new);
-                    float pairWeight = 1f / micro.stream().mapToInt(m -> m.length).sum();
-                    for (int a = 0; a < micro.size(); a++) {
-                        int[][] packed = packPairs(micro.get(a), batch, seq);
-                        loss += step.dpoForwardBackward(packed[0], packed[1], (float) tc.dpoBeta(), pairWeight, a > 0,
-                                micro.get(a).length)[0];
-                        tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(e -> 2L * e.length()).sum();
-                    }
-                } else {
-                    List<Example[]> micro = microBatches(order, accumulation, job.rows(), Example[]::new);
-                    long predicted = micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum();
-                    float weight = 1f / Math.max(1, predicted);
-                    for (int a = 0; a < micro.size(); a++) {
-                        int[][] packed = pack(micro.get(a), batch, seq);
-                        loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
-                        tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
-                    }
-                }
+                double[] run = gradients(step, job, order, accumulation, batch, seq);
+                double loss = run[0];
+                tokens += (long) run[1];
                 double lr = schedule.at(s);
                 double norm = step.optimizerStep((float) lr, (float) tc.beta1(), (float) tc.beta2(), (float) tc.eps(),
                         (float) tc.weightDecay(), (float) tc.maxGradNorm());
@@ -153,6 +128,34 @@ public final class GpuLoraTrainer implements GpuTraining {
             String device = ops instanceof CudaOps c ? c.gpu().describe() : "host (jlora.gpu.backend=host)";
             return new Result(total - first, firstLoss, last, evalLoss, tokens / seconds, device, ops.peakBytes());
         }
+    }
+
+    /**
+     * One optimizer step's gradients: its micro-batches in the data order through the step, the loss
+     * averaged over the step's predicted tokens (SFT) or pairs (DPO). Returns {loss, tokens seen}.
+     */
+    private static double[] gradients(LoraStep step, Job job, DataOrder order, int accumulation, int batch, int seq) {
+        double loss = 0;
+        long tokens = 0;
+        if (job.isDpo()) {
+            List<PreferenceExample[]> micro = microBatches(order, accumulation, job.pairs(), PreferenceExample[]::new);
+            float pairWeight = 1f / micro.stream().mapToInt(m -> m.length).sum();
+            for (int a = 0; a < micro.size(); a++) {
+                int[][] packed = packPairs(micro.get(a), batch, seq);
+                loss += step.dpoForwardBackward(packed[0], packed[1], (float) job.config().dpoBeta(), pairWeight, a > 0,
+                        micro.get(a).length)[0];
+                tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(e -> 2L * e.length()).sum();
+            }
+        } else {
+            List<Example[]> micro = microBatches(order, accumulation, job.rows(), Example[]::new);
+            float weight = 1f / Math.max(1, micro.stream().mapToLong(GpuLoraTrainer::predictedTokens).sum());
+            for (int a = 0; a < micro.size(); a++) {
+                int[][] packed = pack(micro.get(a), batch, seq);
+                loss += step.forwardBackward(packed[0], packed[1], weight, a > 0);
+                tokens += java.util.Arrays.stream(micro.get(a)).mapToLong(Example::length).sum();
+            }
+        }
+        return new double[] {loss, tokens};
     }
 
     static boolean hasEval(Job job) {
