@@ -11,6 +11,7 @@ import io.jlora.gpu.Cublas;
 import io.jlora.gpu.CudaDriver;
 import io.jlora.gpu.GpuRuntime;
 import io.jlora.gpu.Kernels;
+import io.jlora.io.Bfloat16;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -112,7 +113,7 @@ public final class CudaOps implements Ops {
                 for (int i = 0; i < n; i++) {
                     float v = values[at + i];
                     switch (dst.dtype()) {
-                        case BF16 -> host.setAtIndex(JAVA_SHORT, i, toBf16(v));
+                        case BF16 -> host.setAtIndex(JAVA_SHORT, i, Bfloat16.round(v));
                         case F32 -> host.setAtIndex(JAVA_FLOAT, i, v);
                         case I32 -> host.setAtIndex(JAVA_INT, i, (int) v);
                         case U8 -> host.set(JAVA_BYTE, i, (byte) (int) v);
@@ -122,15 +123,6 @@ public final class CudaOps implements Ops {
                         host.asSlice(0, (long) n * dst.dtype().bytes));
             }
         }
-    }
-
-    /** fp32 to bf16, rounding to nearest even (NaN stays NaN). */
-    static short toBf16(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) {
-            return (short) 0x7fc0;
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
     @Override

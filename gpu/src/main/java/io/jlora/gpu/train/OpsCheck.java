@@ -41,7 +41,7 @@ public final class OpsCheck {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (random.nextGaussian() * scale);
             if (bf16) {
-                v[i] = Float.intBitsToFloat(CudaOps.toBf16(v[i]) << 16);
+                v[i] = Float.intBitsToFloat(io.jlora.io.Bfloat16.round(v[i]) << 16);
             }
         }
         return v;

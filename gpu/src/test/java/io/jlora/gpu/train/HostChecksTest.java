@@ -27,10 +27,10 @@ class HostChecksTest {
 
     @Test
     void bf16RoundingIsToNearestEven() {
-        assertEquals((short) 0x3f80, CudaOps.toBf16(1f));
-        assertEquals((short) 0x3f80, CudaOps.toBf16(Float.intBitsToFloat(0x3f808000))); // tie -> even
-        assertEquals((short) 0x3f82, CudaOps.toBf16(Float.intBitsToFloat(0x3f818000))); // tie -> even (up)
-        assertEquals((short) 0x3f81, CudaOps.toBf16(Float.intBitsToFloat(0x3f808001)));
+        assertEquals((short) 0x3f80, io.jlora.io.Bfloat16.round(1f));
+        assertEquals((short) 0x3f80, io.jlora.io.Bfloat16.round(Float.intBitsToFloat(0x3f808000))); // tie -> even
+        assertEquals((short) 0x3f82, io.jlora.io.Bfloat16.round(Float.intBitsToFloat(0x3f818000))); // tie -> even (up)
+        assertEquals((short) 0x3f81, io.jlora.io.Bfloat16.round(Float.intBitsToFloat(0x3f808001)));
     }
 
     @Test
