@@ -67,7 +67,7 @@ class KernelCacheTest {
     void shippedKernelSourcesDeclareTheirEntryPoints() {
         assertTrue(KernelCache.source("step.cu").contains("extern \"C\" __global__ void rmsnorm("));
         assertTrue(KernelCache.source("adamw.cu").contains("extern \"C\" __global__ void adamw_step("));
-        assertTrue(KernelCache.source("adamw.cu").contains("extern \"C\" __global__ void grad_sq_sum("));
+        assertTrue(KernelCache.source("step.cu").contains("extern \"C\" __global__ void sum_squares("));
         assertTrue(KernelCache.source("step.cu").contains("extern \"C\" __global__ void dequant_4bit("));
         for (String k : List.of("step.cu", "adamw.cu")) {
             assertTrue(KernelCache.source(k).contains("NVRTC at first use"), k);

@@ -1,6 +1,6 @@
 // Fused AdamW over the whole flat LoRA buffer (io.jlora.gpu.FlatParameters): one launch updates every
 // trainable weight, its two moments and the bf16 copy the GEMMs read. Gradient clipping is folded in
-// as grad_scale = min(1, max_norm / global_norm), computed beforehand by a reduction.
+// as grad_scale = min(1, max_norm / global_norm), computed beforehand by step.cu's sum_squares.
 // Compiled by NVRTC at first use for the device's architecture and cached under the kernel cache
 // folder, keyed by the SHA-256 of this source + arch + NVRTC version + options.
 #include <cuda_bf16.h>
@@ -27,20 +27,5 @@ extern "C" __global__ void adamw_step(float* __restrict__ master,
         p -= lr * (mi / bc1) / (sqrtf(vi / bc2) + eps);
         master[i] = p;
         shadow[i] = __float2bfloat16(p);
-    }
-}
-
-// Sum of squares of the gradient into *out (zeroed by the host), for the global-norm clip.
-extern "C" __global__ void grad_sq_sum(const float* __restrict__ grad, long long n, float* __restrict__ out) {
-    float s = 0.f;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n;
-         i += (long long) gridDim.x * blockDim.x) {
-        s += grad[i] * grad[i];
-    }
-    for (int offset = 16; offset > 0; offset >>= 1) {
-        s += __shfl_down_sync(0xffffffffu, s, offset);
-    }
-    if ((threadIdx.x & 31) == 0) {
-        atomicAdd(out, s);
     }
 }
