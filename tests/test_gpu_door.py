@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "lib" / "src" / "test" / "resources" / "golden" / "llama-tiny" / "model"
-JLORA = str(ROOT / "bin" / "jlora")
-TRAIN = ["--batch-size", "4", "--max-seq-length", "32", "--lr", "1e-3", "--steps", "6"]
+# the CPU path's command tests: the same model, data and options
+from test_commands import JLORA, MODEL, ROOT, TRAIN as CPU_TRAIN, _texts, last_json
+
+TRAIN = [*CPU_TRAIN, "--steps", "6"]
 TEXT = "the base model stays in place"
 
 pytestmark = pytest.mark.skipif(not (ROOT / "gpu" / "target" / "jlora-gpu.jar").is_file(),
@@ -29,16 +28,8 @@ def cli(*args, host=True):
     return subprocess.run([JLORA, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
-def last_json(stdout):
-    return json.loads(stdout.strip().splitlines()[-1])
-
-
 def texts(tmp_path):
-    lines = ["Low-rank adaptation trains two small matrices beside every frozen weight.",
-             "The base model stays in place; only the adapter learns.", "Quantized bases keep memory low."]
-    data = tmp_path / "texts.jsonl"
-    data.write_text("".join(json.dumps({"text": lines[i % 3] + " " + lines[(i + 1) % 3]}) + "\n" for i in range(8)))
-    return str(data)
+    return str(_texts(tmp_path))
 
 
 def test_gpu_training_writes_an_adapter_and_a_model_the_cpu_path_loads(tmp_path):
