@@ -210,7 +210,9 @@ public final class CudaOps implements Ops {
         cublas.gemmStridedBatched(handle, transB ? Cublas.OP_T : Cublas.OP_N, transA ? Cublas.OP_T : Cublas.OP_N, n, m,
                 k, alpha, d(b).ptr(), cudaType(b.dtype()), ldb, strideB, d(a).ptr(), cudaType(a.dtype()), lda, strideA,
                 beta, d(c).ptr(), cudaType(c.dtype()), ldc, strideC, batch);
-        after("gemm " + m + "x" + n + "x" + k);
+        if (syncEach) { // the name is built only when it can be reported
+            after("gemm " + m + "x" + n + "x" + k);
+        }
     }
 
     // ---- kernels
