@@ -14,7 +14,8 @@
 #      SHAPE), STEPS (3; the first is excluded from tokens/s), MODES ("off on"), ROUNDS (3: interleaved
 #      repeats), MODEL (a model folder to use instead), PEERS ("torch hf" at 125m, "hf" at 1b; "none"),
 #      DOOR (0), HARNESS (1; 0 skips TrainBench: with PEERS=none DOOR=1, bin/jlora's LoRA and QLoRA alone),
-#      QLORA_KEEP (0; 1 adds a QLoRA door run with --keep-quantized-outputs, kind qlora-keep)
+#      QLORA_OUTPUTS ("": values of --keep-quantized-outputs, e.g. "none all", each adding a QLoRA door run
+#      beside the default's, kind qlora-VALUE)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH_DIR=${BENCH_DIR:-/tmp/jlora-bench}
@@ -30,7 +31,7 @@ MODES=${MODES:-"off on"}
 ROUNDS=${ROUNDS:-3}
 DOOR=${DOOR:-0}
 HARNESS=${HARNESS:-1}
-QLORA_KEEP=${QLORA_KEEP:-0}
+QLORA_OUTPUTS=${QLORA_OUTPUTS:-}
 mkdir -p "$BENCH_DIR"
 # OpenMP workers that sleep instead of spinning when idle (see bench/model/README.md): both sides
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -115,9 +116,9 @@ for round in $(seq 1 "$ROUNDS"); do
       # QLoRA with checkpointing, as its users run it (its load quantizes the model: minutes at 1B)
       if [[ $SHAPE == 1b && $mode == on ]]; then
         door qlora "$mode" "$round" --quantization int4 | tee -a "$LOG"
-        if [[ $QLORA_KEEP == 1 ]]; then
-          door qlora-keep "$mode" "$round" --quantization int4 --keep-quantized-outputs | tee -a "$LOG"
-        fi
+        for which in $QLORA_OUTPUTS; do
+          door "qlora-$which" "$mode" "$round" --quantization int4 --keep-quantized-outputs "$which" | tee -a "$LOG"
+        done
       fi
     fi
   done

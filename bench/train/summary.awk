@@ -42,12 +42,12 @@ function ratio(a, b, mode,    r, q, list, per) {
 END {
   print "tokens/s: median over rounds; ratios: median of the rounds' ratios (each round's in brackets)"
   print "  jlora = harness (TrainBench), door-lora / door-qlora = bin/jlora train (LoRA / --quantization int4),"
-  print "  door-qlora-keep = the same QLoRA with --keep-quantized-outputs,"
+  print "  door-qlora-WHICH = the same QLoRA with --keep-quantized-outputs WHICH (none, attention, all),"
   print "  hf = transformers + PEFT, torch = PyTorch eager (Debian python3-torch)"
   for (mode in modes) {
     printf "checkpointing %s\n", mode
-    split("jlora door-lora door-qlora door-qlora-keep hf torch", order, " ")
-    for (k = 1; k <= 6; k++) if ((order[k], mode) in all) printf "  %-10s %7.1f tokens/s\n", order[k], median(all[order[k], mode])
+    n = split("jlora door-lora door-qlora door-qlora-none door-qlora-attention door-qlora-all hf torch", order, " ")
+    for (k = 1; k <= n; k++) if ((order[k], mode) in all) printf "  %-20s %7.1f tokens/s\n", order[k], median(all[order[k], mode])
     split("jlora door-lora", ours, " "); split("hf torch", peers, " ")
     for (i = 1; i <= 2; i++) for (k = 1; k <= 2; k++) {
       q = ratio(ours[i], peers[k], mode)
@@ -55,8 +55,11 @@ END {
     }
     q = ratio("door-lora", "door-qlora", mode)
     if (q != "") printf "  QLoRA step / LoRA step (door): %s\n", q
-    q = ratio("door-lora", "door-qlora-keep", mode)
-    if (q != "") printf "  QLoRA step with kept outputs / LoRA step (door): %s\n", q
+    split("none attention all", which, " ")
+    for (k = 1; k <= 3; k++) {
+      q = ratio("door-lora", "door-qlora-" which[k], mode)
+      if (q != "") printf "  QLoRA step keeping %s of its outputs / LoRA step (door): %s\n", which[k], q
+    }
     for (s2 = 1; s2 <= 2; s2++) {
       side = s2 == 1 ? "jlora" : "hf"; line = ""
       n = split("data forward head recompute backward optimizer", names, " ")
@@ -75,8 +78,8 @@ END {
     printf "checkpointing %-3s", mode
     split("jlora hf torch", order, " ")
     for (k = 1; k <= 3; k++) if ((order[k], mode) in add) printf "  %s %5d / %5d", order[k], first[order[k], mode], add[order[k], mode]
-    split("door-lora door-qlora door-qlora-keep", doors, " ")
-    for (k = 1; k <= 3; k++) { side = doors[k]; if ((side, mode) in peak) printf "  %s peak RSS %d", side, peak[side, mode] }
+    n = split("door-lora door-qlora door-qlora-none door-qlora-attention door-qlora-all", doors, " ")
+    for (k = 1; k <= n; k++) { side = doors[k]; if ((side, mode) in peak) printf "  %s peak RSS %d", side, peak[side, mode] }
     printf "\n"
   }
 }

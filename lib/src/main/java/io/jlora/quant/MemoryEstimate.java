@@ -1,9 +1,11 @@
 package io.jlora.quant;
 
 import io.jlora.model.autograd.ProjectionCuts;
+import io.jlora.model.autograd.QuantizedOutputs;
 import io.jlora.model.autograd.VocabChunkedLoss;
 import io.jlora.model.ChunkedLinear;
 import io.jlora.model.ModelConfigReader;
+import io.jlora.train.TrainerConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +26,9 @@ import java.util.Map;
  *       buffer (16 MiB of rows at a time, {@link WeightScratch}); LoRA+8-bit likewise, the
  *       projections at one byte a weight and dequantized whole (one weight at a time);
  *   <li>activations, in all three: gradient checkpointing at every decoder layer, so the
- *       checkpointed layer inputs, one layer's activations recomputed for its backward and their
+ *       checkpointed layer inputs (with a frozen base, and the outputs its on-demand projections
+ *       keep for the recomputation under the default {@link QuantizedOutputs} policy), one layer's
+ *       activations recomputed for its backward and their
  *       gradients, and the head: for full fine-tuning the whole logits with their log-softmax and
  *       gradient; over a frozen head (LoRA, LoRA+4-bit) one vocabulary block of logits and of the
  *       widened head at a time ({@link io.jlora.model.autograd.VocabChunkedLoss});
@@ -46,6 +50,9 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
      * libtorch's code and thread pools. bench/qmem measured 0.2-0.3 GiB.
      */
     public static final double RUNTIME_GB = 0.3;
+
+    /** What a frozen base's on-demand projections keep for the recomputation: the trainer's default. */
+    private static final QuantizedOutputs DEFAULT_KEPT_OUTPUTS = TrainerConfig.defaults().keepQuantizedOutputs();
 
     /** Largest block of logits or widened head that the frozen-head loss holds: 32 MiB of float32. */
     private static final double HEAD_BLOCK_VALUES = (32L << 20) / 4.0;
@@ -85,7 +92,8 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
 
     private static double activationBytes(ModelShape s, int r, int batch, int seq, boolean frozenHead) {
         double tokens = (double) batch * seq;
-        double checkpoints = s.layers() * tokens * s.hidden();
+        double checkpoints = s.layers() * tokens
+                * (s.hidden() + (frozenHead ? s.keptOutputsPerToken(DEFAULT_KEPT_OUTPUTS) : 0));
         // one layer: norm outputs and residuals (~6 hidden), q and attention output, k and v, the
         // four MLP intermediates (gate, up, silu, product), the adapters' rank-r intermediates
         double layer = tokens * (6.0 * s.hidden() + 2 * s.qOut() + 2 * s.kvOut() + 4.0 * s.intermediate() + 7.0 * r)

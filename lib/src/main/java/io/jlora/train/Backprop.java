@@ -10,6 +10,7 @@ import io.jlora.model.Decoder;
 import io.jlora.model.autograd.DropoutMasks;
 import io.jlora.model.autograd.GradRecording;
 import io.jlora.model.autograd.ProjectionCuts;
+import io.jlora.model.autograd.QuantizedOutputs;
 import io.jlora.model.autograd.VocabChunkedLoss;
 
 /**
@@ -93,10 +94,10 @@ final class Backprop {
 
     private final Decoder decoder;
     private final boolean checkpointing;
-    private final boolean keepQuantizedOutputs;
+    private final QuantizedOutputs keepQuantizedOutputs;
     private final boolean embeddingTrainable;
 
-    Backprop(Decoder decoder, boolean checkpointing, boolean keepQuantizedOutputs, boolean embeddingTrainable) {
+    Backprop(Decoder decoder, boolean checkpointing, QuantizedOutputs keepQuantizedOutputs, boolean embeddingTrainable) {
         this.decoder = decoder;
         this.checkpointing = checkpointing;
         this.keepQuantizedOutputs = keepQuantizedOutputs;
@@ -157,7 +158,7 @@ final class Backprop {
         ProjectionCuts.Kept[] kept = new ProjectionCuts.Kept[layers];
         NDArray x;
         // 1. forward without recording, keeping each layer's input and its dense projections' outputs
-        //    (quantized ones' too with keepQuantizedOutputs)
+        //    (and the quantized ones' that keepQuantizedOutputs names)
         try (GradRecording.Scope off = Autograd.recording(false)) {
             phases.start(StepPhases.Phase.FORWARD);
             x = decoder.embed(ids);

@@ -3,6 +3,7 @@ package io.jlora.train;
 import static io.jlora.InvalidFieldException.require;
 
 import io.jlora.InvalidFieldException;
+import io.jlora.model.autograd.QuantizedOutputs;
 import io.jlora.train.LrSchedule.Scheduler;
 import java.nio.file.Path;
 
@@ -30,10 +31,11 @@ import java.nio.file.Path;
  * @param beta2 AdamW's second-moment decay
  * @param eps AdamW's epsilon
  * @param gradientCheckpointing keep only layer inputs, recompute layers in the backward pass
- * @param keepQuantizedOutputs under gradient checkpointing, keep the outputs of quantized projections
- *     from the first pass too, as those of float ones always are: a QLoRA step recomputes no 4-bit
- *     GEMM, at the memory of those outputs (about 46 MiB a layer at a 1B model and 512 tokens); off
- *     by default, memory being what a quantized base is for
+ * @param keepQuantizedOutputs under gradient checkpointing, which outputs of quantized projections the
+ *     first pass keeps for the recomputation, as float ones keep all of theirs ({@link QuantizedOutputs}):
+ *     by default the attention block's (10 MiB a layer at a 1B model and 512 tokens), sparing the
+ *     recomputation a quarter of its 4-bit GEMMs; all of them (46 MiB) spare it every one; none keeps
+ *     the least memory
  * @param seed data order and dropout
  * @param shuffle shuffle the examples every epoch
  * @param evalEvery evaluate every N steps; 0: only at the end of a train call (when there is an eval set)
@@ -46,7 +48,7 @@ import java.nio.file.Path;
  */
 public record TrainerConfig(long steps, double epochs, double lr, int batchSize, int gradientAccumulation,
         Scheduler scheduler, double warmupRatio, int warmupSteps, double maxGradNorm, double weightDecay,
-        double beta1, double beta2, double eps, boolean gradientCheckpointing, boolean keepQuantizedOutputs, long seed,
+        double beta1, double beta2, double eps, boolean gradientCheckpointing, QuantizedOutputs keepQuantizedOutputs, long seed,
         boolean shuffle,
         long evalEvery, long saveEvery, int saveTotalLimit, Path outputDir, NonFinitePolicy nonFinite,
         double dpoBeta, long padTokenId) {
@@ -61,6 +63,7 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
         require(batchSize >= 1, "batchSize", "must be >= 1, got " + batchSize);
         require(gradientAccumulation >= 1, "gradientAccumulation", "must be >= 1, got " + gradientAccumulation);
         require(scheduler != null, "scheduler", "is required");
+        require(keepQuantizedOutputs != null, "keepQuantizedOutputs", "is required");
         require(warmupRatio >= 0 && warmupRatio <= 1, "warmupRatio", "must be in [0, 1], got " + warmupRatio);
         require(warmupSteps >= -1, "warmupSteps", "must be >= 0, got " + warmupSteps);
         require(!Double.isNaN(maxGradNorm), "maxGradNorm", "must be a number");
@@ -100,7 +103,8 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
                 + ", gradientAccumulation=" + gradientAccumulation + ", scheduler=" + scheduler.name().toLowerCase()
                 + ", warmupRatio=" + warmupRatio + ", warmupSteps=" + warmupSteps + ", maxGradNorm=" + maxGradNorm
                 + ", weightDecay=" + weightDecay + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps
-                + ", gradientCheckpointing=" + gradientCheckpointing + ", keepQuantizedOutputs=" + keepQuantizedOutputs
+                + ", gradientCheckpointing=" + gradientCheckpointing
+                + ", keepQuantizedOutputs=" + keepQuantizedOutputs.name().toLowerCase()
                 + ", seed=" + seed + ", evalEvery=" + evalEvery
                 + ", saveEvery=" + saveEvery + ", outputDir=" + outputDir + ", nonFinite=" + nonFinite
                 + ", dpoBeta=" + dpoBeta + "}";
@@ -122,7 +126,7 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
         private double beta2 = 0.999;
         private double eps = 1e-8;
         private boolean gradientCheckpointing = true;
-        private boolean keepQuantizedOutputs;
+        private QuantizedOutputs keepQuantizedOutputs = QuantizedOutputs.ATTENTION;
         private long seed = 42;
         private boolean shuffle = true;
         private long evalEvery;
@@ -211,9 +215,23 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
             return this;
         }
 
-        public Builder keepQuantizedOutputs(boolean on) {
-            this.keepQuantizedOutputs = on;
+        public Builder keepQuantizedOutputs(QuantizedOutputs which) {
+            this.keepQuantizedOutputs = which;
             return this;
+        }
+
+        /** true: all of them, false: none. */
+        public Builder keepQuantizedOutputs(boolean all) {
+            return keepQuantizedOutputs(all ? QuantizedOutputs.ALL : QuantizedOutputs.NONE);
+        }
+
+        /** none, attention or all (case-insensitive); true and false as {@link #keepQuantizedOutputs(boolean)}. */
+        public Builder keepQuantizedOutputs(String which) {
+            try {
+                return keepQuantizedOutputs(QuantizedOutputs.parse(which));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidFieldException("keepQuantizedOutputs", e.getMessage());
+            }
         }
 
         public Builder seed(long s) {

@@ -2,6 +2,7 @@ package io.jlora.model;
 
 import io.jlora.model.autograd.GradRecording;
 import io.jlora.model.autograd.ProjectionCuts;
+import io.jlora.model.autograd.QuantizedOutputs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,10 +23,11 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectionCutsGraphTest {
 
-    /** What a frozen projection was asked for: outputs computed (recorded ones apart) and input gradients. */
-    private record Counts(NDArray weight, AtomicInteger computed, AtomicInteger recorded, AtomicInteger inputGradients) {
-        Counts(NDArray weight) {
-            this(weight, new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+    /** What a frozen projection (at a module path) was asked for: outputs computed (recorded ones apart) and input gradients. */
+    private record Counts(String path, NDArray weight, AtomicInteger computed, AtomicInteger recorded,
+            AtomicInteger inputGradients) {
+        Counts(String path, NDArray weight) {
+            this(path, weight, new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
         }
     }
 
@@ -35,7 +37,7 @@ class ProjectionCutsGraphTest {
 
         @Override
         default String path() {
-            return "p";
+            return counts().path();
         }
 
         @Override
@@ -72,13 +74,16 @@ class ProjectionCutsGraphTest {
     /** Dense: cut only where its output was kept. */
     private record Dense(Counts counts) implements CountingProjection {}
 
-    /** The three projections of out = c((a(x) * scale) * b(x)), an input and a scale, drawn from a seed. */
+    /**
+     * The three projections of out = c((a(x) * scale) * b(x)), an input and a scale, drawn from a
+     * seed; a and b named as attention projections, c as an MLP's.
+     */
     private record Fixture<P extends CountingProjection>(P a, P b, P c, NDArray input, NDArray scale) {
         static <P extends CountingProjection> Fixture<P> of(NDManager m, int seed, java.util.function.Function<Counts, P> kind) {
             m.getEngine().setRandomSeed(seed);
-            P a = kind.apply(new Counts(m.randomNormal(new Shape(6, 5))));
-            P b = kind.apply(new Counts(m.randomNormal(new Shape(6, 5))));
-            P c = kind.apply(new Counts(m.randomNormal(new Shape(5, 6))));
+            P a = kind.apply(new Counts("model.layers.0.self_attn.q_proj", m.randomNormal(new Shape(6, 5))));
+            P b = kind.apply(new Counts("model.layers.0.self_attn.k_proj", m.randomNormal(new Shape(6, 5))));
+            P c = kind.apply(new Counts("model.layers.0.mlp.down_proj", m.randomNormal(new Shape(5, 6))));
             return new Fixture<>(a, b, c, m.randomNormal(new Shape(3, 5)), m.randomNormal(new Shape(6)));
         }
 
@@ -99,9 +104,9 @@ class ProjectionCutsGraphTest {
      * The fixture's forward with recording off and a {@link ProjectionCuts.Kept} store open (its own
      * manager closed after: the kept outputs must outlive it); returns the store.
      */
-    private static ProjectionCuts.Kept keptForward(NDManager m, Fixture<?> f, boolean onDemandToo) {
+    private static ProjectionCuts.Kept keptForward(NDManager m, Fixture<?> f, QuantizedOutputs onDemand) {
         try (NDManager layer = m.newSubManager(); GradRecording.Scope off = GradRecording.off();
-                ProjectionCuts.Kept keep = ProjectionCuts.keep(m, onDemandToo)) {
+                ProjectionCuts.Kept keep = ProjectionCuts.keep(m, onDemand)) {
             NDArray x = f.input().duplicate();
             x.attach(layer);
             new LinearSlot(f.c()).forward(new LinearSlot(f.a()).forward(x).mul(f.scale()).mul(new LinearSlot(f.b()).forward(x)));
@@ -110,13 +115,13 @@ class ProjectionCutsGraphTest {
     }
 
     /**
-     * The fixture's forward with a {@link ProjectionCuts.Kept} store ({@code onDemandToo}), then the
+     * The fixture's forward with a {@link ProjectionCuts.Kept} store ({@code onDemand}), then the
      * recorded pass cut over it: it computes {@code computedAgain} projections anew and gives
      * {@code plain}'s gradients.
      */
-    private static void assertRecomputedOverKept(NDManager m, Fixture<?> f, boolean onDemandToo, float[][] plain,
+    private static void assertRecomputedOverKept(NDManager m, Fixture<?> f, QuantizedOutputs onDemand, float[][] plain,
             int computedAgain, String message) {
-        ProjectionCuts.Kept kept = keptForward(m, f, onDemandToo);
+        ProjectionCuts.Kept kept = keptForward(m, f, onDemand);
         int computedBefore = sum(f.all(), Counts::computed);
         float[][] recomputed = gradients(m, f, true, kept);
         assertEquals(computedBefore + computedAgain, sum(f.all(), Counts::computed), message);
@@ -168,23 +173,24 @@ class ProjectionCutsGraphTest {
             float[][] plain = gradients(m, f, false);
             assertEquals(0, sum(all, Counts::inputGradients), "not cut without kept outputs");
 
-            assertRecomputedOverKept(m, f, false, plain, 0, "no projection computed again");
+            assertRecomputedOverKept(m, f, QuantizedOutputs.NONE, plain, 0, "no projection computed again");
             assertEquals(3, sum(all, Counts::inputGradients));
         }
     }
 
     /**
-     * Quantized (on-demand) projections: their outputs are kept only when the store is asked to
-     * keep them (a QLoRA step's opt-in); then the recomputation computes none of them again, and
-     * the gradients still equal plain autograd's.
+     * Quantized (on-demand) projections: their outputs are kept as the store's policy says (none,
+     * the attention block's, all); the recomputation computes the others again, and the gradients
+     * still equal plain autograd's.
      */
     @Test
-    void onDemandOutputsAreKeptOnlyWhenAskedAndThenNotRecomputed() {
+    void onDemandOutputsAreKeptAsThePolicySaysAndTheOthersRecomputed() {
         try (NDManager m = NDManager.newBaseManager()) {
             Fixture<OnDemand> f = Fixture.of(m, 14, OnDemand::new);
             float[][] plain = gradients(m, f, false);
-            assertRecomputedOverKept(m, f, false, plain, 3, "not kept: each computed again");
-            assertRecomputedOverKept(m, f, true, plain, 0, "kept: none computed again");
+            assertRecomputedOverKept(m, f, QuantizedOutputs.NONE, plain, 3, "none kept: each computed again");
+            assertRecomputedOverKept(m, f, QuantizedOutputs.ATTENTION, plain, 1, "q and k kept: down computed again");
+            assertRecomputedOverKept(m, f, QuantizedOutputs.ALL, plain, 0, "all kept: none computed again");
         }
     }
 

@@ -12,6 +12,7 @@ import io.jlora.data.TokenizeOptions;
 import io.jlora.data.TokenizedData;
 import io.jlora.lora.Adapters;
 import io.jlora.lora.LoraConfig;
+import io.jlora.model.autograd.QuantizedOutputs;
 import io.jlora.model.CausalLm;
 import io.jlora.quant.QuantizedModels;
 import io.jlora.testing.TestFiles;
@@ -84,13 +85,15 @@ class QloraTrainingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora", "int4+dora-no-dropout", "int4+keep", "int8+keep",
-            "int4+dora+keep"})
+    @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora", "int4+dora-no-dropout", "int4+all", "int8+all",
+            "int4+dora+all", "int4+none", "int8+none", "int4+dora+none"})
     void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String variant) {
         String quantization = variant.replaceAll("\\+.*", "");
         boolean dora = variant.contains("+dora");
-        // keepQuantizedOutputs: the recomputation takes the quantized projections' outputs from the first pass
-        boolean keep = variant.endsWith("+keep");
+        // keepQuantizedOutputs: the recomputation takes those quantized projections' outputs from the first
+        // pass (by default the attention block's)
+        QuantizedOutputs keep = variant.endsWith("+all") ? QuantizedOutputs.ALL
+                : variant.endsWith("+none") ? QuantizedOutputs.NONE : TrainerConfig.defaults().keepQuantizedOutputs();
         // without dropout DoRA reads the base output itself, which a recomputation must then compute
         double dropout = variant.endsWith("-no-dropout") ? 0 : 0.1;
         List<Map<String, float[]>> runs = new ArrayList<>();

@@ -15,11 +15,11 @@ import java.util.List;
  * of the same step beside it). Not a unit test: a step on the 124M model takes seconds.
  *
  * <pre>
- *   TrainBench DIR BATCH SEQ STEPS on|off [DROPOUT [QUANTIZATION [keep]]]
+ *   TrainBench DIR BATCH SEQ STEPS on|off [DROPOUT [QUANTIZATION [none|attention|all]]]
  * </pre>
  *
- * Loads the model as it is, or with {@code --quantization QUANTIZATION} (int4: QLoRA; {@code keep}:
- * with {@code keepQuantizedOutputs}); attaches LoRA r 16, alpha 32, dropout DROPOUT (0.05) on all linear layers (PEFT's default init: B = 0),
+ * Loads the model as it is, or with {@code --quantization QUANTIZATION} (int4: QLoRA; the last
+ * argument: {@code keepQuantizedOutputs}, default the config's); attaches LoRA r 16, alpha 32, dropout DROPOUT (0.05) on all linear layers (PEFT's default init: B = 0),
  * trains STEPS steps (AdamW, lr 2e-4, constant, no clipping) on batch x seq ids that
  * torch_reference.py makes the same way, with gradient checkpointing on or off, and prints per
  * step: loss, seconds, tokens/s, and the memory the step adds above the loaded model (peak RSS
@@ -49,7 +49,7 @@ public final class TrainBench {
         boolean checkpointing = args[4].equals("on");
         double dropout = args.length > 5 ? Double.parseDouble(args[5]) : 0.05;
         String quantization = args.length > 6 ? args[6] : "none";
-        boolean keepQuantized = args.length > 7 && args[7].equals("keep");
+        String keepQuantized = args.length > 7 ? args[7] : TrainerConfig.defaults().keepQuantizedOutputs().name();
         long wholeStart = System.nanoTime();
         double wholePeak;
         try (CausalLm lm = quantization.equals("none") ? CausalLm.load(dir, "cpu", "auto")

@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * gradient checkpointing), the outputs of dense frozen projections are kept; a scope opened with that
  * store then cuts those projections too and hands their kept outputs back instead of recomputing
  * them, so that recomputing a layer costs its element-wise work, attention and the adapters, but not
- * its base GEMMs. Quantized and half-precision bases are recomputed as before: their point is memory.
+ * its base GEMMs. Of quantized and half-precision bases, whose point is memory, the store keeps the
+ * outputs its {@link QuantizedOutputs} policy names (by default the attention block's); the others
+ * are recomputed.
  *
  * <p>Unread outputs: a layer recomputed only to backpropagate ({@link #openRecompute}) never has its
  * output's value read, and when its last projection's output goes straight into it (no norm after
@@ -82,18 +84,18 @@ public final class ProjectionCuts implements AutoCloseable {
         private final NDManager arrays;
         private final Map<FrozenProjection, ArrayDeque<NDArray>> outputs = new IdentityHashMap<>();
         private final Kept outer;
-        private final boolean onDemandToo;
+        private final QuantizedOutputs quantized;
 
-        private Kept(NDManager arrays, Kept outer, boolean onDemandToo) {
+        private Kept(NDManager arrays, Kept outer, QuantizedOutputs quantized) {
             this.arrays = arrays;
             this.outer = outer;
-            this.onDemandToo = onDemandToo;
+            this.quantized = quantized;
         }
 
-        /** Whether this store keeps {@code projection}'s output: a dense frozen one, or any with onDemandToo. */
+        /** Whether this store keeps {@code projection}'s output: a dense frozen one, or an on-demand one its policy names. */
         private boolean keeps(FrozenProjection projection) {
             if (projection instanceof OnDemandWeight) {
-                return onDemandToo; // frozen by nature; its weight() would dequantize a copy
+                return quantized.keeps(projection.path()); // frozen by nature; its weight() would dequantize a copy
             }
             return !JniUtils.requiresGrad((PtNDArray) projection.weight()); // hasGradient() caches its first answer
         }
@@ -200,16 +202,16 @@ public final class ProjectionCuts implements AutoCloseable {
      * thread with recording off, in {@code arrays} (a manager that outlives the forward's own).
      */
     public static Kept keep(NDManager arrays) {
-        return keep(arrays, false);
+        return keep(arrays, QuantizedOutputs.NONE);
     }
 
     /**
-     * As {@link #keep(NDManager)}, and with {@code onDemandToo} also the outputs of projections
-     * that make their weight on demand (quantized ones): their recomputation then costs no
+     * As {@link #keep(NDManager)}, and also the outputs of the projections that make their weight
+     * on demand (quantized ones) that {@code quantized} names: their recomputation then costs no
      * dequantization nor GEMM, at the memory of their outputs.
      */
-    public static Kept keep(NDManager arrays, boolean onDemandToo) {
-        Kept kept = new Kept(arrays, KEEPING.get(), onDemandToo);
+    public static Kept keep(NDManager arrays, QuantizedOutputs quantized) {
+        Kept kept = new Kept(arrays, KEEPING.get(), quantized);
         KEEPING.set(kept);
         return kept;
     }

@@ -36,11 +36,12 @@ final class TrainingOptions {
             description = "recompute layer activations in the backward pass (default: ${DEFAULT-VALUE})", paramLabel = "BOOL")
     boolean gradientCheckpointing;
 
-    @Option(names = "--keep-quantized-outputs", arity = "0..1", fallbackValue = "true",
-            description = "with gradient checkpointing and a quantized base: keep the quantized projections' outputs from the first pass,"
-                    + " as float bases' are, so that recomputing a layer needs no 4-bit GEMM; faster steps, more memory"
-                    + " (about 46 MiB a layer at 1B and 512 tokens) (default: ${DEFAULT-VALUE})", paramLabel = "BOOL")
-    boolean keepQuantizedOutputs;
+    @Option(names = "--keep-quantized-outputs", arity = "0..1", fallbackValue = "all",
+            description = "with gradient checkpointing and a quantized base: which quantized projections' outputs the first pass keeps"
+                    + " for the recomputation (float bases keep all): none (least memory), attention (q, k, v, o: 10 MiB a layer"
+                    + " at 1B and 512 tokens, a quarter of the recomputed 4-bit GEMMs spared) or all (46 MiB a layer, no 4-bit GEMM"
+                    + " recomputed) (default: ${DEFAULT-VALUE}; alone: all)", paramLabel = "WHICH")
+    String keepQuantizedOutputs;
 
     @Option(names = "--seed", description = "seed of the adapter's initial weights, dropout and data order (default: ${DEFAULT-VALUE})", paramLabel = "N")
     long seed;

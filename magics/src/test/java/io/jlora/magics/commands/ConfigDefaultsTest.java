@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jlora.lora.LoraConfig;
+import io.jlora.model.autograd.QuantizedOutputs;
 import io.jlora.train.TrainerConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,25 @@ class ConfigDefaultsTest {
         }
         String help = line.getSubcommands().get("train").getUsageMessage();
         assertTrue(help.contains("default: 2e-4") && help.contains("default: 0.05") && help.contains("default: cosine"), help);
+    }
+
+    /** --keep-quantized-outputs: none, attention (the default), all, and alone all; true/false as before. */
+    @Test
+    void keepQuantizedOutputsTakesAPolicyAndAloneMeansAll() {
+        assertEquals(QuantizedOutputs.ATTENTION, ((TrainCommand) parsed("train")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.ALL, ((TrainCommand) parsed("train", "--keep-quantized-outputs")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.NONE,
+                ((DpoCommand) parsed("dpo", "--keep-quantized-outputs", "none")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.ALL,
+                ((TrainCommand) parsed("train", "--keep-quantized-outputs=true")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.NONE,
+                ((TrainCommand) parsed("train", "--keep-quantized-outputs=False")).config().keepQuantizedOutputs());
+        TrainCommand bad = (TrainCommand) parsed("train", "--keep-quantized-outputs", "some");
+        CommandRunner.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(CommandRunner.UsageException.class,
+                bad::config);
+        assertEquals("--keep-quantized-outputs must be none, attention or all, not some", e.getMessage());
+        assertTrue(new CommandRunner(null, "jlora", false).commandLine().getSubcommands().get("train").getUsageMessage()
+                .contains("default: attention"));
     }
 
     @Test
