@@ -90,10 +90,16 @@ public record MemoryEstimate(ModelShape shape, int loraR, int batchSize, int seq
                 eightBit / GB, activations / GB);
     }
 
+    /** Values a layer keeps per token for the recomputation under the default policy (AUTO resolved for these tokens). */
+    static long keptPerToken(ModelShape s, long tokens) {
+        QuantizedOutputs which = DEFAULT_KEPT_OUTPUTS.resolve(s.layers(), tokens, s.qOut(), s.kvOut(), s.hidden(),
+                s.intermediate());
+        return which.valuesPerToken(s.qOut(), s.kvOut(), s.hidden(), s.intermediate());
+    }
+
     private static double activationBytes(ModelShape s, int r, int batch, int seq, boolean frozenHead) {
         double tokens = (double) batch * seq;
-        double checkpoints = s.layers() * tokens
-                * (s.hidden() + (frozenHead ? s.keptOutputsPerToken(DEFAULT_KEPT_OUTPUTS) : 0));
+        double checkpoints = s.layers() * tokens * (s.hidden() + (frozenHead ? keptPerToken(s, (long) tokens) : 0));
         // one layer: norm outputs and residuals (~6 hidden), q and attention output, k and v, the
         // four MLP intermediates (gate, up, silu, product), the adapters' rank-r intermediates
         double layer = tokens * (6.0 * s.hidden() + 2 * s.qOut() + 2 * s.kvOut() + 4.0 * s.intermediate() + 7.0 * r)

@@ -1,7 +1,5 @@
 package io.jlora.quant;
 
-import io.jlora.model.autograd.QuantizedOutputs;
-
 import io.jlora.model.ModelConfig;
 
 /**
@@ -37,20 +35,6 @@ public record ModelShape(int hidden, int intermediate, int layers, int vocab, in
 
     long kvOut() {
         return (long) kvHeads * resolvedHeadDim();
-    }
-
-    /**
-     * Values a layer keeps per token for the recomputation of gradient checkpointing from the outputs
-     * of its on-demand projections under {@code which}: the attention block's q, k, v and o, and with
-     * all also the MLP's gate, up and down.
-     */
-    long keptOutputsPerToken(QuantizedOutputs which) {
-        long attention = qOut() + 2 * kvOut() + hidden;
-        return switch (which) {
-            case NONE -> 0;
-            case ATTENTION -> attention;
-            case ALL -> attention + 2L * intermediate + hidden;
-        };
     }
 
     /** Weights of one layer's seven projections (q, k, v, o, gate, up, down); biases are negligible. */

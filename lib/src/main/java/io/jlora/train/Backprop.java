@@ -156,6 +156,7 @@ final class Backprop {
         int layers = decoder.layerCount();
         NDArray[] inputs = new NDArray[layers];
         ProjectionCuts.Kept[] kept = new ProjectionCuts.Kept[layers];
+        QuantizedOutputs keptQuantized = keepQuantizedOutputs.resolve(decoder.config(), ids.getShape().size());
         NDArray x;
         // 1. forward without recording, keeping each layer's input and its dense projections' outputs
         //    (and the quantized ones' that keepQuantizedOutputs names)
@@ -163,7 +164,7 @@ final class Backprop {
             phases.start(StepPhases.Phase.FORWARD);
             x = decoder.embed(ids);
             for (int i = 0; i < layers; i++) {
-                try (NDManager layer = step.newSubManager(); ProjectionCuts.Kept keep = ProjectionCuts.keep(step, keepQuantizedOutputs)) {
+                try (NDManager layer = step.newSubManager(); ProjectionCuts.Kept keep = ProjectionCuts.keep(step, keptQuantized)) {
                     kept[i] = keep;
                     x.attach(layer);
                     seedDropout(seed, i);

@@ -33,9 +33,9 @@ import java.nio.file.Path;
  * @param gradientCheckpointing keep only layer inputs, recompute layers in the backward pass
  * @param keepQuantizedOutputs under gradient checkpointing, which outputs of quantized projections the
  *     first pass keeps for the recomputation, as float ones keep all of theirs ({@link QuantizedOutputs}):
- *     by default the attention block's (10 MiB a layer at a 1B model and 512 tokens), sparing the
- *     recomputation a quarter of its 4-bit GEMMs; all of them (46 MiB) spare it every one; none keeps
- *     the least memory
+ *     all of them (46 MiB a layer at a 1B model and 512 tokens) spare it every 4-bit GEMM, the
+ *     attention block's (10 MiB) a quarter of them, none keeps the least memory; by default (auto) all,
+ *     else the attention block's, else none: as much as fits in 1 GiB for the micro-batch
  * @param seed data order and dropout
  * @param shuffle shuffle the examples every epoch
  * @param evalEvery evaluate every N steps; 0: only at the end of a train call (when there is an eval set)
@@ -126,7 +126,7 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
         private double beta2 = 0.999;
         private double eps = 1e-8;
         private boolean gradientCheckpointing = true;
-        private QuantizedOutputs keepQuantizedOutputs = QuantizedOutputs.ATTENTION;
+        private QuantizedOutputs keepQuantizedOutputs = QuantizedOutputs.AUTO;
         private long seed = 42;
         private boolean shuffle = true;
         private long evalEvery;
@@ -225,7 +225,7 @@ public record TrainerConfig(long steps, double epochs, double lr, int batchSize,
             return keepQuantizedOutputs(all ? QuantizedOutputs.ALL : QuantizedOutputs.NONE);
         }
 
-        /** none, attention or all (case-insensitive); true and false as {@link #keepQuantizedOutputs(boolean)}. */
+        /** auto, none, attention or all (case-insensitive); true and false as {@link #keepQuantizedOutputs(boolean)}. */
         public Builder keepQuantizedOutputs(String which) {
             try {
                 return keepQuantizedOutputs(QuantizedOutputs.parse(which));

@@ -34,7 +34,10 @@ class MemoryEstimateTest {
         MemoryEstimate base = MemoryEstimate.of(LLAMA_7B, 16, 1, 512);
         assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 1, 2048).lora4bitGb() > base.lora4bitGb());
         assertTrue(MemoryEstimate.of(LLAMA_7B, 64, 1, 512).loraGb() > base.loraGb());
-        assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 4, 512).activationsGb() > 3 * base.activationsGb());
+        // more tokens: more activations, though fewer kept outputs once all of them pass the auto budget
+        assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 4, 512).activationsGb() > base.activationsGb());
+        assertTrue(MemoryEstimate.of(LLAMA_7B, 16, 16, 512).activationsGb() > 3 * MemoryEstimate.of(LLAMA_7B, 16, 4, 512)
+                .activationsGb());
     }
 
     @Test
@@ -68,6 +71,20 @@ class MemoryEstimateTest {
                     .mapToLong(a -> a.getShape().size()).sum();
             assertEquals(lora, e.loraParameters(), name);
         }
+    }
+
+    /**
+     * The outputs a frozen base keeps for the recomputation count (auto: all at 1B and 512 tokens, 736
+     * MiB; the attention block's at 1024 tokens, 320 MiB): the estimate grows by them.
+     */
+    @Test
+    void keptOutputsCountInTheActivations() {
+        ModelShape llama1b = new ModelShape(2048, 8192, 16, 128256, 32, 8, 64, true);
+        assertEquals(23552, MemoryEstimate.keptPerToken(llama1b, 512));
+        assertEquals(5120, MemoryEstimate.keptPerToken(llama1b, 1024));
+        assertEquals(0, MemoryEstimate.keptPerToken(LLAMA_7B, 8192));
+        double at512 = MemoryEstimate.of(llama1b, 16, 1, 512).activationsGb();
+        assertTrue(at512 > 736.0 / 1024, "activations " + at512);
     }
 
     @Test

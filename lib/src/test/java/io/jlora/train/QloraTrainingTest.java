@@ -86,13 +86,14 @@ class QloraTrainingTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"int4", "fp4", "int8", "float16", "int4+dora", "int4+dora-no-dropout", "int4+all", "int8+all",
-            "int4+dora+all", "int4+none", "int8+none", "int4+dora+none"})
+            "int4+dora+all", "int4+attention", "int8+attention", "int4+dora+attention", "int4+none", "int8+none", "int4+dora+none"})
     void checkpointedGradientsAcrossProjectionCutsEqualRecordedOnes(String variant) {
         String quantization = variant.replaceAll("\\+.*", "");
         boolean dora = variant.contains("+dora");
         // keepQuantizedOutputs: the recomputation takes those quantized projections' outputs from the first
-        // pass (by default the attention block's)
+        // pass (by default as many as fit in a budget: on this tiny model all)
         QuantizedOutputs keep = variant.endsWith("+all") ? QuantizedOutputs.ALL
+                : variant.endsWith("+attention") ? QuantizedOutputs.ATTENTION
                 : variant.endsWith("+none") ? QuantizedOutputs.NONE : TrainerConfig.defaults().keepQuantizedOutputs();
         // without dropout DoRA reads the base output itself, which a recomputation must then compute
         double dropout = variant.endsWith("-no-dropout") ? 0 : 0.1;

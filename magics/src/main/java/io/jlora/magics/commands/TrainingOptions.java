@@ -38,9 +38,11 @@ final class TrainingOptions {
 
     @Option(names = "--keep-quantized-outputs", arity = "0..1", fallbackValue = "all",
             description = "with gradient checkpointing and a quantized base: which quantized projections' outputs the first pass keeps"
-                    + " for the recomputation (float bases keep all): none (least memory), attention (q, k, v, o: 10 MiB a layer"
-                    + " at 1B and 512 tokens, a quarter of the recomputed 4-bit GEMMs spared) or all (46 MiB a layer, no 4-bit GEMM"
-                    + " recomputed) (default: ${DEFAULT-VALUE}; alone: all)", paramLabel = "WHICH")
+                    + " for the recomputation (float bases keep all): all (46 MiB a layer at 1B and 512 tokens; no 4-bit GEMM"
+                    + " recomputed: a QLoRA step about as fast as a float LoRA step), attention (q, k, v, o: 10 MiB a layer, a quarter"
+                    + " of the recomputed 4-bit GEMMs spared), none (least memory), or auto: all, else attention, else none, as much as"
+                    + " fits in 1 GiB for the batch (default: ${DEFAULT-VALUE}; alone: all)",
+            paramLabel = "WHICH")
     String keepQuantizedOutputs;
 
     @Option(names = "--seed", description = "seed of the adapter's initial weights, dropout and data order (default: ${DEFAULT-VALUE})", paramLabel = "N")

@@ -54,13 +54,15 @@ class ConfigDefaultsTest {
         assertTrue(help.contains("default: 2e-4") && help.contains("default: 0.05") && help.contains("default: cosine"), help);
     }
 
-    /** --keep-quantized-outputs: none, attention (the default), all, and alone all; true/false as before. */
+    /** --keep-quantized-outputs: auto (the default), none, attention, all, and alone all; true/false as before. */
     @Test
     void keepQuantizedOutputsTakesAPolicyAndAloneMeansAll() {
-        assertEquals(QuantizedOutputs.ATTENTION, ((TrainCommand) parsed("train")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.AUTO, ((TrainCommand) parsed("train")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.ATTENTION,
+                ((TrainCommand) parsed("train", "--keep-quantized-outputs", "Attention")).config().keepQuantizedOutputs());
         assertEquals(QuantizedOutputs.ALL, ((TrainCommand) parsed("train", "--keep-quantized-outputs")).config().keepQuantizedOutputs());
-        assertEquals(QuantizedOutputs.NONE,
-                ((DpoCommand) parsed("dpo", "--keep-quantized-outputs", "none")).config().keepQuantizedOutputs());
+        assertEquals(QuantizedOutputs.ALL,
+                ((DpoCommand) parsed("dpo", "--keep-quantized-outputs", "all")).config().keepQuantizedOutputs());
         assertEquals(QuantizedOutputs.ALL,
                 ((TrainCommand) parsed("train", "--keep-quantized-outputs=true")).config().keepQuantizedOutputs());
         assertEquals(QuantizedOutputs.NONE,
@@ -68,9 +70,9 @@ class ConfigDefaultsTest {
         TrainCommand bad = (TrainCommand) parsed("train", "--keep-quantized-outputs", "some");
         CommandRunner.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(CommandRunner.UsageException.class,
                 bad::config);
-        assertEquals("--keep-quantized-outputs must be none, attention or all, not some", e.getMessage());
+        assertEquals("--keep-quantized-outputs must be auto, none, attention or all, not some", e.getMessage());
         assertTrue(new CommandRunner(null, "jlora", false).commandLine().getSubcommands().get("train").getUsageMessage()
-                .contains("default: attention"));
+                .contains("default: auto"));
     }
 
     @Test
