@@ -13,7 +13,7 @@ import java.util.Locale;
  * <p>Every recomputed output costs the same GEMM work per value kept (its input width), so a policy
  * trades memory for time in proportion, and the memory grows with the tokens of a micro-batch: at
  * Llama 3.2 1B and 512 tokens all of them take 46 MiB a layer (736 MiB), the attention block's 10
- * MiB; at 8B and 2048 tokens all take 11 GiB. So the default, {@link #AUTO}, keeps as much as fits
+ * MiB; at 8B and 2048 tokens all take 10.5 GiB. So the default, {@link #AUTO}, keeps as much as fits
  * in {@link #AUTO_BUDGET_BYTES}: all, else the attention block's, else none (bench/train/README.md).
  */
 public enum QuantizedOutputs {
