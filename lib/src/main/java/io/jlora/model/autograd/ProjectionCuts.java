@@ -44,7 +44,8 @@ import java.util.function.Supplier;
  * store then cuts those projections too and hands their kept outputs back instead of recomputing
  * them, so that recomputing a layer costs its element-wise work, attention and the adapters, but not
  * its base GEMMs. Of quantized and half-precision bases, whose point is memory, the store keeps the
- * outputs its {@link QuantizedOutputs} policy names (by default none); the others are recomputed.
+ * outputs its {@link QuantizedOutputs} policy names (by default as many as fit in a budget); the others
+ * are recomputed.
  *
  * <p>Unread outputs: a layer recomputed only to backpropagate ({@link #openRecompute}) never has its
  * output's value read, and when its last projection's output goes straight into it (no norm after
