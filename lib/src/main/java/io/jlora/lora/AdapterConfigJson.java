@@ -118,7 +118,6 @@ public final class AdapterConfigJson {
         return c;
     }
 
-    /** Writes {@code json} to dir/adapter_config.json under a temporary name, then renames it. */
     /** Writes {@code json} as dir/adapter_config.json, atomically (the GPU trainer's adapter writer uses it too). */
     public static void write(Path dir, ObjectNode json) {
         Path file = dir.resolve(FILE);

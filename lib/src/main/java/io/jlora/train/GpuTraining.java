@@ -21,7 +21,7 @@ public interface GpuTraining {
      * {@code device}, then write the PEFT adapter (adapter_config.json, adapter_model.safetensors) into
      * {@code adapterOut}, a folder that must not exist yet; {@code evalRows} / {@code evalPairs} are
      * held out and evaluated as the CPU trainer evaluates them. {@code quantization}: the base's
-     * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base), or null for BF16. With
+     * {@code --quantization} (int4, nf4, fp4: QLoRA over a 4-bit base; int8), or null for BF16. With
      * {@code config.saveEvery()} checkpoints go to {@code config.outputDir()/checkpoint-STEP} in the CPU
      * trainer's format ({@link Checkpoint}); {@code resumeFrom} (or null) is such a checkpoint, written
      * by either trainer, to continue from: {@code config.steps()} counts from the run's start.

@@ -50,8 +50,9 @@ public enum QuantizedOutputs {
 
     /** This policy for a micro-batch of {@code tokens} on model {@code c}: AUTO resolved by the budget, others as they are. */
     public QuantizedOutputs resolve(ModelConfig c, long tokens) {
-        long headDim = c.headDim() > 0 ? c.headDim() : c.hiddenSize() / c.heads();
-        return resolve(c.layers(), tokens, c.heads() * headDim, c.kvHeads() * headDim, c.hiddenSize(), c.intermediateSize());
+        // the reader always resolves head_dim (hidden / heads when the config leaves it out)
+        return resolve(c.layers(), tokens, (long) c.heads() * c.headDim(), (long) c.kvHeads() * c.headDim(), c.hiddenSize(),
+                c.intermediateSize());
     }
 
     /** As {@link #resolve(ModelConfig, long)} for a decoder of these sizes. */
